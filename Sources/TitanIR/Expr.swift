@@ -1,0 +1,59 @@
+import BigInt
+
+public enum UnaryOp: String, Hashable, Sendable { case not }
+
+public enum BinaryOp: String, Hashable, Sendable {
+    case add = "+", sub = "-", mul = "*", div = "/", mod = "%"
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case and = "&&", or = "||", implies = "==>"
+
+    public var isArithmetic: Bool { [.add, .sub, .mul, .div, .mod].contains(self) }
+    public var isComparison: Bool { [.eq, .ne, .lt, .le, .gt, .ge].contains(self) }
+    public var isLogical: Bool { [.and, .or, .implies].contains(self) }
+}
+
+/// How uint arithmetic behaves on overflow, underflow and division by zero.
+public enum Arithmetic: String, Hashable, Sendable, Codable {
+    /// EVM semantics: wrap modulo 2^width; x / 0 == 0 and x % 0 == 0.
+    case wrapping
+    /// Solidity >= 0.8 semantics: overflow, underflow and division by zero revert the action.
+    case checked
+}
+
+/// IR expressions. Every node is fully typed by the checker: `sort` is derivable without context.
+public indirect enum Expr: Hashable, Sendable {
+    case bool(Bool)
+    case number(BigUInt, Sort)
+    /// A state variable in the pre-state.
+    case state(String, Sort)
+    /// A state variable in the post-state (`x'`); rules only.
+    case post(String, Sort)
+    /// An action parameter, rule parameter or `let` binding.
+    case name(String, Sort)
+    case unary(UnaryOp, Expr)
+    /// `arithmetic` matters only for arithmetic operators inside actions; properties always wrap.
+    case binary(BinaryOp, Expr, Expr, arithmetic: Arithmetic)
+    case select(Expr, Expr)
+    case ite(Expr, Expr, Expr)
+    /// The exact sum (uint512) of the values of a top-level map state variable, pre (`post == false`) or post.
+    case sum(String, post: Bool)
+    /// Zero-extension of a uint to a wider uint, inserted by the type checker.
+    case widen(Expr, to: Int)
+    /// Whether the action reverted; rules only.
+    case reverted
+
+    public var sort: Sort {
+        switch self {
+        case .bool, .reverted: return .bool
+        case .number(_, let s), .state(_, let s), .post(_, let s), .name(_, let s): return s
+        case .unary: return .bool
+        case .binary(let op, let l, _, _): return op.isArithmetic ? l.sort : .bool
+        case .select(let m, _):
+            if case .map(_, let v) = m.sort { return v }
+            preconditionFailure("select on a non-map: the type checker admits none")
+        case .ite(_, let t, _): return t.sort
+        case .sum: return .uint(Sort.sumWidth)
+        case .widen(_, let w): return .uint(w)
+        }
+    }
+}

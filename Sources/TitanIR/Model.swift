@@ -1,0 +1,120 @@
+import BigInt
+
+public struct Param: Hashable, Sendable {
+    public var name: String
+    public var sort: Sort
+    public init(name: String, sort: Sort) { self.name = name; self.sort = sort }
+}
+
+public struct StateVar: Hashable, Sendable {
+    public var name: String
+    public var sort: Sort
+    /// The value in the initial state: a closed expression (numbers, booleans), or nil for zero/false/empty.
+    public var initial: Expr?
+    public init(name: String, sort: Sort, initial: Expr? = nil) {
+        self.name = name; self.sort = sort; self.initial = initial
+    }
+}
+
+public struct Action: Hashable, Sendable {
+    public var name: String
+    public var params: [Param]
+    public var body: [Stmt]
+    public var location: SourceLocation
+    public init(name: String, params: [Param], body: [Stmt], location: SourceLocation) {
+        self.name = name; self.params = params; self.body = body; self.location = location
+    }
+}
+
+public enum PropertyKind: Hashable, Sendable {
+    /// Holds in every reachable state.
+    case invariant
+    /// Holds for every execution of one action from a state satisfying the model's invariants.
+    /// `actionArgs` names the action's parameters inside the rule, positionally.
+    case rule(action: String, actionArgs: [String], params: [Param])
+}
+
+public struct Property: Hashable, Sendable {
+    public var name: String
+    public var kind: PropertyKind
+    public var body: Expr
+    public var location: SourceLocation
+    /// The property's text as written, for reports.
+    public var sourceText: String
+    public init(name: String, kind: PropertyKind, body: Expr, location: SourceLocation, sourceText: String) {
+        self.name = name; self.kind = kind; self.body = body; self.location = location; self.sourceText = sourceText
+    }
+}
+
+public struct Model: Hashable, Sendable {
+    public var name: String
+    public var stateVars: [StateVar]
+    public var actions: [Action]
+    public var properties: [Property]
+    public var location: SourceLocation
+    public init(name: String, stateVars: [StateVar], actions: [Action], properties: [Property], location: SourceLocation) {
+        self.name = name; self.stateVars = stateVars; self.actions = actions
+        self.properties = properties; self.location = location
+    }
+
+    public func stateVar(_ name: String) -> StateVar? { stateVars.first { $0.name == name } }
+    public func action(_ name: String) -> Action? { actions.first { $0.name == name } }
+    public var invariants: [Property] { properties.filter { if case .invariant = $0.kind { return true }; return false } }
+
+    /// Top-level maps whose sum some expression reads; their sums are kept as ghosts in step with every write.
+    public var summedMaps: [String] {
+        var names = Set<String>()
+        func visit(_ e: Expr) {
+            switch e {
+            case .sum(let n, _): names.insert(n)
+            case .unary(_, let a), .widen(let a, _): visit(a)
+            case .binary(_, let a, let b, _), .select(let a, let b): visit(a); visit(b)
+            case .ite(let a, let b, let c): visit(a); visit(b); visit(c)
+            default: break
+            }
+        }
+        func visit(_ s: Stmt) {
+            switch s {
+            case .require(let e, _), .bind(_, let e): visit(e)
+            case .assign(let lv, let e): lv.indices.forEach(visit); visit(e)
+            case .ifElse(let c, let t, let f): visit(c); t.forEach(visit); f.forEach(visit)
+            }
+        }
+        properties.forEach { visit($0.body) }
+        actions.forEach { $0.body.forEach(visit) }
+        return stateVars.map(\.name).filter(names.contains)
+    }
+}
+
+/// One parsed spec file: its models, where it came from, and a hash of its text.
+public struct SpecFile: Hashable, Sendable {
+    public var path: String
+    public var contentHash: String
+    public var models: [Model]
+    public init(path: String, contentHash: String, models: [Model]) {
+        self.path = path; self.contentHash = contentHash; self.models = models
+    }
+}
+
+extension Model {
+    /// Whether any expression multiplies, divides or takes a remainder (non-linear for a solver).
+    public var usesNonLinearArithmetic: Bool {
+        func visit(_ e: Expr) -> Bool {
+            switch e {
+            case .binary(let op, let a, let b, _): return [.mul, .div, .mod].contains(op) || visit(a) || visit(b)
+            case .unary(_, let a), .widen(let a, _): return visit(a)
+            case .select(let a, let b): return visit(a) || visit(b)
+            case .ite(let a, let b, let c): return visit(a) || visit(b) || visit(c)
+            default: return false
+            }
+        }
+        func visit(_ s: Stmt) -> Bool {
+            switch s {
+            case .require(let e, _), .bind(_, let e): return visit(e)
+            case .assign(let lv, let e): return lv.indices.contains(where: visit) || visit(e)
+            case .ifElse(let c, let t, let f): return visit(c) || t.contains(where: visit) || f.contains(where: visit)
+            }
+        }
+        return actions.contains { $0.body.contains(where: visit) } || properties.contains { visit($0.body) }
+    }
+}

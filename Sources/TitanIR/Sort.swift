@@ -1,0 +1,33 @@
+/// The sorts of the IR. Every bit-vector-like sort has a fixed width, which both
+/// interpretations use: the interpreter wraps modulo 2^width, the encoder uses (_ BitVec width).
+public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
+    case bool
+    /// Unsigned integer of the given width (uint8 ... uint256; sums over maps are uint512).
+    case uint(Int)
+    /// A 20-byte account address; a 160-bit vector that is not an integer in the language.
+    case address
+    case map(key: Sort, value: Sort)
+
+    public static let uint256 = Sort.uint(256)
+    /// Width of the exact sum of a map's uint256 values: 2^160 keys * (2^256 - 1) < 2^416 <= 2^512.
+    public static let sumWidth = 512
+
+    public var bitWidth: Int? {
+        switch self {
+        case .bool, .map: return nil
+        case .uint(let w): return w
+        case .address: return 160
+        }
+    }
+
+    public var isMap: Bool { if case .map = self { return true } else { return false } }
+
+    public var description: String {
+        switch self {
+        case .bool: return "bool"
+        case .uint(let w): return "uint\(w)"
+        case .address: return "address"
+        case .map(let k, let v): return "map<\(k), \(v)>"
+        }
+    }
+}

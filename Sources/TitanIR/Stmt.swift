@@ -1,0 +1,18 @@
+/// A place an action can assign: a state variable, optionally indexed into nested maps.
+public struct LValue: Hashable, Sendable {
+    public var root: String
+    public var rootSort: Sort
+    public var indices: [Expr]
+    public init(root: String, rootSort: Sort, indices: [Expr]) {
+        self.root = root; self.rootSort = rootSort; self.indices = indices
+    }
+}
+
+public indirect enum Stmt: Hashable, Sendable {
+    /// Reverts the action when the condition is false.
+    case require(Expr, SourceLocation)
+    case assign(LValue, Expr)
+    /// An immutable local binding, visible to the statements after it in the same block.
+    case bind(String, Expr)
+    case ifElse(Expr, [Stmt], [Stmt])
+}

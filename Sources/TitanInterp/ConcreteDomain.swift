@@ -1,0 +1,40 @@
+import BigInt
+import TitanIR
+import TitanSemantics
+
+/// The semantics read concretely: every value is known, so every branch is decided.
+public struct ConcreteDomain: Domain {
+    public typealias Value = TitanInterp.Value
+    public init() {}
+
+    @inline(__always) func mask(_ n: BigUInt, _ w: Int) -> BigUInt {
+        n.bitWidth <= w ? n : n & ((BigUInt(1) << w) - 1)
+    }
+
+    public func bool(_ b: Bool) -> Value { .bool(b) }
+    public func number(_ n: BigUInt, width: Int) -> Value { .bits(mask(n, width)) }
+    public func constMap(key: Sort, value: Sort, default v: Value) -> Value { .map(MapValue(defaultValue: v)) }
+    public func not(_ a: Value) -> Value { .bool(!a.asBool) }
+    public func and(_ a: Value, _ b: Value) -> Value { .bool(a.asBool && b.asBool) }
+    public func or(_ a: Value, _ b: Value) -> Value { .bool(a.asBool || b.asBool) }
+    public func ite(_ c: Value, _ t: Value, _ e: Value) -> Value { c.asBool ? t : e }
+    public func eq(_ a: Value, _ b: Value) -> Value { .bool(a == b) }
+    public func ult(_ a: Value, _ b: Value) -> Value { .bool(a.asBits < b.asBits) }
+    public func ule(_ a: Value, _ b: Value) -> Value { .bool(a.asBits <= b.asBits) }
+    public func add(_ a: Value, _ b: Value, width: Int) -> Value { .bits(mask(a.asBits + b.asBits, width)) }
+    public func sub(_ a: Value, _ b: Value, width: Int) -> Value {
+        let x = a.asBits, y = b.asBits
+        return .bits(x >= y ? x - y : (BigUInt(1) << width) - (y - x))
+    }
+    public func mul(_ a: Value, _ b: Value, width: Int) -> Value { .bits(mask(a.asBits * b.asBits, width)) }
+    public func udiv(_ a: Value, _ b: Value, width: Int) -> Value { b.asBits == 0 ? .bits(0) : .bits(a.asBits / b.asBits) }
+    public func urem(_ a: Value, _ b: Value, width: Int) -> Value { b.asBits == 0 ? .bits(0) : .bits(a.asBits % b.asBits) }
+    public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
+    public func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value { map.asMap[key] }
+    public func store(_ map: Value, _ key: Value, _ value: Value) -> Value {
+        var m = map.asMap
+        m[key] = value
+        return .map(m)
+    }
+    public func known(_ condition: Value) -> Bool? { condition.asBool }
+}

@@ -1,0 +1,81 @@
+import BigInt
+import TitanIR
+import TitanSemantics
+
+public typealias ConcreteState = State<Value>
+
+/// One step of a trace: an action, its arguments, and the state it led to.
+public struct Step: Hashable, Sendable {
+    public var action: String
+    public var args: [String: Value]
+    public init(action: String, args: [String: Value]) { self.action = action; self.args = args }
+}
+
+public enum InterpreterError: Error, CustomStringConvertible, Equatable {
+    case unknownAction(String)
+    case missingArgument(action: String, param: String)
+    case reverted(step: Int, action: String)
+    case ghostMismatch(map: String)
+
+    public var description: String {
+        switch self {
+        case .unknownAction(let a): return "unknown action '\(a)'"
+        case .missingArgument(let a, let p): return "action '\(a)' needs argument '\(p)'"
+        case .reverted(let i, let a): return "step \(i + 1) (\(a)) reverted"
+        case .ghostMismatch(let m): return "internal error: the running sum of '\(m)' differs from the sum of its entries"
+        }
+    }
+}
+
+/// The concrete interpreter: the shared semantics over concrete values.
+public struct Interpreter {
+    public let model: Model
+    public let executor: Executor<ConcreteDomain>
+
+    public init(model: Model) {
+        self.model = model
+        self.executor = Executor(model: model, domain: ConcreteDomain())
+    }
+
+    public func initialState() -> ConcreteState { executor.initialState() }
+
+    /// A state with the given variables; missing ones are zero, sums are computed from the maps.
+    public func state(_ vars: [String: Value]) -> ConcreteState {
+        var s = initialState()
+        for (k, v) in vars { s.vars[k] = v }
+        for m in model.summedMaps { s.sums[m] = .bits(Interpreter.sum(of: s.vars[m]!)) }
+        return s
+    }
+
+    public static func sum(of map: Value) -> BigUInt {
+        map.asMap.entries.values.reduce(BigUInt(0)) { $0 + $1.asBits }
+    }
+
+    /// Runs one action; returns the outcome (reverted actions leave the pre-state).
+    public func step(_ step: Step, from s: ConcreteState) throws -> Executor<ConcreteDomain>.Outcome {
+        guard let action = model.action(step.action) else { throw InterpreterError.unknownAction(step.action) }
+        for p in action.params where step.args[p.name] == nil {
+            throw InterpreterError.missingArgument(action: action.name, param: p.name)
+        }
+        let out = executor.run(action, args: step.args, from: s)
+        for m in model.summedMaps where out.state.sums[m]!.asBits != Interpreter.sum(of: out.state.vars[m]!) {
+            throw InterpreterError.ghostMismatch(map: m)
+        }
+        return out
+    }
+
+    /// Replays steps from `start`, requiring each to complete. Returns the state after each step.
+    public func replay(_ steps: [Step], from start: ConcreteState) throws -> [ConcreteState] {
+        var states = [start]
+        for (i, st) in steps.enumerated() {
+            let out = try step(st, from: states.last!)
+            guard out.ok.asBool else { throw InterpreterError.reverted(step: i, action: st.action) }
+            states.append(out.state)
+        }
+        return states
+    }
+
+    public func holds(_ property: Property, in s: ConcreteState) -> Bool {
+        executor.evaluate(property.body, in: .init(pre: s)).asBool
+    }
+}

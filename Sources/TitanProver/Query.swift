@@ -1,0 +1,119 @@
+import BigInt
+import CZ3
+import TitanIR
+import TitanInterp
+import TitanSemantics
+import TitanSMT
+
+/// One solver query under construction: a fresh Z3 context, the symbolic reading of the model's
+/// semantics, and helpers to name states, arguments and transitions.
+final class Query {
+    let z3 = Z3Context()
+    let domain: SymbolicDomain
+    let exec: Executor<SymbolicDomain>
+    let solver: Solver
+    let model: Model
+
+    init(model: Model, timeoutMilliseconds: Int) {
+        self.model = model
+        domain = SymbolicDomain(context: z3)
+        exec = Executor(model: model, domain: domain)
+        solver = z3.makeSolver(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// A state whose every variable (and summed-map ghost) is an unknown named after `tag`.
+    func freshState(_ tag: String) -> State<Term> {
+        var vars: [String: Term] = [:], sums: [String: Term] = [:]
+        for v in model.stateVars {
+            let t = z3.constant("\(v.name)@\(tag)", domain.sort(v.sort))
+            domain.noteRange(t, v.sort)
+            vars[v.name] = t
+        }
+        for m in model.summedMaps {
+            let t = z3.constant("sum_\(m)@\(tag)", z3.intSort())
+            domain.noteRange(t, .uint(Sort.sumWidth))
+            sums[m] = t
+        }
+        return State(vars: vars, sums: sums)
+    }
+
+    func freshArgs(_ action: Action, tag: String) -> [String: Term] {
+        var args: [String: Term] = [:]
+        for p in action.params {
+            let t = z3.constant("\(action.name).\(p.name)@\(tag)", domain.sort(p.sort))
+            domain.noteRange(t, p.sort)
+            args[p.name] = t
+        }
+        return args
+    }
+
+    func equal(_ a: State<Term>, _ b: State<Term>) -> Term {
+        var eqs: [Term] = []
+        for v in model.stateVars { eqs.append(z3.eq(a.vars[v.name]!, b.vars[v.name]!)) }
+        for m in model.summedMaps { eqs.append(z3.eq(a.sums[m]!, b.sums[m]!)) }
+        return z3.and(eqs)
+    }
+
+    /// One step of some action from `s`: the chosen action completes and leads to the returned state.
+    struct Transition {
+        var next: State<Term>
+        var selector: Term
+        var args: [[String: Term]]
+    }
+
+    func transition(from s: State<Term>, step i: Int) -> Transition {
+        let next = freshState(String(i + 1))
+        let selector = z3.constant("action@\(i)", z3.intSort())
+        var choices: [Term] = []
+        var allArgs: [[String: Term]] = []
+        for (idx, action) in model.actions.enumerated() {
+            let args = freshArgs(action, tag: String(i))
+            allArgs.append(args)
+            let out = exec.run(action, args: args, from: s)
+            let chosen = z3.eq(selector, z3.integer(idx))
+            solver.assert(z3.implies(chosen, z3.and([out.ok, equal(next, out.state)])))
+            choices.append(chosen)
+        }
+        solver.assert(z3.or(choices))
+        return Transition(next: next, selector: selector, args: allArgs)
+    }
+
+    /// Lower bounds for every summed map's ghost in an arbitrary pre-state: the sum of all
+    /// values is at least the sum over the distinct keys the query touches. True of every
+    /// reachable state (finitely many non-zero entries), so assuming it is sound.
+    func assumeSumBounds(_ s: State<Term>) {
+        for m in model.summedMaps {
+            guard case .map(_, let v)? = model.stateVar(m)?.sort, let w = v.bitWidth else { continue }
+            let keys = domain.observedKeys[m] ?? []
+            var total = z3.integer(0)
+            for (i, k) in keys.enumerated() {
+                let entry = domain.select(s.vars[m]!, k, valueSort: .uint(w))
+                let fresh = z3.and(keys[..<i].map { z3.not(z3.eq($0, k)) })
+                total = z3.add(total, z3.ite(fresh, entry, z3.integer(0)))
+            }
+            solver.assert(z3.le(total, s.sums[m]!))
+        }
+    }
+
+    /// Reads a concrete value of a parameter back from a model.
+    func concrete(_ t: Term, _ sort: Sort, in m: Z3Model) -> Value? {
+        switch sort {
+        case .bool: return m.bool(t).map(Value.bool)
+        case .uint, .address: return m.number(t).map(Value.bits)
+        case .map: return nil
+        }
+    }
+
+    /// The SMT-LIB logic of the query text: non-linear integer arithmetic when the model
+    /// multiplies, divides or takes remainders. Maps need constant arrays, which no standard
+    /// array logic has, so queries with maps declare ALL (z3 and cvc5 both accept it).
+    var logic: String {
+        if model.stateVars.contains(where: { $0.sort.isMap }) { return "ALL" }
+        return model.usesNonLinearArithmetic ? "QF_NIA" : "QF_LIA"
+    }
+
+    /// Asserts the range facts of every value the query read. Call after building the query.
+    func assertRangeFacts() {
+        for f in domain.rangeFacts { solver.assert(f) }
+    }
+}

@@ -1,0 +1,106 @@
+import BigInt
+import CZ3
+import TitanIR
+import TitanInterp
+import TitanSemantics
+import TitanSMT
+
+/// The semantics read symbolically: every value is a Z3 term over the query's unknowns.
+///
+/// A uint or address of width w is an integer in [0, 2^w): wrapping is explicit
+/// (`a + b - 2^w` past the top), so linear specs stay in linear integer arithmetic, which
+/// Z3 and cvc5 decide fast, and exact sums over maps need no bit-blasting.
+public final class SymbolicDomain: Domain {
+    public typealias Value = Term
+    public let z3: Z3Context
+    /// Keys read or written per top-level map, in first-seen order (terms are hash-consed by Z3).
+    public private(set) var observedKeys: [String: [Term]] = [:]
+    /// Facts every well-formed value satisfies (range bounds of values read from maps), to be
+    /// asserted with the query.
+    public private(set) var rangeFacts: [Term] = []
+    var seenRangeFacts = Set<UnsafeMutableRawPointer>()
+
+    public init(context: Z3Context) { self.z3 = context }
+
+    public func sort(_ s: Sort) -> Z3_sort {
+        switch s {
+        case .bool: return z3.boolSort()
+        case .uint, .address: return z3.intSort()
+        case .map(let k, let v): return z3.arraySort(sort(k), sort(v))
+        }
+    }
+
+    func power(_ w: Int) -> Term { z3.integer(BigUInt(1) << w) }
+
+    /// 0 <= t < 2^width.
+    public func inRange(_ t: Term, width: Int) -> Term {
+        z3.and([z3.le(z3.integer(0), t), z3.lt(t, power(width))])
+    }
+
+    /// Records the range of a value of `sort` (nothing for bools and maps).
+    public func noteRange(_ t: Term, _ sort: Sort) {
+        guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
+        rangeFacts.append(inRange(t, width: w))
+    }
+
+    public func bool(_ b: Bool) -> Term { z3.bool(b) }
+    public func number(_ n: BigUInt, width: Int) -> Term { z3.integer(n & ((BigUInt(1) << width) - 1)) }
+    public func constMap(key: Sort, value: Sort, default v: Term) -> Term { z3.constArray(key: sort(key), value: v) }
+    public func not(_ a: Term) -> Term { z3.not(a) }
+    public func and(_ a: Term, _ b: Term) -> Term {
+        if z3.isTrue(a) { return b }
+        if z3.isTrue(b) { return a }
+        return z3.and([a, b])
+    }
+    public func or(_ a: Term, _ b: Term) -> Term {
+        if z3.isFalse(a) { return b }
+        if z3.isFalse(b) { return a }
+        return z3.or([a, b])
+    }
+    public func ite(_ c: Term, _ t: Term, _ e: Term) -> Term { z3.ite(c, t, e) }
+    public func eq(_ a: Term, _ b: Term) -> Term { z3.eq(a, b) }
+    public func ult(_ a: Term, _ b: Term) -> Term { z3.lt(a, b) }
+    public func ule(_ a: Term, _ b: Term) -> Term { z3.le(a, b) }
+    public func add(_ a: Term, _ b: Term, width: Int) -> Term {
+        let s = z3.add(a, b), top = power(width)
+        return z3.ite(z3.lt(s, top), s, z3.sub(s, top))
+    }
+    public func sub(_ a: Term, _ b: Term, width: Int) -> Term {
+        let d = z3.sub(a, b)
+        return z3.ite(z3.le(b, a), d, z3.add(d, power(width)))
+    }
+    public func mul(_ a: Term, _ b: Term, width: Int) -> Term {
+        let p = z3.mul(a, b), top = power(width)
+        return z3.ite(z3.lt(p, top), p, z3.mod(p, top))
+    }
+    /// Only reached with a non-zero divisor (the executor guards it); both operands are non-negative.
+    public func udiv(_ a: Term, _ b: Term, width: Int) -> Term { z3.div(a, b) }
+    public func urem(_ a: Term, _ b: Term, width: Int) -> Term { z3.mod(a, b) }
+    public func zeroExtend(_ a: Term, from: Int, to: Int) -> Term { a }
+    public func select(_ map: Term, _ key: Term, valueSort: Sort) -> Term {
+        let t = z3.select(map, key)
+        noteRange(t, valueSort)
+        return t
+    }
+    public func store(_ map: Term, _ key: Term, _ value: Term) -> Term { z3.store(map, key, value) }
+    public func known(_ c: Term) -> Bool? { z3.isTrue(c) ? true : (z3.isFalse(c) ? false : nil) }
+
+    public func observeKey(map: String, key: Term) {
+        var keys = observedKeys[map, default: []]
+        if !keys.contains(where: { $0.ast == key.ast }) { keys.append(key) }
+        observedKeys[map] = keys
+    }
+
+    /// A concrete value as a closed term (maps as stores over a constant array).
+    public func lift(_ v: TitanInterp.Value, _ s: Sort) -> Term {
+        switch (v, s) {
+        case (.bool(let b), _): return z3.bool(b)
+        case (.bits(let n), _): return z3.integer(n)
+        case (.map(let m), .map(let k, let vs)):
+            var t = z3.constArray(key: sort(k), value: lift(m.defaultValue, vs))
+            for (key, val) in m.entries { t = z3.store(t, lift(key, k), lift(val, vs)) }
+            return t
+        case (.map, _): return z3.bool(false)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import TitanProver
+
+/// The human-readable report: one line per property, a step table under each counterexample.
+public struct TextRenderer {
+    public var color: Bool
+    public init(color: Bool) { self.color = color }
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    func label(_ status: Status) -> String {
+        switch status {
+        case .proved: return paint("PROVED  ", "32")
+        case .violated: return paint("VIOLATED", "31;1")
+        case .unknown: return paint("UNKNOWN ", "33")
+        case .error: return paint("ERROR   ", "35;1")
+        }
+    }
+
+    public func render(_ report: Report) -> String {
+        var out = ""
+        var lastHeader = ""
+        let width = max(12, report.results.map(\.property.count).max() ?? 0)
+        for r in report.results {
+            let header = "\(r.spec)  model \(r.model)"
+            if header != lastHeader {
+                out += (out.isEmpty ? "" : "\n") + header + "\n"
+                lastHeader = header
+            }
+            let name = r.property.padding(toLength: width, withPad: " ", startingAt: 0)
+            out += "  \(label(r.status))  \(name)  \(r.kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.method)  (\(String(format: "%.2f", r.seconds))s)\n"
+            if let why = r.reason { out += "      reason: \(why)\n" }
+            if let cex = r.counterexample { out += renderTrace(cex, r) }
+        }
+        let s = report.summary
+        out += "\nSummary: \(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown"
+            + (s.error > 0 ? ", \(s.error) errors" : "") + " (\(s.total) properties, \(report.specs.count) spec files)\n"
+        return out
+    }
+
+    func renderTrace(_ cex: Counterexample, _ r: PropertyResult) -> String {
+        var out = "      counterexample (replayed by the interpreter):\n"
+        out += "        initial state: " + cex.initialState.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
+        if !cex.holdsInitially { out += "        \(r.property) is false in the initial state\n" }
+        if !cex.ruleParams.isEmpty {
+            out += "        rule parameters: " + cex.ruleParams.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        for (i, st) in cex.steps.enumerated() {
+            let args = st.args.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+            out += "        \(i + 1). \(st.action)(\(args))"
+            if i == cex.steps.count - 1, let rev = cex.lastReverted, rev { out += "  [reverted]" }
+            out += "\n"
+            for c in st.changes { out += "             \(c.variable): \(c.before) -> \(c.after)\n" }
+            if st.changes.isEmpty { out += "             (no state change)\n" }
+            out += "             \(r.property): \(st.propertyHolds ? "holds" : paint("VIOLATED", "31;1"))\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,87 @@
+import BigInt
+import CZ3
+
+/// What a solver said about a query.
+public enum CheckResult {
+    case sat(Z3Model)
+    case unsat
+    /// The solver could not decide; the reason is Z3's own (e.g. "timeout", "canceled").
+    case unknown(String)
+}
+
+public final class Solver {
+    public let context: Z3Context
+    let solver: Z3_solver
+    public let timeoutMilliseconds: Int
+
+    init(context: Z3Context, timeoutMilliseconds: Int) {
+        self.context = context
+        self.timeoutMilliseconds = timeoutMilliseconds
+        let ctx = context.ctx
+        solver = Z3_mk_solver(ctx)
+        Z3_solver_inc_ref(ctx, solver)
+        let params = Z3_mk_params(ctx)!
+        Z3_params_inc_ref(ctx, params)
+        Z3_params_set_uint(ctx, params, Z3_mk_string_symbol(ctx, "timeout"), UInt32(clamping: timeoutMilliseconds))
+        Z3_solver_set_params(ctx, solver, params)
+        Z3_params_dec_ref(ctx, params)
+    }
+
+    deinit { Z3_solver_dec_ref(context.ctx, solver) }
+
+    public func assert(_ t: Term) { Z3_solver_assert(context.ctx, solver, t.ast) }
+
+    /// The assertions as a standalone SMT-LIB2 script that both z3 and cvc5 accept.
+    /// Taken before `check()`, which would add Z3-only commands.
+    public func smtlib2(logic: String, header: [String] = []) -> String {
+        let body = String(cString: Z3_solver_to_string(context.ctx, solver))
+        let comments = header.map { "; " + $0 }.joined(separator: "\n")
+        return (comments.isEmpty ? "" : comments + "\n") + "(set-logic \(logic))\n" + body
+            + (body.hasSuffix("\n") ? "" : "\n") + "(check-sat)\n"
+    }
+
+    public func check() throws -> CheckResult {
+        let ctx = context.ctx
+        let r = Z3_solver_check(ctx, solver)
+        try context.check()
+        if r == Z3_L_TRUE {
+            guard let m = Z3_solver_get_model(ctx, solver) else { return .unknown("no model") }
+            return .sat(Z3Model(context: context, model: m))
+        }
+        if r == Z3_L_FALSE { return .unsat }
+        return .unknown(String(cString: Z3_solver_get_reason_unknown(ctx, solver)))
+    }
+}
+
+/// A satisfying assignment; values come back as exact numbers.
+public final class Z3Model {
+    let context: Z3Context
+    let model: Z3_model
+
+    init(context: Z3Context, model: Z3_model) {
+        self.context = context
+        self.model = model
+        Z3_model_inc_ref(context.ctx, model)
+    }
+    deinit { Z3_model_dec_ref(context.ctx, model) }
+
+    func evaluate(_ t: Term) -> Z3_ast? {
+        var out: Z3_ast?
+        guard Z3_model_eval(context.ctx, model, t.ast, true, &out) else { return nil }
+        return out
+    }
+
+    /// The value of a bit-vector term as an exact unsigned number.
+    public func number(_ t: Term) -> BigUInt? {
+        guard let v = evaluate(t), Z3_is_numeral_ast(context.ctx, v) else { return nil }
+        return BigUInt(String(cString: Z3_get_numeral_string(context.ctx, v)), radix: 10)
+    }
+
+    public func bool(_ t: Term) -> Bool? {
+        guard let v = evaluate(t) else { return nil }
+        let b = Z3_get_bool_value(context.ctx, v)
+        if b == Z3_L_TRUE { return true }
+        if b == Z3_L_FALSE { return false }
+        return nil
+    }
+}

@@ -1,0 +1,126 @@
+import BigInt
+import CZ3
+
+/// A Z3 error turned into a Swift error, instead of Z3's default handler that exits the process.
+public struct Z3Error: Error, CustomStringConvertible {
+    public var code: Int
+    public var message: String
+    public var description: String { "z3 error \(code): \(message)" }
+}
+
+/// A term of some context. Valid while its context lives; the context keeps every term it made
+/// (a non-reference-counted Z3 context), so terms need no bookkeeping of their own.
+public struct Term {
+    public let ast: Z3_ast
+}
+
+/// One Z3 context. Not thread-safe: confine each context to one task.
+public final class Z3Context {
+    let ctx: Z3_context
+
+    public init() {
+        let cfg = Z3_mk_config()!
+        Z3_set_param_value(cfg, "model", "true")
+        ctx = Z3_mk_context(cfg)
+        Z3_del_config(cfg)
+        Z3_set_error_handler(ctx, nil)
+    }
+
+    deinit { Z3_del_context(ctx) }
+
+    /// Z3's version, e.g. "4.8.12".
+    public static var version: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, build: UInt32 = 0, rev: UInt32 = 0
+        Z3_get_version(&major, &minor, &build, &rev)
+        return "\(major).\(minor).\(build)"
+    }
+
+    /// Throws the pending error, if the last calls raised one.
+    public func check() throws {
+        let code = Z3_get_error_code(ctx)
+        if code != Z3_OK {
+            let msg = String(cString: Z3_get_error_msg(ctx, code))
+            Z3_set_error(ctx, Z3_OK)
+            throw Z3Error(code: Int(code.rawValue), message: msg)
+        }
+    }
+
+    // MARK: Sorts
+
+    public func boolSort() -> Z3_sort { Z3_mk_bool_sort(ctx) }
+    public func bitVectorSort(_ width: Int) -> Z3_sort { Z3_mk_bv_sort(ctx, UInt32(width)) }
+    public func arraySort(_ key: Z3_sort, _ value: Z3_sort) -> Z3_sort { Z3_mk_array_sort(ctx, key, value) }
+    public func intSort() -> Z3_sort { Z3_mk_int_sort(ctx) }
+
+    // MARK: Terms
+
+    public func constant(_ name: String, _ sort: Z3_sort) -> Term {
+        Term(ast: Z3_mk_const(ctx, Z3_mk_string_symbol(ctx, name), sort))
+    }
+    public func bool(_ b: Bool) -> Term { Term(ast: b ? Z3_mk_true(ctx) : Z3_mk_false(ctx)) }
+    public func bitVector(_ n: BigUInt, width: Int) -> Term {
+        Term(ast: Z3_mk_numeral(ctx, n.description, bitVectorSort(width)))
+    }
+    public func integer(_ n: Int) -> Term { Term(ast: Z3_mk_numeral(ctx, String(n), intSort())) }
+    public func integer(_ n: BigUInt) -> Term { Term(ast: Z3_mk_numeral(ctx, n.description, intSort())) }
+    public func constArray(key: Z3_sort, value: Term) -> Term { Term(ast: Z3_mk_const_array(ctx, key, value.ast)) }
+
+    public func not(_ a: Term) -> Term { Term(ast: Z3_mk_not(ctx, a.ast)) }
+    public func and(_ xs: [Term]) -> Term {
+        if xs.isEmpty { return bool(true) }
+        if xs.count == 1 { return xs[0] }
+        var asts = xs.map { Optional($0.ast) }
+        return Term(ast: Z3_mk_and(ctx, UInt32(asts.count), &asts))
+    }
+    public func or(_ xs: [Term]) -> Term {
+        if xs.isEmpty { return bool(false) }
+        if xs.count == 1 { return xs[0] }
+        var asts = xs.map { Optional($0.ast) }
+        return Term(ast: Z3_mk_or(ctx, UInt32(asts.count), &asts))
+    }
+    public func implies(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_implies(ctx, a.ast, b.ast)) }
+    public func ite(_ c: Term, _ t: Term, _ e: Term) -> Term { Term(ast: Z3_mk_ite(ctx, c.ast, t.ast, e.ast)) }
+    public func eq(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_eq(ctx, a.ast, b.ast)) }
+    public func distinct(_ xs: [Term]) -> Term {
+        var asts = xs.map { Optional($0.ast) }
+        return Term(ast: Z3_mk_distinct(ctx, UInt32(asts.count), &asts))
+    }
+
+    public func bvult(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvult(ctx, a.ast, b.ast)) }
+    public func bvule(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvule(ctx, a.ast, b.ast)) }
+    public func bvadd(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvadd(ctx, a.ast, b.ast)) }
+    public func bvsub(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvsub(ctx, a.ast, b.ast)) }
+    public func bvmul(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvmul(ctx, a.ast, b.ast)) }
+    public func bvudiv(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvudiv(ctx, a.ast, b.ast)) }
+    public func bvurem(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvurem(ctx, a.ast, b.ast)) }
+    public func zeroExtend(_ a: Term, by bits: Int) -> Term {
+        bits == 0 ? a : Term(ast: Z3_mk_zero_ext(ctx, UInt32(bits), a.ast))
+    }
+    // Integer arithmetic (unbounded; callers add the bounds they mean).
+    public func add(_ a: Term, _ b: Term) -> Term {
+        var asts = [Optional(a.ast), Optional(b.ast)]
+        return Term(ast: Z3_mk_add(ctx, 2, &asts))
+    }
+    public func sub(_ a: Term, _ b: Term) -> Term {
+        var asts = [Optional(a.ast), Optional(b.ast)]
+        return Term(ast: Z3_mk_sub(ctx, 2, &asts))
+    }
+    public func mul(_ a: Term, _ b: Term) -> Term {
+        var asts = [Optional(a.ast), Optional(b.ast)]
+        return Term(ast: Z3_mk_mul(ctx, 2, &asts))
+    }
+    public func div(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_div(ctx, a.ast, b.ast)) }
+    public func mod(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_mod(ctx, a.ast, b.ast)) }
+    public func lt(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_lt(ctx, a.ast, b.ast)) }
+    public func le(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_le(ctx, a.ast, b.ast)) }
+
+    public func select(_ m: Term, _ k: Term) -> Term { Term(ast: Z3_mk_select(ctx, m.ast, k.ast)) }
+    public func store(_ m: Term, _ k: Term, _ v: Term) -> Term { Term(ast: Z3_mk_store(ctx, m.ast, k.ast, v.ast)) }
+
+    public func isTrue(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_TRUE }
+    public func isFalse(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_FALSE }
+
+    public func text(_ t: Term) -> String { String(cString: Z3_ast_to_string(ctx, t.ast)) }
+
+    public func makeSolver(timeoutMilliseconds: Int) -> Solver { Solver(context: self, timeoutMilliseconds: timeoutMilliseconds) }
+}

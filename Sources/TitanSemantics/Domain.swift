@@ -1,0 +1,57 @@
+import BigInt
+import TitanIR
+
+/// The primitive operations the semantics is built from. The concrete interpreter and the
+/// Z3 encoder each supply one domain; everything else about what IR means lives in `Executor`.
+///
+/// Bit-vector operations receive their width so that a concrete domain can wrap; all of them
+/// are modulo 2^width. `udiv`/`urem` are only consulted where the divisor is non-zero (the
+/// executor guards them), but must not trap on zero.
+public protocol Domain {
+    associatedtype Value
+
+    func bool(_ b: Bool) -> Value
+    func number(_ n: BigUInt, width: Int) -> Value
+    /// A map whose every key reads as `value`.
+    func constMap(key: Sort, value: Sort, default value: Value) -> Value
+
+    func not(_ a: Value) -> Value
+    func and(_ a: Value, _ b: Value) -> Value
+    func or(_ a: Value, _ b: Value) -> Value
+    func ite(_ c: Value, _ t: Value, _ e: Value) -> Value
+    /// Equality of two values of the same non-map sort, or of two maps.
+    func eq(_ a: Value, _ b: Value) -> Value
+    func ult(_ a: Value, _ b: Value) -> Value
+    func ule(_ a: Value, _ b: Value) -> Value
+
+    func add(_ a: Value, _ b: Value, width: Int) -> Value
+    func sub(_ a: Value, _ b: Value, width: Int) -> Value
+    func mul(_ a: Value, _ b: Value, width: Int) -> Value
+    func udiv(_ a: Value, _ b: Value, width: Int) -> Value
+    func urem(_ a: Value, _ b: Value, width: Int) -> Value
+    func zeroExtend(_ a: Value, from: Int, to: Int) -> Value
+
+    /// Reads `map[key]`; `valueSort` is the sort of what is read.
+    func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value
+    func store(_ map: Value, _ key: Value, _ value: Value) -> Value
+
+    /// The truth of a condition when it is known without solving (always, for concrete values).
+    /// The executor uses it to take one branch instead of merging both.
+    func known(_ condition: Value) -> Bool?
+
+    /// Called with every key read from or written to a top-level map state variable in the
+    /// pre-state or during an action. The encoder uses the keys to bound map sums from below.
+    func observeKey(map: String, key: Value)
+}
+
+extension Domain {
+    public func observeKey(map: String, key: Value) {}
+    public func zero(_ sort: Sort) -> Value {
+        switch sort {
+        case .bool: return bool(false)
+        case .uint(let w): return number(0, width: w)
+        case .address: return number(0, width: 160)
+        case .map(let k, let v): return constMap(key: k, value: v, default: zero(v))
+        }
+    }
+}

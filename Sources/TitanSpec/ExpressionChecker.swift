@@ -1,0 +1,251 @@
+import BigInt
+import TitanIR
+
+/// Expression typing. Number literals have no sort of their own: they take one from
+/// `expected` or from the other operand, so `x8 + 1` is uint8 and `owner == 0` is an address.
+extension TypeChecker {
+    static func maxValue(bits: Int) -> BigUInt { (BigUInt(1) << bits) - 1 }
+
+    /// A literal of `sort`, or nil (reported) if it does not fit.
+    mutating func numberLiteral(_ value: BigUInt, sort: Sort, at location: SourceLocation) -> Expr? {
+        let bits = sort.bitWidth ?? 256
+        guard value <= TypeChecker.maxValue(bits: bits) else {
+            report("number literal \(value) is too large for \(sort) (max \(TypeChecker.maxValue(bits: bits)))",
+                   at: location)
+            return nil
+        }
+        return .number(value, sort)
+    }
+
+    /// Whether the expression's sort comes entirely from its context.
+    static func isLiteralOnly(_ e: ExprSyntax) -> Bool {
+        switch e.kind {
+        case .number: return true
+        case .binary(let op, let l, let r): return op.isArithmetic && isLiteralOnly(l) && isLiteralOnly(r)
+        case .ternary(_, let t, let f): return isLiteralOnly(t) && isLiteralOnly(f)
+        default: return false
+        }
+    }
+
+    /// Returns nil after reporting an error (or when an operand already failed).
+    mutating func checkExpr(_ e: ExprSyntax, expected: Sort?, scope: Scope) -> Expr? {
+        switch e.kind {
+        case .number(let value):
+            let sort: Sort
+            switch expected {
+            case .uint?, .address?: sort = expected ?? .uint256
+            default: sort = .uint256
+            }
+            return numberLiteral(value, sort: sort, at: e.location)
+        case .bool(let b):
+            return .bool(b)
+        case .maxUint256:
+            return .number(TypeChecker.maxValue(bits: 256), .uint256)
+        case .reverted:
+            guard scope.context == .rule else {
+                report("'reverted' is only allowed in rules", at: e.location)
+                return nil
+            }
+            return .reverted
+        case .name(let name):
+            return checkName(name, at: e.location, scope: scope)
+        case .primed(let name):
+            return checkPrimed(name, at: e.location, scope: scope)
+        case .sum(let name, let primed):
+            return checkSum(name, primed: primed, at: e.location, scope: scope)
+        case .not(let operand):
+            guard let x = checkExpr(operand, expected: .bool, scope: scope) else { return nil }
+            guard x.sort == .bool else {
+                report("type mismatch: '!' needs a bool operand, found \(x.sort)", at: operand.location)
+                return nil
+            }
+            return .unary(.not, x)
+        case .binary(let op, let l, let r):
+            return checkBinary(op, l, r, at: e.location, expected: expected, scope: scope)
+        case .index(let m, let k):
+            return checkIndex(m, k, scope: scope)
+        case .ternary(let c, let t, let f):
+            return checkTernary(c, t, f, at: e.location, expected: expected, scope: scope)
+        }
+    }
+
+    private mutating func checkName(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
+        if let local = scope.locals[name] {
+            return local.map { .name(name, $0) }
+        }
+        if let state = states[name] {
+            return state.map { .state(name, $0) }
+        }
+        report("unknown name '\(name)'", at: location)
+        return nil
+    }
+
+    private mutating func checkPrimed(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
+        guard scope.context == .rule else {
+            report("primed names are only allowed in rules", at: location)
+            return nil
+        }
+        if let state = states[name] {
+            return state.map { .post(name, $0) }
+        }
+        if scope.locals[name] != nil {
+            report("only state variables can be primed; '\(name)' is not one", at: location)
+        } else {
+            report("unknown name '\(name)'", at: location)
+        }
+        return nil
+    }
+
+    private mutating func checkSum(_ name: String, primed: Bool, at location: SourceLocation, scope: Scope) -> Expr? {
+        if primed && scope.context != .rule {
+            report("primed names are only allowed in rules", at: location)
+            return nil
+        }
+        guard let state = states[name] else {
+            if scope.locals[name] != nil {
+                report("sum needs a state variable; '\(name)' is not one", at: location)
+            } else {
+                report("unknown name '\(name)'", at: location)
+            }
+            return nil
+        }
+        guard let sort = state else { return nil }
+        guard case .map(_, .uint) = sort else {
+            report("sum needs a map with uint values, found \(sort)", at: location)
+            return nil
+        }
+        return .sum(name, post: primed)
+    }
+
+    /// Types two operands so that a literal-only side takes the sort of the other side
+    /// (when `adopts` accepts it), and two literal-only sides take `hint` or uint256.
+    private mutating func checkOperands(_ a: ExprSyntax, _ b: ExprSyntax, hint: Sort?, scope: Scope,
+                                        adopts: (Sort) -> Bool) -> (Expr?, Expr?) {
+        let aLiteral = TypeChecker.isLiteralOnly(a)
+        let bLiteral = TypeChecker.isLiteralOnly(b)
+        func from(_ other: Expr?) -> Sort? {
+            guard let sort = other?.sort, adopts(sort) else { return hint }
+            return sort
+        }
+        if aLiteral && !bLiteral {
+            let bx = checkExpr(b, expected: hint, scope: scope)
+            return (checkExpr(a, expected: from(bx), scope: scope), bx)
+        }
+        if bLiteral && !aLiteral {
+            let ax = checkExpr(a, expected: hint, scope: scope)
+            return (ax, checkExpr(b, expected: from(ax), scope: scope))
+        }
+        return (checkExpr(a, expected: hint, scope: scope), checkExpr(b, expected: hint, scope: scope))
+    }
+
+    /// Zero-extends the narrower of two uints so both have the wider width.
+    private static func widened(_ l: Expr, _ r: Expr) -> (Expr, Expr) {
+        guard case .uint(let wl) = l.sort, case .uint(let wr) = r.sort, wl != wr else { return (l, r) }
+        return wl < wr ? (.widen(l, to: wr), r) : (l, .widen(r, to: wl))
+    }
+
+    private static func isUint(_ s: Sort) -> Bool { if case .uint = s { return true } else { return false } }
+
+    private mutating func checkBinary(_ op: BinaryOp, _ l: ExprSyntax, _ r: ExprSyntax, at location: SourceLocation,
+                                      expected: Sort?, scope: Scope) -> Expr? {
+        let symbol = "'\(op.rawValue)'"
+        if op.isLogical {
+            let lx = checkExpr(l, expected: .bool, scope: scope)
+            let rx = checkExpr(r, expected: .bool, scope: scope)
+            guard let lx, let rx else { return nil }
+            guard lx.sort == .bool, rx.sort == .bool else {
+                let at = lx.sort != .bool && rx.sort == .bool ? l.location : rx.sort != .bool && lx.sort == .bool ? r.location : location
+                report("type mismatch: \(symbol) needs bool operands, found \(lx.sort) and \(rx.sort)", at: at)
+                return nil
+            }
+            return .binary(op, lx, rx, arithmetic: .wrapping)
+        }
+
+        if op.isArithmetic {
+            let hint = expected.flatMap { TypeChecker.isUint($0) ? $0 : nil }
+            let (lx, rx) = checkOperands(l, r, hint: hint, scope: scope, adopts: TypeChecker.isUint)
+            guard let lx, let rx else { return nil }
+            let lOK = TypeChecker.isUint(lx.sort), rOK = TypeChecker.isUint(rx.sort)
+            guard lOK, rOK else {
+                let at = !lOK && rOK ? l.location : lOK && !rOK ? r.location : location
+                report("type mismatch: \(symbol) needs uint operands, found \(lx.sort) and \(rx.sort)", at: at)
+                return nil
+            }
+            let (a, b) = TypeChecker.widened(lx, rx)
+            return .binary(op, a, b, arithmetic: scope.arithmetic)
+        }
+
+        // Comparisons.
+        let equality = op == .eq || op == .ne
+        let (lx, rx) = checkOperands(l, r, hint: nil, scope: scope) { sort in
+            TypeChecker.isUint(sort) || (equality && sort == .address)
+        }
+        guard let lx, let rx else { return nil }
+        if equality {
+            if lx.sort.isMap || rx.sort.isMap {
+                report("type mismatch: cannot compare maps with \(symbol)", at: location)
+                return nil
+            }
+            guard lx.sort == rx.sort || (TypeChecker.isUint(lx.sort) && TypeChecker.isUint(rx.sort)) else {
+                report("type mismatch: \(symbol) needs operands of the same sort, found \(lx.sort) and \(rx.sort)",
+                       at: location)
+                return nil
+            }
+        } else {
+            let lOK = TypeChecker.isUint(lx.sort), rOK = TypeChecker.isUint(rx.sort)
+            guard lOK, rOK else {
+                let at = !lOK && rOK ? l.location : lOK && !rOK ? r.location : location
+                report("type mismatch: \(symbol) needs uint operands, found \(lx.sort) and \(rx.sort)", at: at)
+                return nil
+            }
+        }
+        let (a, b) = TypeChecker.widened(lx, rx)
+        return .binary(op, a, b, arithmetic: .wrapping)
+    }
+
+    private mutating func checkIndex(_ m: ExprSyntax, _ k: ExprSyntax, scope: Scope) -> Expr? {
+        guard let mx = checkExpr(m, expected: nil, scope: scope) else {
+            _ = checkExpr(k, expected: nil, scope: scope) // still report errors inside the index
+            return nil
+        }
+        guard case .map(let keySort, _) = mx.sort else {
+            report("cannot index into \(mx.sort); only maps can be indexed", at: m.location)
+            _ = checkExpr(k, expected: nil, scope: scope)
+            return nil
+        }
+        guard let kx = checkIndexValue(k, keySort: keySort, scope: scope) else { return nil }
+        return .select(mx, kx)
+    }
+
+    /// A map key must have exactly the key sort: keys are never widened.
+    mutating func checkIndexValue(_ k: ExprSyntax, keySort: Sort, scope: Scope) -> Expr? {
+        guard let kx = checkExpr(k, expected: keySort, scope: scope) else { return nil }
+        guard kx.sort == keySort else {
+            report("type mismatch: map key must be \(keySort), found \(kx.sort)", at: k.location)
+            return nil
+        }
+        return kx
+    }
+
+    private mutating func checkTernary(_ c: ExprSyntax, _ t: ExprSyntax, _ f: ExprSyntax, at location: SourceLocation,
+                                       expected: Sort?, scope: Scope) -> Expr? {
+        let cx = checkExpr(c, expected: .bool, scope: scope)
+        if let cx, cx.sort != .bool {
+            report("type mismatch: the condition of '?:' must be bool, found \(cx.sort)", at: c.location)
+        }
+        let (tx, fx) = checkOperands(t, f, hint: expected, scope: scope) { sort in
+            TypeChecker.isUint(sort) || sort == .address
+        }
+        guard let cx, cx.sort == .bool, let tx, let fx else { return nil }
+        if tx.sort.isMap || fx.sort.isMap {
+            report("the branches of '?:' cannot be maps", at: t.location)
+            return nil
+        }
+        guard tx.sort == fx.sort || (TypeChecker.isUint(tx.sort) && TypeChecker.isUint(fx.sort)) else {
+            report("type mismatch: the branches of '?:' have different sorts, \(tx.sort) and \(fx.sort)", at: t.location)
+            return nil
+        }
+        let (a, b) = TypeChecker.widened(tx, fx)
+        return .ite(cx, a, b)
+    }
+}

@@ -1,0 +1,126 @@
+import BigInt
+import TitanIR
+
+/// Turns a file's characters into tokens. Stops at the first malformed token.
+struct Lexer {
+    private let source: SourceFile
+    private var chars: [Character] { source.characters }
+    private var index = 0
+    private var line = 1
+    private var column = 1
+
+    init(source: SourceFile) { self.source = source }
+
+    /// Every token of the file, ending with one `.endOfFile`.
+    mutating func tokenize() throws -> [Token] {
+        var tokens: [Token] = []
+        while true {
+            skipTrivia()
+            guard index < chars.count else { break }
+            tokens.append(try nextToken())
+        }
+        tokens.append(endOfFile(after: tokens.last))
+        return tokens
+    }
+
+    /// End of file sits just after the last token, so "found end of file" errors quote a real line.
+    private func endOfFile(after last: Token?) -> Token {
+        let location: SourceLocation
+        if let last {
+            location = source.location(line: last.location.line, column: last.location.column + last.text.count)
+        } else {
+            location = source.location(line: 1, column: 1)
+        }
+        return Token(kind: .endOfFile, text: "", location: location, start: chars.count, end: chars.count)
+    }
+
+    private func peek(_ offset: Int = 0) -> Character? {
+        let i = index + offset
+        return i < chars.count ? chars[i] : nil
+    }
+
+    private mutating func advance() {
+        if chars[index].isNewline { line += 1; column = 1 } else { column += 1 }
+        index += 1
+    }
+
+    /// Whitespace and `//` comments carry no meaning: statements need no separators.
+    private mutating func skipTrivia() {
+        while let c = peek() {
+            if c.isWhitespace {
+                advance()
+            } else if c == "/", peek(1) == "/" {
+                while let d = peek(), !d.isNewline { advance() }
+            } else {
+                return
+            }
+        }
+    }
+
+    private mutating func nextToken() throws -> Token {
+        let start = index
+        let location = source.location(line: line, column: column)
+        func make(_ kind: TokenKind) -> Token {
+            Token(kind: kind, text: String(chars[start..<index]), location: location, start: start, end: index)
+        }
+        let c = chars[index]
+
+        if Lexer.isIdentifierStart(c) {
+            while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
+            let word = String(chars[start..<index])
+            let keyword = Keyword(rawValue: word)
+            if peek() == "'" {
+                if keyword != nil {
+                    throw source.diagnostic("keyword '\(word)' cannot be primed", at: location)
+                }
+                advance()
+                return make(.primed(word))
+            }
+            return make(keyword.map(TokenKind.keyword) ?? .identifier(word))
+        }
+
+        if Lexer.isDigit(c) {
+            // Take the whole alphanumeric run so "12abc" is one bad literal, not "12" then "abc".
+            while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
+            let spelling = String(chars[start..<index])
+            guard let value = Lexer.numberValue(spelling) else {
+                throw source.diagnostic("invalid number literal '\(spelling)'", at: location)
+            }
+            return make(.number(value))
+        }
+
+        // Longest match first, so "==>" is not read as "==" then ">".
+        for length in [3, 2, 1] where index + length <= chars.count {
+            let spelling = String(chars[index..<(index + length)])
+            if let punct = Punct(rawValue: spelling) {
+                for _ in 0..<length { advance() }
+                return make(.punct(punct))
+            }
+        }
+
+        let shown = c == "'" ? "'" : String(c)
+        var message = "unexpected character '\(shown)'"
+        if c == "'" { message += "; a prime must directly follow a state variable name" }
+        if c == "&" { message += "; did you mean '&&'?" }
+        if c == "|" { message += "; did you mean '||'?" }
+        throw source.diagnostic(message, at: location)
+    }
+
+    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+    static func isIdentifierStart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c == "_") }
+    static func isIdentifierPart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
+
+    /// Decimal or `0x` hex, with `_` allowed only between digits.
+    static func numberValue(_ spelling: String) -> BigUInt? {
+        var digits = Substring(spelling)
+        var radix = 10
+        if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
+            digits = digits.dropFirst(2)
+            radix = 16
+        }
+        guard let first = digits.first, let last = digits.last, first != "_", last != "_" else { return nil }
+        let valid = digits.allSatisfy { $0 == "_" || ($0.isASCII && ($0.hexDigitValue.map { $0 < radix } ?? false)) }
+        guard valid else { return nil }
+        return BigUInt(String(digits.filter { $0 != "_" }), radix: radix)
+    }
+}

@@ -1,0 +1,420 @@
+import TitanIR
+
+/// Recursive descent over the token list; throws the first syntax error as a `Diagnostic`.
+struct Parser {
+    /// Limits that keep recursion (here and in the checker) far from the stack's end.
+    static let maxNesting = 100
+    static let maxHeight = 500
+
+    private let source: SourceFile
+    private let tokens: [Token]
+    private var position = 0
+    private var nesting = 0
+
+    init(source: SourceFile, tokens: [Token]) {
+        self.source = source
+        self.tokens = tokens
+    }
+
+    // MARK: Token cursor
+
+    private var current: Token { tokens[min(position, tokens.count - 1)] }
+    private var previous: Token { tokens[max(0, min(position, tokens.count) - 1)] }
+
+    private mutating func advance() {
+        if position < tokens.count - 1 { position += 1 }
+    }
+
+    private func error(_ message: String, at location: SourceLocation? = nil) -> Diagnostic {
+        source.diagnostic(message, at: location ?? current.location)
+    }
+
+    /// "expected X <context>, found Y" at the current token.
+    private func expected(_ what: String) -> Diagnostic {
+        error("expected \(what), found \(current.quoted)")
+    }
+
+    private mutating func accept(_ p: Punct) -> Bool {
+        guard current.isPunct(p) else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func accept(_ k: Keyword) -> Bool {
+        guard current.isKeyword(k) else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func expect(_ p: Punct, _ context: String) throws {
+        guard accept(p) else { throw expected("'\(p.rawValue)' \(context)") }
+    }
+
+    private mutating func identifier(_ what: String) throws -> NameSyntax {
+        guard case .identifier(let name) = current.kind else {
+            if case .keyword(let k) = current.kind {
+                throw error("expected \(what), found keyword '\(k.rawValue)' (keywords are reserved)")
+            }
+            throw expected(what)
+        }
+        let result = NameSyntax(name: name, location: current.location)
+        advance()
+        return result
+    }
+
+    /// Runs `body` one level deeper, refusing input nested beyond `maxNesting`.
+    private mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
+        guard nesting < Parser.maxNesting else {
+            throw error("nesting is too deep (more than \(Parser.maxNesting) levels)")
+        }
+        nesting += 1
+        defer { nesting -= 1 }
+        return try body(&self)
+    }
+
+    private func node(_ kind: ExprSyntax.Kind, at location: SourceLocation) throws -> ExprSyntax {
+        let expr = ExprSyntax(kind, at: location)
+        guard expr.height <= Parser.maxHeight else {
+            throw error("expression is too deeply nested", at: location)
+        }
+        return expr
+    }
+
+    // MARK: Models
+
+    mutating func parseFile() throws -> [ModelSyntax] {
+        var models: [ModelSyntax] = []
+        while current.kind != .endOfFile {
+            guard current.isKeyword(.model) else { throw expected("'model'") }
+            models.append(try parseModel())
+        }
+        return models
+    }
+
+    private mutating func parseModel() throws -> ModelSyntax {
+        advance() // 'model'
+        let name = try identifier("model name after 'model'")
+        try expect(.lbrace, "after model name")
+        var members: [MemberSyntax] = []
+        while !accept(.rbrace) {
+            members.append(try parseMember(model: name.name))
+        }
+        return ModelSyntax(name: name, members: members)
+    }
+
+    private mutating func parseMember(model: String) throws -> MemberSyntax {
+        let keyword = current
+        switch keyword.kind {
+        case .keyword(.arithmetic):
+            advance()
+            let mode: Arithmetic
+            if accept(.checked) { mode = .checked } else if accept(.wrapping) { mode = .wrapping } else {
+                throw expected("'checked' or 'wrapping' after 'arithmetic'")
+            }
+            return .arithmetic(ArithmeticSyntax(mode: mode, location: keyword.location))
+        case .keyword(.state):
+            advance()
+            return .state(try parseState())
+        case .keyword(.action):
+            advance()
+            return .action(try parseAction())
+        case .keyword(.invariant), .keyword(.rule):
+            advance()
+            return .property(try parseProperty(keyword: keyword))
+        case .endOfFile:
+            throw expected("'}' to close model '\(model)'")
+        default:
+            throw expected("'arithmetic', 'state', 'action', 'invariant', 'rule' or '}' in model '\(model)'")
+        }
+    }
+
+    private mutating func parseState() throws -> StateSyntax {
+        let name = try identifier("state variable name after 'state'")
+        try expect(.colon, "after state variable name")
+        let type = try parseType()
+        var initial: ExprSyntax?
+        if accept(.assign) { initial = try parseExpression() }
+        return StateSyntax(name: name, type: type, initial: initial)
+    }
+
+    private mutating func parseAction() throws -> ActionSyntax {
+        let name = try identifier("action name after 'action'")
+        try expect(.lparen, "after action name")
+        let params = current.isPunct(.rparen) ? [] : try parseParams()
+        try expect(.rparen, "after action parameters")
+        let body = try parseBlock("action body")
+        return ActionSyntax(name: name, params: params, body: body)
+    }
+
+    private mutating func parseProperty(keyword: Token) throws -> PropertySyntax {
+        let isRule = keyword.isKeyword(.rule)
+        let name = try identifier(isRule ? "rule name after 'rule'" : "invariant name after 'invariant'")
+        let kind: PropertySyntax.Kind
+        if isRule {
+            var params: [ParamSyntax] = []
+            if accept(.lparen) {
+                if !current.isPunct(.rparen) { params = try parseParams() }
+                try expect(.rparen, "after rule parameters")
+            }
+            guard accept(.on) else {
+                throw expected(params.isEmpty ? "'on' or '(' after rule name" : "'on' after rule parameters")
+            }
+            let action = try identifier("action name after 'on'")
+            try expect(.lparen, "after action name in rule")
+            var args: [NameSyntax] = []
+            if !current.isPunct(.rparen) {
+                repeat { args.append(try identifier("argument name")) } while accept(.comma)
+            }
+            try expect(.rparen, "after rule arguments")
+            kind = .rule(params: params, action: action, actionArgs: args)
+            try expect(.colon, "before rule body")
+        } else {
+            kind = .invariant
+            try expect(.colon, "after invariant name")
+        }
+        let body = try parseExpression()
+        let text = source.text(from: keyword.start, to: previous.end)
+        return PropertySyntax(name: name, kind: kind, body: body, sourceText: Parser.trimmed(text))
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        let start = text.drop { $0.isWhitespace }
+        return String(start.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    private mutating func parseParams() throws -> [ParamSyntax] {
+        var params: [ParamSyntax] = []
+        repeat {
+            let name = try identifier("parameter name")
+            try expect(.colon, "after parameter name")
+            params.append(ParamSyntax(name: name.name, type: try parseType(), location: name.location))
+        } while accept(.comma)
+        return params
+    }
+
+    private mutating func parseType() throws -> TypeSyntax {
+        let token = current
+        let kind: TypeSyntax.Kind
+        switch token.kind {
+        case .keyword(.bool): kind = .bool
+        case .keyword(.address): kind = .address
+        case .keyword(.uint), .keyword(.uint256): kind = .uint(256)
+        case .keyword(.uint8): kind = .uint(8)
+        case .keyword(.uint16): kind = .uint(16)
+        case .keyword(.uint32): kind = .uint(32)
+        case .keyword(.uint64): kind = .uint(64)
+        case .keyword(.uint128): kind = .uint(128)
+        case .keyword(.map):
+            advance()
+            return try nested { p in
+                try p.expect(.lt, "after 'map'")
+                let key = try p.parseType()
+                try p.expect(.comma, "after map key type")
+                let value = try p.parseType()
+                try p.expect(.gt, "to close map type")
+                return TypeSyntax(kind: .map(key: key, value: value), location: token.location)
+            }
+        case .identifier(let name) where name.hasPrefix("uint"):
+            throw error("unknown type '\(name)'; uint widths are 8, 16, 32, 64, 128 and 256")
+        default:
+            throw expected("a type")
+        }
+        advance()
+        return TypeSyntax(kind: kind, location: token.location)
+    }
+
+    // MARK: Statements
+
+    private mutating func parseBlock(_ what: String) throws -> [StmtSyntax] {
+        try expect(.lbrace, "to start \(what)")
+        return try nested { p in
+            var statements: [StmtSyntax] = []
+            while !p.accept(.rbrace) {
+                if p.current.kind == .endOfFile { throw p.expected("'}' to close \(what)") }
+                statements.append(try p.parseStatement())
+                _ = p.accept(.semicolon)
+            }
+            return statements
+        }
+    }
+
+    private mutating func parseStatement() throws -> StmtSyntax {
+        let token = current
+        switch token.kind {
+        case .keyword(.require):
+            advance()
+            return .require(try parseExpression(), keyword: token.location)
+        case .keyword(.let):
+            advance()
+            let name = try identifier("name after 'let'")
+            try expect(.assign, "after 'let \(name.name)'")
+            return .bind(name, try parseExpression())
+        case .keyword(.if):
+            advance()
+            return try parseIf()
+        case .keyword(.unchecked):
+            advance()
+            return .unchecked(try parseBlock("'unchecked' block"))
+        case .identifier(let name):
+            advance()
+            var indices: [ExprSyntax] = []
+            while accept(.lbracket) {
+                indices.append(try parseExpression())
+                try expect(.rbracket, "after index")
+            }
+            try expect(.assign, "after assignment target")
+            let lvalue = LValueSyntax(root: NameSyntax(name: name, location: token.location), indices: indices)
+            return .assign(lvalue, try parseExpression())
+        case .primed:
+            throw error("primed names cannot be assigned; assign the state variable without the prime")
+        default:
+            throw expected("a statement or '}'")
+        }
+    }
+
+    private mutating func parseIf() throws -> StmtSyntax {
+        let condition = try parseExpression()
+        let then = try parseBlock("'if' block")
+        guard accept(.else) else { return .ifElse(condition, then, []) }
+        if accept(.if) {
+            // Else-if chains recurse once per link, so they count toward the nesting limit.
+            let nestedIf = try nested { p in try p.parseIf() }
+            return .ifElse(condition, then, [nestedIf])
+        }
+        return .ifElse(condition, then, try parseBlock("'else' block"))
+    }
+
+    // MARK: Expressions
+
+    mutating func parseExpression() throws -> ExprSyntax {
+        try nested { p in try p.parseTernary() }
+    }
+
+    private mutating func parseTernary() throws -> ExprSyntax {
+        let condition = try parseImplies()
+        guard accept(.question) else { return condition }
+        let then = try parseExpression()
+        try expect(.colon, "in conditional expression")
+        let otherwise = try parseExpression()
+        return try node(.ternary(condition, then, otherwise), at: condition.location)
+    }
+
+    private mutating func parseImplies() throws -> ExprSyntax {
+        let left = try parseOr()
+        guard accept(.implies) else { return left }
+        let right = try nested { p in try p.parseImplies() }
+        return try node(.binary(.implies, left, right), at: left.location)
+    }
+
+    private mutating func parseOr() throws -> ExprSyntax {
+        var left = try parseAnd()
+        while accept(.or) {
+            left = try node(.binary(.or, left, try parseAnd()), at: left.location)
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws -> ExprSyntax {
+        var left = try parseComparison()
+        while accept(.and) {
+            left = try node(.binary(.and, left, try parseComparison()), at: left.location)
+        }
+        return left
+    }
+
+    private static let comparisons: [Punct: BinaryOp] = [.eq: .eq, .ne: .ne, .lt: .lt, .le: .le, .gt: .gt, .ge: .ge]
+
+    private mutating func parseComparison() throws -> ExprSyntax {
+        let left = try parseAdditive()
+        guard case .punct(let p) = current.kind, let op = Parser.comparisons[p] else { return left }
+        advance()
+        let right = try parseAdditive()
+        if case .punct(let next) = current.kind, Parser.comparisons[next] != nil {
+            throw error("comparison operators cannot be chained; add parentheses")
+        }
+        return try node(.binary(op, left, right), at: left.location)
+    }
+
+    private mutating func parseAdditive() throws -> ExprSyntax {
+        var left = try parseMultiplicative()
+        while true {
+            let op: BinaryOp
+            if accept(.plus) { op = .add } else if accept(.minus) { op = .sub } else { return left }
+            left = try node(.binary(op, left, try parseMultiplicative()), at: left.location)
+        }
+    }
+
+    private mutating func parseMultiplicative() throws -> ExprSyntax {
+        var left = try parseUnary()
+        while true {
+            let op: BinaryOp
+            if accept(.star) { op = .mul } else if accept(.slash) { op = .div } else if accept(.percent) { op = .mod } else {
+                return left
+            }
+            left = try node(.binary(op, left, try parseUnary()), at: left.location)
+        }
+    }
+
+    private mutating func parseUnary() throws -> ExprSyntax {
+        let token = current
+        guard accept(.not) else { return try parsePostfix() }
+        let operand = try nested { p in try p.parseUnary() }
+        return try node(.not(operand), at: token.location)
+    }
+
+    private mutating func parsePostfix() throws -> ExprSyntax {
+        var base = try parsePrimary()
+        while accept(.lbracket) {
+            let index = try parseExpression()
+            try expect(.rbracket, "after index")
+            base = try node(.index(base, index), at: base.location)
+        }
+        return base
+    }
+
+    private mutating func parsePrimary() throws -> ExprSyntax {
+        let token = current
+        let location = token.location
+        switch token.kind {
+        case .number(let value):
+            advance()
+            return ExprSyntax(.number(value), at: location)
+        case .keyword(.true), .keyword(.false):
+            advance()
+            return ExprSyntax(.bool(token.isKeyword(.true)), at: location)
+        case .keyword(.reverted):
+            advance()
+            return ExprSyntax(.reverted, at: location)
+        case .keyword(.max_uint256):
+            advance()
+            return ExprSyntax(.maxUint256, at: location)
+        case .identifier(let name):
+            advance()
+            return ExprSyntax(.name(name), at: location)
+        case .primed(let name):
+            advance()
+            return ExprSyntax(.primed(name), at: location)
+        case .keyword(.sum):
+            advance()
+            try expect(.lparen, "after 'sum'")
+            let summed: ExprSyntax.Kind
+            switch current.kind {
+            case .identifier(let name): summed = .sum(name, primed: false)
+            case .primed(let name): summed = .sum(name, primed: true)
+            default: throw expected("a state variable name in 'sum(...)'")
+            }
+            advance()
+            try expect(.rparen, "to close 'sum('")
+            return ExprSyntax(summed, at: location)
+        case .punct(.lparen):
+            advance()
+            var inner = try parseExpression()
+            try expect(.rparen, "to close '('")
+            // A parenthesized expression starts at its '(' for diagnostics.
+            inner.location = location
+            return inner
+        default:
+            throw expected("an expression")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import TitanIR
+
+/// Statement typing for action bodies.
+extension TypeChecker {
+    /// Checks a block; lets it declares are added to `scope` (callers copy the scope for nested blocks).
+    mutating func checkStatements(_ statements: [StmtSyntax], scope: inout Scope) -> [Stmt] {
+        var result: [Stmt] = []
+        for statement in statements {
+            switch statement {
+            case .require(let condition, let keyword):
+                if let c = checkCondition(condition, of: "'require'", scope: scope) {
+                    result.append(.require(c, keyword))
+                }
+            case .assign(let target, let value):
+                if let s = checkAssign(target, value, scope: scope) { result.append(s) }
+            case .bind(let name, let value):
+                if let s = checkBind(name, value, scope: &scope) { result.append(s) }
+            case .ifElse(let condition, let thenBlock, let elseBlock):
+                let c = checkCondition(condition, of: "'if'", scope: scope)
+                // Each branch sees the outer names; its own lets end with it.
+                var thenScope = scope
+                let t = checkStatements(thenBlock, scope: &thenScope)
+                var elseScope = scope
+                let f = checkStatements(elseBlock, scope: &elseScope)
+                if let c { result.append(.ifElse(c, t, f)) }
+            case .unchecked(let block):
+                // The block is inlined, so its lets stay visible after it, as they are in the IR.
+                let mode = scope.arithmetic
+                scope.arithmetic = .wrapping
+                result += checkStatements(block, scope: &scope)
+                scope.arithmetic = mode
+            }
+        }
+        return result
+    }
+
+    private mutating func checkCondition(_ e: ExprSyntax, of what: String, scope: Scope) -> Expr? {
+        guard let c = checkExpr(e, expected: .bool, scope: scope) else { return nil }
+        guard c.sort == .bool else {
+            report("type mismatch: \(what) needs a bool condition, found \(c.sort)", at: e.location)
+            return nil
+        }
+        return c
+    }
+
+    private mutating func checkAssign(_ target: LValueSyntax, _ value: ExprSyntax, scope: Scope) -> Stmt? {
+        let root = target.root
+        var rootSort: Sort?
+        if scope.locals[root.name] != nil {
+            report("cannot assign to '\(root.name)': only state variables can be assigned", at: root.location)
+        } else if let state = states[root.name] {
+            rootSort = state
+        } else {
+            report("unknown name '\(root.name)'", at: root.location)
+        }
+
+        // Walk the indices even without a root sort, to report errors inside them.
+        var current = rootSort
+        var indices: [Expr] = []
+        for index in target.indices {
+            guard let sort = current else {
+                _ = checkExpr(index, expected: nil, scope: scope)
+                continue
+            }
+            guard case .map(let keySort, let valueSort) = sort else {
+                report("cannot index into \(sort); only maps can be indexed", at: index.location)
+                _ = checkExpr(index, expected: nil, scope: scope)
+                current = nil
+                continue
+            }
+            if let k = checkIndexValue(index, keySort: keySort, scope: scope) { indices.append(k) }
+            current = valueSort
+        }
+
+        if let sort = current, sort.isMap {
+            report("cannot assign a whole map; assign its entries instead", at: root.location)
+            current = nil
+        }
+        guard let x = checkExpr(value, expected: current, scope: scope) else { return nil }
+        guard let targetSort = current, let rootSort, indices.count == target.indices.count else { return nil }
+        guard x.sort == targetSort else {
+            report("cannot assign \(x.sort) to \(targetSort)", at: value.location)
+            return nil
+        }
+        return .assign(LValue(root: root.name, rootSort: rootSort, indices: indices), x)
+    }
+
+    private mutating func checkBind(_ name: NameSyntax, _ value: ExprSyntax, scope: inout Scope) -> Stmt? {
+        var x = checkExpr(value, expected: nil, scope: scope)
+        if let sort = x?.sort, sort.isMap {
+            report("cannot bind a map with 'let'", at: value.location)
+            x = nil
+        }
+        // Declared even when the value failed, so later uses do not cascade into "unknown name".
+        guard declare(name.name, at: name.location, in: &scope.locals, sort: x?.sort) else { return nil }
+        return x.map { .bind(name.name, $0) }
+    }
+}

@@ -1,0 +1,244 @@
+import BigInt
+import TitanIR
+
+/// Where an expression is checked: decides which names exist and how arithmetic behaves.
+struct Scope {
+    enum Context { case action, invariant, rule }
+    var context: Context
+    /// The mode stamped on arithmetic operators; properties always wrap.
+    var arithmetic: Arithmetic
+    /// Params, lets and rule names. A nil sort marks a name whose declaration already failed,
+    /// so its uses stay silent instead of repeating the error.
+    var locals: [String: Sort?] = [:]
+}
+
+/// Resolves names and sorts and lowers the syntax tree to IR, collecting every type error.
+/// The IR it returns is meaningful only when `diagnostics` is empty.
+struct TypeChecker {
+    let source: SourceFile
+    private(set) var diagnostics: [Diagnostic] = []
+    /// The current model's state variables (nil sort: declaration failed).
+    var states: [String: Sort?] = [:]
+
+    init(source: SourceFile) { self.source = source }
+
+    mutating func report(_ message: String, at location: SourceLocation) {
+        diagnostics.append(source.diagnostic(message, at: location))
+    }
+
+    mutating func check(_ models: [ModelSyntax]) -> [Model] {
+        var seen = Set<String>()
+        var result: [Model] = []
+        for model in models {
+            if !seen.insert(model.name.name).inserted {
+                report("duplicate model '\(model.name.name)'", at: model.name.location)
+            }
+            result.append(check(model))
+        }
+        return result
+    }
+
+    // MARK: Models
+
+    private mutating func check(_ model: ModelSyntax) -> Model {
+        states = [:]
+        let arithmetic = checkArithmetic(model.members)
+
+        var stateVars: [StateVar] = []
+        for case .state(let decl) in model.members {
+            if let v = checkState(decl) { stateVars.append(v) }
+        }
+
+        // Signatures first: rules may name an action declared after them.
+        var signatures: [String: [Sort?]] = [:]
+        var actionDecls: [(ActionSyntax, [Param], [String: Sort?])] = []
+        for case .action(let decl) in model.members {
+            let (params, locals) = checkParams(decl.params)
+            if signatures[decl.name.name] != nil {
+                report("duplicate action '\(decl.name.name)'", at: decl.name.location)
+            } else {
+                signatures[decl.name.name] = decl.params.map { locals[$0.name] ?? nil }
+            }
+            actionDecls.append((decl, params, locals))
+        }
+
+        var actions: [Action] = []
+        for (decl, params, locals) in actionDecls {
+            var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
+            let body = checkStatements(decl.body, scope: &scope)
+            actions.append(Action(name: decl.name.name, params: params, body: body, location: decl.name.location))
+        }
+
+        var properties: [Property] = []
+        var propertyNames = Set<String>()
+        for case .property(let decl) in model.members {
+            if !propertyNames.insert(decl.name.name).inserted {
+                report("duplicate property '\(decl.name.name)'", at: decl.name.location)
+            }
+            if let p = checkProperty(decl, signatures: signatures) { properties.append(p) }
+        }
+
+        return Model(name: model.name.name, stateVars: stateVars, actions: actions,
+                     properties: properties, location: model.name.location)
+    }
+
+    /// One `arithmetic` line per model, before any action, since it governs every action.
+    private mutating func checkArithmetic(_ members: [MemberSyntax]) -> Arithmetic {
+        var mode: Arithmetic?
+        var sawAction = false
+        for member in members {
+            switch member {
+            case .action:
+                sawAction = true
+            case .arithmetic(let decl):
+                if mode != nil {
+                    report("duplicate 'arithmetic' declaration", at: decl.location)
+                } else {
+                    if sawAction { report("'arithmetic' must come before the first action", at: decl.location) }
+                    mode = decl.mode
+                }
+            default:
+                break
+            }
+        }
+        return mode ?? .wrapping
+    }
+
+    // MARK: Declarations
+
+    /// Map keys must be scalar; anything else is reported and yields nil.
+    mutating func sort(of type: TypeSyntax) -> Sort? {
+        switch type.kind {
+        case .bool: return .bool
+        case .address: return .address
+        case .uint(let width): return .uint(width)
+        case .map(let keyType, let valueType):
+            let key = sort(of: keyType)
+            let value = sort(of: valueType)
+            if let key, key.isMap {
+                report("map keys must be bool, address or uint, found \(key)", at: keyType.location)
+                return nil
+            }
+            guard let key, let value else { return nil }
+            return .map(key: key, value: value)
+        }
+    }
+
+    private mutating func checkState(_ decl: StateSyntax) -> StateVar? {
+        let name = decl.name.name
+        let sort = sort(of: decl.type)
+        if states[name] != nil {
+            report("duplicate state variable '\(name)'", at: decl.name.location)
+            return nil
+        }
+        states[name] = .some(sort)
+        guard let sort else { return nil }
+        var initial: Expr?
+        if let value = decl.initial {
+            initial = checkInitialValue(value, of: name, sort: sort)
+        }
+        return StateVar(name: name, sort: sort, initial: initial)
+    }
+
+    /// Initial values are literals only, so the initial state is known without evaluation.
+    private mutating func checkInitialValue(_ value: ExprSyntax, of name: String, sort: Sort) -> Expr? {
+        if sort.isMap {
+            report("map state variables cannot have an initial value", at: value.location)
+            return nil
+        }
+        switch value.kind {
+        case .bool(let b):
+            guard sort == .bool else {
+                report("type mismatch: initial value of '\(name)' must be \(sort), found bool", at: value.location)
+                return nil
+            }
+            return .bool(b)
+        case .number, .maxUint256:
+            guard sort != .bool else {
+                report("type mismatch: initial value of '\(name)' must be bool, found a number", at: value.location)
+                return nil
+            }
+            guard case .number(let literal) = value.kind else {
+                guard sort == .uint256 else {
+                    report("type mismatch: initial value of '\(name)' must be \(sort), found max_uint256 (uint256)",
+                           at: value.location)
+                    return nil
+                }
+                return .number(TypeChecker.maxValue(bits: 256), .uint256)
+            }
+            return numberLiteral(literal, sort: sort, at: value.location)
+        default:
+            report("initial value of '\(name)' must be a number or bool literal", at: value.location)
+            return nil
+        }
+    }
+
+    /// Parameters become locals; they may not shadow state variables or each other.
+    private mutating func checkParams(_ decls: [ParamSyntax]) -> ([Param], [String: Sort?]) {
+        var params: [Param] = []
+        var locals: [String: Sort?] = [:]
+        for decl in decls {
+            var sort = sort(of: decl.type)
+            if let s = sort, s.isMap {
+                report("parameter '\(decl.name)' cannot be a map", at: decl.type.location)
+                sort = nil
+            }
+            guard declare(decl.name, at: decl.location, in: &locals, sort: sort) else { continue }
+            if let sort { params.append(Param(name: decl.name, sort: sort)) }
+        }
+        return (params, locals)
+    }
+
+    /// Adds a local name, reporting a clash with a state variable or an earlier local:
+    /// nothing shadows, so a name means one thing throughout its scope.
+    mutating func declare(_ name: String, at location: SourceLocation, in locals: inout [String: Sort?],
+                          sort: Sort?) -> Bool {
+        if states[name] != nil {
+            report("'\(name)' is already declared as a state variable", at: location)
+            return false
+        }
+        if locals[name] != nil {
+            report("'\(name)' is already declared", at: location)
+            return false
+        }
+        locals[name] = .some(sort)
+        return true
+    }
+
+    // MARK: Properties
+
+    private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]]) -> Property? {
+        var scope: Scope
+        let kind: PropertyKind
+        switch decl.kind {
+        case .invariant:
+            scope = Scope(context: .invariant, arithmetic: .wrapping)
+            kind = .invariant
+        case .rule(let paramDecls, let action, let args):
+            let (params, ruleLocals) = checkParams(paramDecls)
+            var locals = ruleLocals
+            let signature = signatures[action.name]
+            if signature == nil {
+                report("unknown action '\(action.name)'", at: action.location)
+            } else if let signature, signature.count != args.count {
+                report("rule '\(decl.name.name)' binds \(args.count) argument\(args.count == 1 ? "" : "s") "
+                       + "but action '\(action.name)' has \(signature.count) parameter\(signature.count == 1 ? "" : "s")",
+                       at: action.location)
+            }
+            // Arguments take the action's parameter sorts by position.
+            for (i, arg) in args.enumerated() {
+                let sort: Sort? = signature.flatMap { i < $0.count ? $0[i] : nil }
+                _ = declare(arg.name, at: arg.location, in: &locals, sort: sort)
+            }
+            scope = Scope(context: .rule, arithmetic: .wrapping, locals: locals)
+            kind = .rule(action: action.name, actionArgs: args.map(\.name), params: params)
+        }
+        guard let body = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
+        guard body.sort == .bool else {
+            report("type mismatch: a property must be bool, found \(body.sort)", at: decl.body.location)
+            return nil
+        }
+        return Property(name: decl.name.name, kind: kind, body: body,
+                        location: decl.name.location, sourceText: decl.sourceText)
+    }
+}

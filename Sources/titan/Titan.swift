@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Titan: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "titan",
+        abstract: "Titan Verify: prove a model's invariants with Z3, or refute them with a replayed counterexample.",
+        discussion: """
+        Exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error,
+        3 a property unknown (timeout, not inductive) and none violated, 4 an internal error.
+        """,
+        version: version,
+        subcommands: [Verify.self]
+    )
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import TitanIR
+import TitanProver
+import TitanSpec
+
+@Suite("Verifying the ledger and its mutants")
+struct LedgerVerificationTests {
+    @Test("every property of the ledger is proved")
+    func ledgerIsProved() throws {
+        let (file, model) = try loadModel("Specs/kernel/ledger.tspec")
+        let results = Prover(model: model, specPath: file.path).verify()
+        #expect(results.count == model.properties.count)
+        for r in results {
+            #expect(r.status == .proved, "\(r.property): \(r.status) \(r.reason ?? "")")
+        }
+        let supply = try #require(results.first { $0.property == "supply_is_sum" })
+        #expect(supply.method.hasPrefix("induction"))
+    }
+
+    /// Each mutant and the properties it must violate.
+    static let mutants: [(String, [String])] = [
+        ("Specs/mutants/ledger_whitepaper_swift_transfer.tspec", ["supply_is_sum"]),
+        ("Specs/mutants/ledger_transfer_ignores_self.tspec", ["supply_is_sum", "transfer_to_self_changes_nothing"]),
+        ("Specs/mutants/ledger_unchecked_mint.tspec", ["supply_is_sum", "mint_reverts_instead_of_wrapping"]),
+    ]
+
+    @Test("each mutant is refuted with a replayed counterexample", arguments: mutants.map(\.0))
+    func mutantIsRefuted(path: String) throws {
+        let expected = Self.mutants.first { $0.0 == path }!.1
+        let (file, model) = try loadModel(path)
+        let results = Prover(model: model, specPath: file.path).verify()
+        for name in expected {
+            let r = try #require(results.first { $0.property == name })
+            #expect(r.status == .violated, "\(name): \(r.status) \(r.reason ?? "")")
+            let cex = try #require(r.counterexample)
+            #expect(cex.replayed)
+            #expect(!cex.steps.isEmpty)
+            #expect(cex.steps.last?.propertyHolds == false)
+        }
+    }
+
+    @Test("the whitepaper's Swift transfer is refuted in two steps: fund the sender, then transfer")
+    func swiftExampleTrace() throws {
+        let (file, model) = try loadModel("Specs/mutants/ledger_whitepaper_swift_transfer.tspec")
+        let r = try #require(Prover(model: model, specPath: file.path).verify().first)
+        let cex = try #require(r.counterexample)
+        #expect(r.method == "bmc depth 2")
+        #expect(cex.steps.map(\.action) == ["mint", "transfer"])
+        #expect(cex.steps[0].propertyHolds)
+    }
+
+    @Test("a non-inductive invariant that holds within the bound is unknown, never proved")
+    func nonInductiveIsUnknown() throws {
+        // `counter < 5` is not inductive, and fails only after 5 increments.
+        let model = try parseModel("""
+        model Counter {
+          state counter: uint256
+          action inc() { require counter < 100  counter = counter + 1 }
+          invariant small: counter < 5
+        }
+        """)
+        let shallow = Prover(model: model, specPath: "inline", options: ProverOptions(depth: 3)).verify()
+        #expect(shallow[0].status == .unknown)
+        #expect(shallow[0].reason?.contains("not inductive") == true)
+        let deep = Prover(model: model, specPath: "inline", options: ProverOptions(depth: 5)).verify()
+        #expect(deep[0].status == .violated)
+        #expect(deep[0].counterexample?.steps.count == 5)
+    }
+
+    @Test("a solver timeout is unknown, never proved")
+    func timeoutIsUnknown() throws {
+        // Factoring a 128-bit product by multiplication is far beyond a 1 ms budget.
+        let model = try parseModel("""
+        model Hard {
+          state x: uint256
+          action set(a: uint256, b: uint256) {
+            require a > 1 && b > 1 && a < 340282366920938463463374607431768211456 && b < 340282366920938463463374607431768211456
+            require a * b == 115792089237316195423570985008687907852589419931798687112530834793049593217023
+            x = 1
+          }
+          invariant zero: x == 0
+        }
+        """)
+        let r = Prover(model: model, specPath: "inline", options: ProverOptions(depth: 1, timeoutSeconds: 0.001)).verify()
+        #expect(r[0].status == .unknown)
+        #expect(r[0].reason?.contains("canceled") == true || r[0].reason?.contains("timeout") == true,
+                "\(r[0].reason ?? "")")
+    }
+}

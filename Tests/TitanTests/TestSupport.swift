@@ -1,0 +1,68 @@
+import Foundation
+import TitanIR
+import TitanSpec
+
+/// The package root, found from this file's path.
+let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func specPath(_ relative: String) -> String { packageRoot.appendingPathComponent(relative).path }
+
+func loadModel(_ relative: String) throws -> (SpecFile, Model) {
+    let files = try SpecLoader.load(paths: [specPath(relative)])
+    return (files[0], files[0].models[0])
+}
+
+func parseModel(_ text: String, path: String = "inline.tspec") throws -> Model {
+    try SpecLoader.parse(text: text, path: path).models[0]
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program to completion, capturing its output (read concurrently so pipes never fill).
+func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    p.currentDirectoryURL = cwd
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    var outData = Data(), errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The `titan` executable built alongside the tests.
+var titanBinary: String {
+    let candidates = [
+        Bundle.main.bundleURL.appendingPathComponent("titan").path,
+        packageRoot.appendingPathComponent(".build/debug/titan").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+}
+
+/// Finds a command on PATH.
+func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+        let p = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("titan-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
