@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Titan: ParsableCommand {
@@ -6,11 +7,24 @@ struct Titan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "titan",
         abstract: "Titan Verify: prove a model's invariants with Z3, or refute them with a replayed counterexample.",
-        discussion: """
-        Exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error,
-        3 a property unknown (timeout, not inductive) and none violated, 4 an internal error.
-        """,
+        discussion: "Exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error, "
+            + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error.",
         version: version,
         subcommands: [Verify.self]
     )
+
+    /// Like the default entry point, but usage errors exit 2 (not 64) as the exit-code table says.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -12,13 +12,11 @@ extension Titan {
         static let configuration = CommandConfiguration(
             abstract: "Prove or refute every invariant and rule in the given spec files.",
             discussion: """
-            Invariants are tried by induction first (base case, then one step of each action);
-            those that are not inductive are searched for a violation by bounded model checking
-            from the initial state up to --depth actions. Rules are checked for one action from
-            any state satisfying the proved invariants, then searched for a reachable violation.
-            A violation is reported only after the concrete interpreter has replayed it.
+            Invariants are tried by induction first (base case, then one step of each action); those that are not inductive are searched for a violation by bounded model checking from the initial state up to --depth actions. Rules are checked for one action from any state satisfying the proved invariants, then searched for a reachable violation. A violation is reported only after the concrete interpreter has replayed it.
 
             A report (report.json, summary.txt) is written to --report-dir.
+
+            Exit codes: 0 all proved, 1 something violated, 2 usage or spec error, 3 something unknown and nothing violated, 4 internal error.
             """
         )
 
