@@ -35,8 +35,12 @@ public indirect enum Expr: Hashable, Sendable {
     case binary(BinaryOp, Expr, Expr, arithmetic: Arithmetic)
     case select(Expr, Expr)
     case ite(Expr, Expr, Expr)
-    /// The exact sum (uint512) of the values of a top-level map state variable, pre (`post == false`) or post.
-    case sum(String, post: Bool)
+    /// The exact sum (uint512) of a map state variable's values, pre (`post == false`) or post.
+    /// For a map of bools it counts the true entries. With `key`, the map is nested and the sum
+    /// is over the inner map at `key`.
+    case sum(String, key: Expr?, post: Bool)
+    /// The length of a byte string, as uint256.
+    case length(Expr)
     /// Zero-extension of a uint to a wider uint, inserted by the type checker.
     case widen(Expr, to: Int)
     /// Whether the action reverted; rules only.
@@ -53,6 +57,7 @@ public indirect enum Expr: Hashable, Sendable {
             preconditionFailure("select on a non-map: the type checker admits none")
         case .ite(_, let t, _): return t.sort
         case .sum: return .uint(Sort.sumWidth)
+        case .length: return .uint256
         case .widen(_, let w): return .uint(w)
         }
     }

@@ -27,22 +27,36 @@ public struct Action: Hashable, Sendable {
 }
 
 public enum PropertyKind: Hashable, Sendable {
-    /// Holds in every reachable state.
+    /// Holds in every reachable state, for every value of the property's parameters.
     case invariant
-    /// Holds for every execution of one action from a state satisfying the model's invariants.
-    /// `actionArgs` names the action's parameters inside the rule, positionally.
-    case rule(action: String, actionArgs: [String], params: [Param])
+    /// Holds for every execution of one action (every action, when `action` is nil) from a
+    /// state satisfying the model's proved invariants. `actionArgs` names the action's
+    /// parameters inside the rule, positionally.
+    case rule(action: String?, actionArgs: [String])
+    /// A statement about its parameters alone, independent of any state.
+    case lemma
 }
 
 public struct Property: Hashable, Sendable {
     public var name: String
     public var kind: PropertyKind
+    /// Universally quantified parameters.
+    public var params: [Param]
     public var body: Expr
     public var location: SourceLocation
     /// The property's text as written, for reports.
     public var sourceText: String
-    public init(name: String, kind: PropertyKind, body: Expr, location: SourceLocation, sourceText: String) {
-        self.name = name; self.kind = kind; self.body = body; self.location = location; self.sourceText = sourceText
+    public init(name: String, kind: PropertyKind, params: [Param] = [], body: Expr, location: SourceLocation, sourceText: String) {
+        self.name = name; self.kind = kind; self.params = params; self.body = body
+        self.location = location; self.sourceText = sourceText
+    }
+
+    public var kindName: String {
+        switch kind {
+        case .invariant: return "invariant"
+        case .rule: return "rule"
+        case .lemma: return "lemma"
+        }
     }
 }
 
@@ -61,13 +75,15 @@ public struct Model: Hashable, Sendable {
     public func action(_ name: String) -> Action? { actions.first { $0.name == name } }
     public var invariants: [Property] { properties.filter { if case .invariant = $0.kind { return true }; return false } }
 
-    /// Top-level maps whose sum some expression reads; their sums are kept as ghosts in step with every write.
+    /// Maps whose sum some expression reads; their sums are kept as ghosts in step with every
+    /// write. A map assigned whole from another map makes that map summed too.
     public var summedMaps: [String] {
         var names = Set<String>()
+        var copies: [(String, String)] = []
         func visit(_ e: Expr) {
             switch e {
-            case .sum(let n, _): names.insert(n)
-            case .unary(_, let a), .widen(let a, _): visit(a)
+            case .sum(let n, let k, _): names.insert(n); if let k { visit(k) }
+            case .unary(_, let a), .widen(let a, _), .length(let a): visit(a)
             case .binary(_, let a, let b, _), .select(let a, let b): visit(a); visit(b)
             case .ite(let a, let b, let c): visit(a); visit(b); visit(c)
             default: break
@@ -76,12 +92,22 @@ public struct Model: Hashable, Sendable {
         func visit(_ s: Stmt) {
             switch s {
             case .require(let e, _), .bind(_, let e): visit(e)
-            case .assign(let lv, let e): lv.indices.forEach(visit); visit(e)
+            case .assign(let lv, let e):
+                lv.indices.forEach(visit); visit(e)
+                if lv.indices.isEmpty, case .state(let src, _) = e { copies.append((lv.root, src)) }
             case .ifElse(let c, let t, let f): visit(c); t.forEach(visit); f.forEach(visit)
             }
         }
         properties.forEach { visit($0.body) }
         actions.forEach { $0.body.forEach(visit) }
+        var grew = true
+        while grew {
+            grew = false
+            for (target, source) in copies where names.contains(target) || names.contains(source) {
+                if names.insert(target).inserted { grew = true }
+                if names.insert(source).inserted { grew = true }
+            }
+        }
         return stateVars.map(\.name).filter(names.contains)
     }
 }
@@ -102,7 +128,8 @@ extension Model {
         func visit(_ e: Expr) -> Bool {
             switch e {
             case .binary(let op, let a, let b, _): return [.mul, .div, .mod].contains(op) || visit(a) || visit(b)
-            case .unary(_, let a), .widen(let a, _): return visit(a)
+            case .unary(_, let a), .widen(let a, _), .length(let a): return visit(a)
+            case .sum(_, let k?, _): return visit(k)
             case .select(let a, let b): return visit(a) || visit(b)
             case .ite(let a, let b, let c): return visit(a) || visit(b) || visit(c)
             default: return false

@@ -7,6 +7,13 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
     /// A 20-byte account address; a 160-bit vector that is not an integer in the language.
     case address
     case map(key: Sort, value: Sort)
+    /// A byte string of at most `maxLength` bytes. Encoded as one number,
+    /// `length * 2^(8*maxLength) + content` (content big-endian, zero beyond the length),
+    /// so both interpretations treat it as a scalar and equality is number equality.
+    case bytes(Int)
+
+    /// `bytes` without a bound.
+    public static let defaultBytesLength = 32
 
     public static let uint256 = Sort.uint(256)
     /// Width of the exact sum of a map's uint256 values: 2^160 keys * (2^256 - 1) < 2^416 <= 2^512.
@@ -17,6 +24,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
         case .bool, .map: return nil
         case .uint(let w): return w
         case .address: return 160
+        case .bytes(let n): return 8 * n + 11
         }
     }
 
@@ -28,6 +36,11 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
         case .uint(let w): return "uint\(w)"
         case .address: return "address"
         case .map(let k, let v): return "map<\(k), \(v)>"
+        case .bytes(let n): return n == Sort.defaultBytesLength ? "bytes" : "bytes<\(n)>"
         }
     }
+}
+
+extension Sort {
+    public var isUint: Bool { if case .uint = self { return true } else { return false } }
 }

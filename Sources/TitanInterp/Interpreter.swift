@@ -43,12 +43,22 @@ public struct Interpreter {
     public func state(_ vars: [String: Value]) -> ConcreteState {
         var s = initialState()
         for (k, v) in vars { s.vars[k] = v }
-        for m in model.summedMaps { s.sums[m] = .bits(Interpreter.sum(of: s.vars[m]!)) }
+        for m in model.summedMaps { s.sums[m] = Interpreter.ghost(of: s.vars[m]!) }
         return s
     }
 
-    public static func sum(of map: Value) -> BigUInt {
-        map.asMap.entries.values.reduce(BigUInt(0)) { $0 + $1.asBits }
+    /// The exact sum of a map's entries (true counts 1); for a map of maps, one sum per outer key.
+    public static func ghost(of map: Value) -> Value {
+        let m = map.asMap
+        if case .map = m.defaultValue {
+            var sums = MapValue(defaultValue: .bits(0))
+            for (k, inner) in m.entries { sums[k] = ghost(of: inner) }
+            return .map(sums)
+        }
+        return .bits(m.entries.values.reduce(BigUInt(0)) { acc, v in
+            if case .bool(let b) = v { return acc + (b ? 1 : 0) }
+            return acc + v.asBits
+        })
     }
 
     /// Runs one action; returns the outcome (reverted actions leave the pre-state).
@@ -58,7 +68,7 @@ public struct Interpreter {
             throw InterpreterError.missingArgument(action: action.name, param: p.name)
         }
         let out = executor.run(action, args: step.args, from: s)
-        for m in model.summedMaps where out.state.sums[m]!.asBits != Interpreter.sum(of: out.state.vars[m]!) {
+        for m in model.summedMaps where out.state.sums[m]! != Interpreter.ghost(of: out.state.vars[m]!) {
             throw InterpreterError.ghostMismatch(map: m)
         }
         return out
@@ -75,7 +85,8 @@ public struct Interpreter {
         return states
     }
 
-    public func holds(_ property: Property, in s: ConcreteState) -> Bool {
-        executor.evaluate(property.body, in: .init(pre: s)).asBool
+    /// Whether an invariant (with values for its parameters) or a lemma holds in `s`.
+    public func holds(_ property: Property, in s: ConcreteState, params: [String: Value] = [:]) -> Bool {
+        executor.evaluate(property.body, in: .init(pre: s, names: params)).asBool
     }
 }

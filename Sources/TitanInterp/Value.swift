@@ -1,3 +1,4 @@
+import Foundation
 import BigInt
 import TitanIR
 
@@ -24,6 +25,8 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
     public func rendered(as sort: Sort) -> String {
         switch (self, sort) {
         case (.bits(let n), .address): return Value.addressString(n)
+        case (.bits, .bytes(let max)):
+            return "0x" + byteArray(maxLength: max).map { String(format: "%02x", $0) }.joined()
         case (.map(let m), .map(let k, let v)):
             let items = m.entries.sorted { $0.key.asBits < $1.key.asBits || ($0.key.asBits == $1.key.asBits && !$0.key.asBool) }
                 .map { "\($0.key.rendered(as: k)): \($0.value.rendered(as: v))" }
@@ -31,6 +34,22 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
             return "{" + (items + dflt).joined(separator: ", ") + "}"
         default: return description
         }
+    }
+
+    /// A byte string as a value of sort `bytes<maxLength>` (see `Sort.bytes`).
+    public static func bytes(_ data: [UInt8], maxLength: Int) -> Value {
+        let content = BigUInt(Data(data))
+        return .bits((BigUInt(data.count) << (8 * maxLength)) | content)
+    }
+
+    /// The byte string a value of sort `bytes<maxLength>` holds.
+    public func byteArray(maxLength: Int) -> [UInt8] {
+        let n = asBits
+        let length = Int(n >> (8 * maxLength))
+        let content = n & ((BigUInt(1) << (8 * maxLength)) - 1)
+        let raw = [UInt8](content.serialize())
+        if raw.count >= length { return Array(raw.suffix(length)) }
+        return [UInt8](repeating: 0, count: length - raw.count) + raw
     }
 
     public static func addressString(_ n: BigUInt) -> String {
@@ -41,7 +60,7 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
     public static func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return .bool(false)
-        case .uint, .address: return .bits(0)
+        case .uint, .address, .bytes: return .bits(0)
         case .map(_, let v): return .map(MapValue(defaultValue: zero(v)))
         }
     }

@@ -93,19 +93,38 @@ public final class Prover {
         for r in verifyInvariants() { results[r.property] = r }
         let proved = model.invariants.filter { results[$0.name]?.status == .proved }
         for p in model.properties {
-            if case .rule = p.kind { results[p.name] = verifyRule(p, assuming: proved) }
+            switch p.kind {
+            case .rule: results[p.name] = verifyRule(p, assuming: proved)
+            case .lemma: results[p.name] = verifyLemma(p)
+            case .invariant: break
+            }
         }
         return model.properties.compactMap { results[$0.name] }
     }
 
     func result(_ p: Property, _ status: Status, method: String, reason: String? = nil,
                 cex: Counterexample? = nil, seconds: Double, queries: [QueryRecord]) -> PropertyResult {
-        let kind: String
-        if case .rule = p.kind { kind = "rule" } else { kind = "invariant" }
-        return PropertyResult(spec: specPath, model: model.name, property: p.name, kind: kind,
-                              line: p.location.line, column: p.location.column, source: p.sourceText,
-                              status: status, method: method, reason: reason, counterexample: cex,
-                              solver: Prover.solverName, seconds: seconds, queries: queries)
+        PropertyResult(spec: specPath, model: model.name, property: p.name, kind: p.kindName,
+                       line: p.location.line, column: p.location.column, source: p.sourceText,
+                       status: status, method: method, reason: reason, counterexample: cex,
+                       solver: Prover.solverName, seconds: seconds, queries: queries)
+    }
+
+    func clock() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    func since(_ start: UInt64) -> Double { Double(clock() - start) / 1e9 }
+
+    /// The values a model gives to named unknowns, in parameter order.
+    func read(_ params: [Param], _ terms: [String: Term], _ q: Query, _ m: Z3Model) -> [String: Value]? {
+        var out: [String: Value] = [:]
+        for p in params {
+            guard let t = terms[p.name], let v = q.concrete(t, p.sort, in: m) else { return nil }
+            out[p.name] = v
+        }
+        return out
+    }
+
+    func rendered(_ params: [Param], _ values: [String: Value]) -> [NamedValue] {
+        params.map { NamedValue(name: $0.name, value: values[$0.name]!.rendered(as: $0.sort)) }
     }
 
     // MARK: Invariants
@@ -115,25 +134,27 @@ public final class Prover {
         var records: [String: [QueryRecord]] = [:]
         var out: [String: PropertyResult] = [:]
         var started: [String: UInt64] = [:]
-        func elapsed(_ n: String) -> Double { Double(DispatchTime.now().uptimeNanoseconds - started[n]!) / 1e9 }
 
         // Base case: the initial state satisfies the invariant.
         var candidates: [Property] = []
         for inv in invariants {
-            started[inv.name] = DispatchTime.now().uptimeNanoseconds
+            started[inv.name] = clock()
             var recs: [QueryRecord] = []
+            var params: [String: Term] = [:]
             let answer = solve("\(inv.name).base", "\(inv.name): base case (initial state)", records: &recs) { q in
+                params = q.freshParams(inv.params, prefix: "\(inv.name).")
                 let s0 = q.exec.initialState()
-                q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0))))
+                q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0, names: params))))
             }
             records[inv.name] = recs
             switch answer {
             case .unsat: candidates.append(inv)
-            case .sat:
-                out[inv.name] = confirmInvariantViolation(inv, steps: [], depth: 0, records: recs, seconds: elapsed(inv.name))
+            case .sat(let q, let m):
+                out[inv.name] = confirmInvariantViolation(inv, steps: [], params: read(inv.params, params, q, m), depth: 0,
+                                                          records: recs, seconds: since(started[inv.name]!))
             case .unknown(let why):
                 out[inv.name] = result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
-                                       seconds: elapsed(inv.name), queries: recs)
+                                       seconds: since(started[inv.name]!), queries: recs)
             }
         }
 
@@ -148,11 +169,12 @@ public final class Prover {
                     var recs = records[inv.name] ?? []
                     let answer = solve("\(inv.name).step.\(action.name)", "\(inv.name): inductive step for action \(action.name)", records: &recs) { q in
                         let pre = q.freshState("0")
-                        for c in candidates { q.solver.assert(q.exec.evaluate(c.body, in: .init(pre: pre))) }
+                        let params = q.freshParams(inv.params, prefix: "\(inv.name).")
                         let args = q.freshArgs(action, tag: "0")
                         let run = q.exec.run(action, args: args, from: pre)
                         q.solver.assert(run.ok)
-                        q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state))))
+                        q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
+                        q.assume(candidates, in: pre)
                         q.assumeSumBounds(pre)
                     }
                     records[inv.name] = recs
@@ -174,7 +196,7 @@ public final class Prover {
         for inv in candidates {
             let others = candidates.filter { $0.name != inv.name }.map(\.name)
             let method = others.isEmpty ? "induction" : "induction (jointly with \(others.joined(separator: ", ")))"
-            out[inv.name] = result(inv, .proved, method: method, seconds: elapsed(inv.name), queries: records[inv.name] ?? [])
+            out[inv.name] = result(inv, .proved, method: method, seconds: since(started[inv.name]!), queries: records[inv.name] ?? [])
         }
 
         // Bounded model checking from the initial state for the rest.
@@ -183,14 +205,16 @@ public final class Prover {
             var found: PropertyResult?
             var unknowns: [String] = []
             for depth in 1...max(1, options.depth) {
+                var params: [String: Term] = [:]
                 let answer = solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?", records: &recs) { q in
                     var s = q.exec.initialState()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
-                    q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s))))
+                    params = q.freshParams(inv.params, prefix: "\(inv.name).")
+                    q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s, names: params))))
                 }
                 if case .sat(let q, let m) = answer {
-                    let steps = readSteps(q, m, depth: depth)
-                    found = confirmInvariantViolation(inv, steps: steps, depth: depth, records: recs, seconds: elapsed(inv.name))
+                    found = confirmInvariantViolation(inv, steps: readSteps(q, m, depth: depth), params: read(inv.params, params, q, m),
+                                                      depth: depth, records: recs, seconds: since(started[inv.name]!))
                     break
                 }
                 if case .unknown(let why) = answer { unknowns.append("depth \(depth): \(why)") }
@@ -200,7 +224,7 @@ public final class Prover {
             let bmc = unknowns.isEmpty ? "no violation within \(options.depth) steps" :
                 "no violation found within \(options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
             out[inv.name] = result(inv, .unknown, method: "bmc depth \(options.depth)",
-                                   reason: "not inductive (\(why)); \(bmc)", seconds: elapsed(inv.name), queries: recs)
+                                   reason: "not inductive (\(why)); \(bmc)", seconds: since(started[inv.name]!), queries: recs)
         }
         return invariants.compactMap { out[$0.name] }
     }
@@ -235,28 +259,29 @@ public final class Prover {
                 let a = before.vars[v.name]!, b = after.vars[v.name]!
                 return a == b ? nil : Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
             }
-            let args = action.params.map { NamedValue(name: $0.name, value: st.args[$0.name]!.rendered(as: $0.sort)) }
-            return TraceStep(action: st.action, args: args, changes: changes, propertyHolds: holds(after))
+            return TraceStep(action: st.action, args: rendered(action.params, st.args), changes: changes, propertyHolds: holds(after))
         }
     }
 
     /// Replays a solver trace concretely; only a trace that replays and violates is a counterexample.
-    func confirmInvariantViolation(_ inv: Property, steps: [Step]?, depth: Int, records: [QueryRecord], seconds: Double) -> PropertyResult {
+    func confirmInvariantViolation(_ inv: Property, steps: [Step]?, params: [String: Value]?, depth: Int,
+                                   records: [QueryRecord], seconds: Double) -> PropertyResult {
         let method = depth == 0 ? "base case" : "bmc depth \(depth)"
-        guard let steps else {
+        guard let steps, let params else {
             return result(inv, .error, method: method, reason: "internal error: could not read the trace from the solver's model",
                           seconds: seconds, queries: records)
         }
         do {
             let states = try interpreter.replay(steps, from: interpreter.initialState())
-            guard !interpreter.holds(inv, in: states.last!) else {
+            guard !interpreter.holds(inv, in: states.last!, params: params) else {
                 return result(inv, .error, method: method,
                               reason: "internal error: the solver's counterexample did not replay (the interpreter sees the invariant hold)",
                               seconds: seconds, queries: records)
             }
-            let cex = Counterexample(initialState: render(states[0]), holdsInitially: interpreter.holds(inv, in: states[0]),
-                                     steps: traceSteps(steps, states) { self.interpreter.holds(inv, in: $0) },
-                                     ruleParams: [], lastReverted: nil, replayed: true)
+            let cex = Counterexample(initialState: render(states[0]),
+                                     holdsInitially: interpreter.holds(inv, in: states[0], params: params),
+                                     steps: traceSteps(steps, states) { self.interpreter.holds(inv, in: $0, params: params) },
+                                     ruleParams: rendered(inv.params, params), lastReverted: nil, replayed: true)
             return result(inv, .violated, method: method, cex: cex, seconds: seconds, queries: records)
         } catch {
             return result(inv, .error, method: method,
@@ -266,111 +291,156 @@ public final class Prover {
 
     // MARK: Rules
 
+    /// The unknowns of one rule check on one action: the action's arguments (named as the rule
+    /// names them) and the rule's own parameters.
+    struct RuleFrame {
+        var frame: Executor<SymbolicDomain>.Frame
+        var args: [String: Term]
+        var params: [String: Term]
+    }
+
+    func ruleFrame(_ rule: Property, _ action: Action, _ q: Query, pre: State<Term>, tag: String) -> RuleFrame {
+        let argNames: [String]
+        if case .rule(_, let names) = rule.kind, !names.isEmpty { argNames = names } else { argNames = [] }
+        let args = q.freshArgs(action, tag: tag)
+        var names: [String: Term] = [:]
+        for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }
+        let params = q.freshParams(rule.params, prefix: "\(rule.name).")
+        names.merge(params) { a, _ in a }
+        let run = q.exec.run(action, args: args, from: pre)
+        return RuleFrame(frame: .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok)), args: args, params: params)
+    }
+
     func verifyRule(_ rule: Property, assuming invariants: [Property]) -> PropertyResult {
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        guard case .rule(let actionName, let argNames, let params) = rule.kind, let action = model.action(actionName) else {
-            return result(rule, .error, method: "rule", reason: "internal error: rule without an action", seconds: 0, queries: [])
+        let start = clock()
+        guard case .rule(let actionName, _) = rule.kind else {
+            return result(rule, .error, method: "rule", reason: "internal error: not a rule", seconds: 0, queries: [])
         }
-        if let p = (action.params + params).first(where: { $0.sort.isMap }) {
+        let actions = actionName.map { name in model.actions.filter { $0.name == name } } ?? model.actions
+        if let p = (actions.flatMap(\.params) + rule.params).first(where: { $0.sort.isMap }) {
             return result(rule, .error, method: "rule", reason: "parameter '\(p.name)' has a map type, which rules cannot quantify over",
                           seconds: 0, queries: [])
         }
         var recs: [QueryRecord] = []
-
-        // The rule's unknowns, named so that a model can be read back.
-        func frame(_ q: Query, pre: State<Term>, tag: String) -> (Executor<SymbolicDomain>.Frame, [String: Term], [String: Term]) {
-            let args = q.freshArgs(action, tag: tag)
-            var names: [String: Term] = [:]
-            for (i, p) in action.params.enumerated() { names[argNames[i]] = args[p.name] }
-            var ruleParams: [String: Term] = [:]
-            for p in params {
-                let t = q.z3.constant("\(rule.name).\(p.name)", q.domain.sort(p.sort))
-                names[p.name] = t
-                ruleParams[p.name] = t
-            }
-            let run = q.exec.run(action, args: args, from: pre)
-            return (.init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok)), args, ruleParams)
-        }
-
         let assumed = invariants.map(\.name)
-        let method = assumed.isEmpty ? "rule" : "rule (assuming invariants \(assumed.joined(separator: ", ")))"
-        let answer = solve("\(rule.name).rule", "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants", records: &recs) { q in
-            let pre = q.freshState("0")
-            for inv in invariants { q.solver.assert(q.exec.evaluate(inv.body, in: .init(pre: pre))) }
-            let (f, _, _) = frame(q, pre: pre, tag: "0")
-            q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f)))
-            q.assumeSumBounds(pre)
+        let scope = actionName == nil ? "rule over every action" : "rule"
+        let method = assumed.isEmpty ? scope : "\(scope) (assuming invariants \(assumed.joined(separator: ", ")))"
+
+        var failing: [Action] = []
+        var reasons: [String] = []
+        for action in actions {
+            let name = actionName == nil ? "\(rule.name).rule.\(action.name)" : "\(rule.name).rule"
+            let answer = solve(name, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants", records: &recs) { q in
+                let pre = q.freshState("0")
+                let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
+                q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
+                q.assume(invariants, in: pre)
+                q.assumeSumBounds(pre)
+            }
+            switch answer {
+            case .unsat: break
+            case .sat:
+                failing.append(action)
+                reasons.append("fails for \(action.name) from some state satisfying the invariants")
+            case .unknown(let why):
+                failing.append(action)
+                reasons.append("the solver could not decide the rule for \(action.name): \(why)")
+            }
         }
-        var firstReason: String
-        switch answer {
-        case .unsat: return result(rule, .proved, method: method, seconds: elapsed(), queries: recs)
-        case .sat: firstReason = "fails from some state satisfying the invariants"
-        case .unknown(let why): firstReason = "the solver could not decide the rule: \(why)"
-        }
+        if failing.isEmpty { return result(rule, .proved, method: method, seconds: since(start), queries: recs) }
 
         // Look for a reachable violation: a trace of `depth` actions, then the rule's action.
         var unknowns: [String] = []
         for depth in 0..<max(1, options.depth) {
-            let answer = solve("\(rule.name).bmc.\(depth + 1)", "\(rule.name): violation reachable after \(depth) steps?", records: &recs) { q in
-                var s = q.exec.initialState()
-                for i in 0..<depth { s = q.transition(from: s, step: i).next }
-                let (f, _, _) = frame(q, pre: s, tag: "rule")
-                q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f)))
-            }
-            switch answer {
-            case .unsat: continue
-            case .unknown(let why): unknowns.append("depth \(depth + 1): \(why)")
-            case .sat(let q, let m):
-                return confirmRuleViolation(rule, action: action, q: q, m: m, depth: depth, records: recs, seconds: elapsed())
+            for action in failing {
+                let suffix = actionName == nil ? ".\(action.name)" : ""
+                var frame: RuleFrame?
+                let answer = solve("\(rule.name).bmc.\(depth + 1)\(suffix)", "\(rule.name): violation reachable after \(depth) steps?", records: &recs) { q in
+                    var s = q.exec.initialState()
+                    for i in 0..<depth { s = q.transition(from: s, step: i).next }
+                    let f = ruleFrame(rule, action, q, pre: s, tag: "rule")
+                    frame = f
+                    q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
+                }
+                switch answer {
+                case .unsat: continue
+                case .unknown(let why): unknowns.append("depth \(depth + 1) (\(action.name)): \(why)")
+                case .sat(let q, let m):
+                    return confirmRuleViolation(rule, action: action, q: q, m: m, frame: frame!, depth: depth,
+                                                records: recs, seconds: since(start))
+                }
             }
         }
-        if !unknowns.isEmpty { firstReason += "; undecided at \(unknowns.joined(separator: ", "))" }
+        var reason = reasons.joined(separator: "; ")
+        if !unknowns.isEmpty { reason += "; undecided at \(unknowns.joined(separator: ", "))" }
         return result(rule, .unknown, method: "bmc depth \(options.depth)",
-                      reason: "\(firstReason); no violation reachable within \(options.depth) steps",
-                      seconds: elapsed(), queries: recs)
+                      reason: "\(reason); no violation reachable within \(options.depth) steps",
+                      seconds: since(start), queries: recs)
     }
 
-    func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: Z3Model, depth: Int,
+    func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: Z3Model, frame: RuleFrame, depth: Int,
                               records: [QueryRecord], seconds: Double) -> PropertyResult {
-        guard case .rule(_, let argNames, let params) = rule.kind else { fatalError("unreachable: checked by caller") }
         let method = "bmc depth \(depth + 1)"
         func fail(_ why: String) -> PropertyResult {
             result(rule, .error, method: method, reason: "internal error: the solver's counterexample did not replay: \(why)",
                    seconds: seconds, queries: records)
         }
-        guard let prefix = readSteps(q, m, depth: depth) else { return fail("unreadable model") }
-        var args: [String: Value] = [:]
-        var names: [String: Value] = [:]
-        for (i, p) in action.params.enumerated() {
-            let t = q.z3.constant("\(action.name).\(p.name)@rule", q.domain.sort(p.sort))
-            guard let v = q.concrete(t, p.sort, in: m) else { return fail("unreadable argument \(p.name)") }
-            args[p.name] = v
-            names[argNames[i]] = v
-        }
-        var ruleParams: [NamedValue] = []
-        for p in params {
-            guard let v = q.concrete(q.z3.constant("\(rule.name).\(p.name)", q.domain.sort(p.sort)), p.sort, in: m) else {
-                return fail("unreadable rule parameter \(p.name)")
-            }
-            names[p.name] = v
-            ruleParams.append(NamedValue(name: p.name, value: v.rendered(as: p.sort)))
+        guard let prefix = readSteps(q, m, depth: depth),
+              let args = read(action.params, frame.args, q, m),
+              let params = read(rule.params, frame.params, q, m) else { return fail("unreadable model") }
+        var names = params
+        if case .rule(_, let argNames) = rule.kind {
+            for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }
         }
         do {
             var states = try interpreter.replay(prefix, from: interpreter.initialState())
             let last = Step(action: action.name, args: args)
             let out = try interpreter.step(last, from: states.last!)
-            let frame = Executor<ConcreteDomain>.Frame(pre: states.last!, post: out.state, names: names, reverted: .bool(!out.ok.asBool))
-            let holds = interpreter.executor.evaluate(rule.body, in: frame).asBool
-            guard !holds else { return fail("the interpreter sees the rule hold") }
+            let concrete = Executor<ConcreteDomain>.Frame(pre: states.last!, post: out.state, names: names, reverted: .bool(!out.ok.asBool))
+            guard !interpreter.executor.evaluate(rule.body, in: concrete).asBool else {
+                return fail("the interpreter sees the rule hold")
+            }
             states.append(out.state)
             var steps = traceSteps(prefix + [last], states) { _ in true }
             steps[steps.count - 1].propertyHolds = false
             let cex = Counterexample(initialState: render(states[0]), holdsInitially: true, steps: steps,
-                                     ruleParams: ruleParams, lastReverted: !out.ok.asBool, replayed: true)
+                                     ruleParams: rendered(rule.params, params), lastReverted: !out.ok.asBool, replayed: true)
             return result(rule, .violated, method: method, cex: cex, seconds: seconds, queries: records)
         } catch {
             return fail("\(error)")
+        }
+    }
+
+    // MARK: Lemmas
+
+    /// A lemma holds for all values of its parameters; a violation is a set of values, which
+    /// the interpreter evaluates before it is reported.
+    func verifyLemma(_ lemma: Property) -> PropertyResult {
+        let start = clock()
+        var recs: [QueryRecord] = []
+        var params: [String: Term] = [:]
+        let answer = solve("\(lemma.name).lemma", "\(lemma.name): lemma for all parameter values", records: &recs) { q in
+            params = q.freshParams(lemma.params, prefix: "\(lemma.name).")
+            q.solver.assert(q.z3.not(q.exec.evaluate(lemma.body, in: .init(pre: q.exec.initialState(), names: params))))
+        }
+        switch answer {
+        case .unsat:
+            return result(lemma, .proved, method: "lemma", seconds: since(start), queries: recs)
+        case .unknown(let why):
+            return result(lemma, .unknown, method: "lemma", reason: "the solver could not decide the lemma: \(why)",
+                          seconds: since(start), queries: recs)
+        case .sat(let q, let m):
+            guard let values = read(lemma.params, params, q, m) else {
+                return result(lemma, .error, method: "lemma", reason: "internal error: unreadable model", seconds: since(start), queries: recs)
+            }
+            guard !interpreter.holds(lemma, in: interpreter.initialState(), params: values) else {
+                return result(lemma, .error, method: "lemma",
+                              reason: "internal error: the solver's counterexample did not replay (the interpreter sees the lemma hold)",
+                              seconds: since(start), queries: recs)
+            }
+            let cex = Counterexample(initialState: [], holdsInitially: false, steps: [],
+                                     ruleParams: rendered(lemma.params, values), lastReverted: nil, replayed: true)
+            return result(lemma, .violated, method: "lemma", cex: cex, seconds: since(start), queries: recs)
         }
     }
 }

@@ -38,13 +38,36 @@ final class Query {
     }
 
     func freshArgs(_ action: Action, tag: String) -> [String: Term] {
-        var args: [String: Term] = [:]
-        for p in action.params {
-            let t = z3.constant("\(action.name).\(p.name)@\(tag)", domain.sort(p.sort))
+        freshParams(action.params, prefix: "\(action.name).", suffix: "@\(tag)")
+    }
+
+    /// One unknown per parameter, in range, and offered for instantiating quantified invariants.
+    func freshParams(_ params: [Param], prefix: String, suffix: String = "") -> [String: Term] {
+        var out: [String: Term] = [:]
+        for p in params {
+            let t = z3.constant("\(prefix)\(p.name)\(suffix)", domain.sort(p.sort))
             domain.noteRange(t, p.sort)
-            args[p.name] = t
+            domain.addToPool(t, p.sort)
+            out[p.name] = t
         }
-        return args
+        return out
+    }
+
+    /// Assumes each invariant in `s`. An invariant with parameters is a statement for all their
+    /// values; it is assumed for every combination of the terms of matching sort this query
+    /// touches, a finite, sound under-approximation of the quantifier.
+    func assume(_ invariants: [Property], in s: State<Term>) {
+        let pool = domain.pool
+        for inv in invariants {
+            var combos: [[String: Term]] = [[:]]
+            for p in inv.params {
+                let terms = pool[p.sort] ?? []
+                combos = combos.flatMap { c in terms.map { t in c.merging([p.name: t]) { a, _ in a } } }
+            }
+            for names in combos.prefix(4096) {
+                solver.assert(exec.evaluate(inv.body, in: .init(pre: s, names: names)))
+            }
+        }
     }
 
     func equal(_ a: State<Term>, _ b: State<Term>) -> Term {
@@ -83,11 +106,11 @@ final class Query {
     /// reachable state (finitely many non-zero entries), so assuming it is sound.
     func assumeSumBounds(_ s: State<Term>) {
         for m in model.summedMaps {
-            guard case .map(_, let v)? = model.stateVar(m)?.sort, let w = v.bitWidth else { continue }
+            guard case .map(_, let v)? = model.stateVar(m)?.sort, v == .bool || v.isUint else { continue }
             let keys = domain.observedKeys[m] ?? []
             var total = z3.integer(0)
             for (i, k) in keys.enumerated() {
-                let entry = domain.select(s.vars[m]!, k, valueSort: .uint(w))
+                let entry = exec.contribution(domain.select(s.vars[m]!, k, valueSort: v), v)
                 let fresh = z3.and(keys[..<i].map { z3.not(z3.eq($0, k)) })
                 total = z3.add(total, z3.ite(fresh, entry, z3.integer(0)))
             }
@@ -99,7 +122,7 @@ final class Query {
     func concrete(_ t: Term, _ sort: Sort, in m: Z3Model) -> Value? {
         switch sort {
         case .bool: return m.bool(t).map(Value.bool)
-        case .uint, .address: return m.number(t).map(Value.bits)
+        case .uint, .address, .bytes: return m.number(t).map(Value.bits)
         case .map: return nil
         }
     }

@@ -18,6 +18,9 @@ public final class SymbolicDomain: Domain {
     /// Facts every well-formed value satisfies (range bounds of values read from maps), to be
     /// asserted with the query.
     public private(set) var rangeFacts: [Term] = []
+    /// Every map key the semantics touched, by sort: the terms quantified invariants are
+    /// instantiated with.
+    public private(set) var pool: [Sort: [Term]] = [:]
     var seenRangeFacts = Set<UnsafeMutableRawPointer>()
 
     public init(context: Z3Context) { self.z3 = context }
@@ -25,7 +28,7 @@ public final class SymbolicDomain: Domain {
     public func sort(_ s: Sort) -> Z3_sort {
         switch s {
         case .bool: return z3.boolSort()
-        case .uint, .address: return z3.intSort()
+        case .uint, .address, .bytes: return z3.intSort()
         case .map(let k, let v): return z3.arraySort(sort(k), sort(v))
         }
     }
@@ -40,7 +43,24 @@ public final class SymbolicDomain: Domain {
     /// Records the range of a value of `sort` (nothing for bools and maps).
     public func noteRange(_ t: Term, _ sort: Sort) {
         guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
-        rangeFacts.append(inRange(t, width: w))
+        guard case .bytes(let n) = sort else {
+            rangeFacts.append(inRange(t, width: w))
+            return
+        }
+        // length <= n, and no content beyond the length: one encoding per byte string.
+        let unit = power(8 * n)
+        let length = z3.div(t, unit), content = z3.mod(t, unit)
+        var facts = [z3.le(z3.integer(0), t), z3.le(length, z3.integer(n))]
+        for l in 0..<n { facts.append(z3.implies(z3.eq(length, z3.integer(l)), z3.lt(content, power(8 * l)))) }
+        rangeFacts.append(z3.and(facts))
+    }
+
+    public func observeTerm(_ term: Term, sort: Sort) { addToPool(term, sort) }
+
+    public func addToPool(_ term: Term, _ sort: Sort) {
+        var terms = pool[sort, default: []]
+        if !terms.contains(where: { $0.ast == term.ast }) { terms.append(term) }
+        pool[sort] = terms
     }
 
     public func bool(_ b: Bool) -> Term { z3.bool(b) }

@@ -42,15 +42,20 @@ public protocol Domain {
     /// Called with every key read from or written to a top-level map state variable in the
     /// pre-state or during an action. The encoder uses the keys to bound map sums from below.
     func observeKey(map: String, key: Value)
+
+    /// Called with every map key the semantics reads or writes, at any depth, with its sort.
+    func observeTerm(_ term: Value, sort: Sort)
 }
 
 extension Domain {
     public func observeKey(map: String, key: Value) {}
+    public func observeTerm(_ term: Value, sort: Sort) {}
     public func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return bool(false)
         case .uint(let w): return number(0, width: w)
         case .address: return number(0, width: 160)
+        case .bytes(let n): return number(0, width: Sort.bytes(n).bitWidth!)
         case .map(let k, let v): return constMap(key: k, value: v, default: zero(v))
         }
     }

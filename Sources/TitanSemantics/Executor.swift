@@ -45,8 +45,31 @@ public struct Executor<D: Domain> {
             }
         }
         var sums: [String: D.Value] = [:]
-        for m in summed { sums[m] = domain.number(0, width: Sort.sumWidth) }
+        for v in model.stateVars where summed.contains(v.name) {
+            if let s = Executor.ghostSort(of: v.sort) { sums[v.name] = domain.zero(s) }
+        }
         return State(vars: vars, sums: sums)
+    }
+
+    /// The sort of a summed map's ghost: a number for a map of scalars, a map of numbers
+    /// (one sum per outer key) for a map of maps.
+    public static func ghostSort(of sort: Sort) -> Sort? {
+        switch sort {
+        case .map(_, .uint), .map(_, .bool): return .uint(Sort.sumWidth)
+        case .map(let k, .map(_, .uint)), .map(let k, .map(_, .bool)): return .map(key: k, value: .uint(Sort.sumWidth))
+        default: return nil
+        }
+    }
+
+    /// What one map entry adds to its map's sum: the number itself, or 1 for a true bool.
+    public func contribution(_ v: D.Value, _ sort: Sort) -> D.Value {
+        if sort == .bool { return domain.ite(v, domain.number(1, width: Sort.sumWidth), domain.number(0, width: Sort.sumWidth)) }
+        return domain.zeroExtend(v, from: sort.bitWidth ?? Sort.sumWidth, to: Sort.sumWidth)
+    }
+
+    /// sum - contribution(old) + contribution(new), exact in 512 bits.
+    func adjust(_ sum: D.Value, old: D.Value, new: D.Value, _ sort: Sort) -> D.Value {
+        domain.add(domain.sub(sum, contribution(old, sort), width: Sort.sumWidth), contribution(new, sort), width: Sort.sumWidth)
     }
 
     // MARK: Actions
@@ -108,7 +131,7 @@ public struct Executor<D: Domain> {
                 names[n] = value(e, path: path)
             case .assign(let lv, let e):
                 let v = value(e, path: path)
-                assign(lv, v, path: path)
+                assign(lv, v, path: path, source: e)
             case .ifElse(let c, let t, let f):
                 let cond = value(c, path: path)
                 if let k = d.known(cond) {
@@ -137,21 +160,37 @@ public struct Executor<D: Domain> {
             return out
         }
 
-        mutating func assign(_ lv: LValue, _ v: D.Value, path: D.Value) {
+        mutating func assign(_ lv: LValue, _ v: D.Value, path: D.Value, source: Expr) {
             let indices = lv.indices.map { value($0, path: path) }
             guard let old = state.vars[lv.root] else { return }
             if indices.isEmpty {
                 state.vars[lv.root] = v
+                // A whole map copied from another state map brings that map's sum along.
+                if exec.summed.contains(lv.root), case .state(let src, _) = source, let s = state.sums[src] {
+                    state.sums[lv.root] = s
+                }
                 return
             }
             d.observeKey(map: lv.root, key: indices[0])
+            var sort = lv.rootSort
+            for k in indices {
+                guard case .map(let ks, let vs) = sort else { break }
+                d.observeTerm(k, sort: ks)
+                sort = vs
+            }
             state.vars[lv.root] = exec.storePath(old, indices[...], v, sort: lv.rootSort)
-            if exec.summed.contains(lv.root), let sum = state.sums[lv.root], case .map(_, let valueSort) = lv.rootSort,
-               let w = valueSort.bitWidth {
-                // sum' = sum - old[k] + new[k], exact in 512 bits.
-                let prev = d.zeroExtend(d.select(old, indices[0], valueSort: valueSort), from: w, to: Sort.sumWidth)
-                let next = d.zeroExtend(v, from: w, to: Sort.sumWidth)
-                state.sums[lv.root] = d.add(d.sub(sum, prev, width: Sort.sumWidth), next, width: Sort.sumWidth)
+            guard exec.summed.contains(lv.root), let sum = state.sums[lv.root] else { return }
+            switch (lv.rootSort, indices.count) {
+            case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
+                let prev = d.select(old, indices[0], valueSort: vs)
+                state.sums[lv.root] = exec.adjust(sum, old: prev, new: v, vs)
+            case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
+                let inner = d.select(old, indices[0], valueSort: .map(key: .bool, value: vs))
+                let prev = d.select(inner, indices[1], valueSort: vs)
+                let s = d.select(sum, indices[0], valueSort: .uint(Sort.sumWidth))
+                state.sums[lv.root] = d.store(sum, indices[0], exec.adjust(s, old: prev, new: v, vs))
+            default:
+                break
             }
         }
 
@@ -189,7 +228,14 @@ public struct Executor<D: Domain> {
         case .post(let n, _): return (f.post ?? f.pre).vars[n]!
         case .name(let n, _): return f.names[n]!
         case .reverted: return f.reverted ?? d.bool(false)
-        case .sum(let n, let post): return (post ? (f.post ?? f.pre) : f.pre).sums[n]!
+        case .sum(let n, let key, let post):
+            let ghost = (post ? (f.post ?? f.pre) : f.pre).sums[n]!
+            guard let key else { return ghost }
+            return d.select(ghost, evaluate(key, in: f, faults: &faults), valueSort: .uint(Sort.sumWidth))
+        case .length(let b):
+            guard case .bytes(let n) = b.sort else { return d.number(0, width: 256) }
+            let w = b.sort.bitWidth!
+            return d.udiv(evaluate(b, in: f, faults: &faults), d.number(BigUInt(1) << (8 * n), width: w), width: w)
         case .unary(.not, let a): return d.not(evaluate(a, in: f, faults: &faults))
         case .widen(let a, let w):
             return d.zeroExtend(evaluate(a, in: f, faults: &faults), from: a.sort.bitWidth ?? w, to: w)
@@ -204,6 +250,7 @@ public struct Executor<D: Domain> {
             let kv = evaluate(k, in: f, faults: &faults)
             if case .state(let root, _) = m { d.observeKey(map: root, key: kv) }
             if case .post(let root, _) = m { d.observeKey(map: root, key: kv) }
+            if case .map(let ks, _) = m.sort { d.observeTerm(kv, sort: ks) }
             return d.select(mv, kv, valueSort: e.sort)
         case .binary(let op, let l, let r, let arith):
             let a = evaluate(l, in: f, faults: &faults)

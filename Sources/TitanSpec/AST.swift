@@ -7,6 +7,7 @@ struct TypeSyntax: Sendable {
     indirect enum Kind: Sendable {
         case bool, address
         case uint(Int)
+        case bytes(Int)
         case map(key: TypeSyntax, value: TypeSyntax)
     }
     var kind: Kind
@@ -21,7 +22,12 @@ struct ExprSyntax: Sendable {
         case reverted
         case name(String)
         case primed(String)
-        case sum(String, primed: Bool)
+        /// `sum(m)`, `count(m)`, `sum(m[k])`; `counting` for `count`.
+        case sum(String, primed: Bool, key: ExprSyntax?, counting: Bool)
+        case hexBytes([UInt8])
+        case length(ExprSyntax)
+        /// A view applied to arguments; `primed` evaluates it in the post-state.
+        case call(String, primed: Bool, [ExprSyntax])
         case not(ExprSyntax)
         case binary(BinaryOp, ExprSyntax, ExprSyntax)
         case index(ExprSyntax, ExprSyntax)
@@ -37,8 +43,12 @@ struct ExprSyntax: Sendable {
         self.kind = kind
         self.location = location
         switch kind {
-        case .number, .bool, .maxUint256, .reverted, .name, .primed, .sum:
+        case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _):
             height = 1
+        case .sum(_, _, let k?, _), .length(let k):
+            height = k.height + 1
+        case .call(_, _, let args):
+            height = (args.map(\.height).max() ?? 0) + 1
         case .not(let e):
             height = e.height + 1
         case .binary(_, let l, let r), .index(let l, let r):
@@ -87,8 +97,10 @@ struct ActionSyntax: Sendable {
 
 struct PropertySyntax: Sendable {
     enum Kind: Sendable {
-        case invariant
-        case rule(params: [ParamSyntax], action: NameSyntax, actionArgs: [NameSyntax])
+        case invariant(params: [ParamSyntax])
+        /// `action` nil: `on any`, every action.
+        case rule(params: [ParamSyntax], action: NameSyntax?, actionArgs: [NameSyntax])
+        case lemma(params: [ParamSyntax])
     }
     var name: NameSyntax
     var kind: Kind
@@ -108,6 +120,15 @@ enum MemberSyntax: Sendable {
     case state(StateSyntax)
     case action(ActionSyntax)
     case property(PropertySyntax)
+    case view(ViewSyntax)
+}
+
+/// `view name(params): type = expr`: a named expression over the state, expanded where used.
+struct ViewSyntax: Sendable {
+    var name: NameSyntax
+    var params: [ParamSyntax]
+    var type: TypeSyntax
+    var body: ExprSyntax
 }
 
 struct ModelSyntax: Sendable {

@@ -20,7 +20,7 @@ extension TypeChecker {
     /// Whether the expression's sort comes entirely from its context.
     static func isLiteralOnly(_ e: ExprSyntax) -> Bool {
         switch e.kind {
-        case .number: return true
+        case .number, .hexBytes: return true
         case .binary(let op, let l, let r): return op.isArithmetic && isLiteralOnly(l) && isLiteralOnly(r)
         case .ternary(_, let t, let f): return isLiteralOnly(t) && isLiteralOnly(f)
         default: return false
@@ -51,8 +51,26 @@ extension TypeChecker {
             return checkName(name, at: e.location, scope: scope)
         case .primed(let name):
             return checkPrimed(name, at: e.location, scope: scope)
-        case .sum(let name, let primed):
-            return checkSum(name, primed: primed, at: e.location, scope: scope)
+        case .sum(let name, let primed, let key, let counting):
+            return checkSum(name, primed: primed, key: key, counting: counting, at: e.location, scope: scope)
+        case .hexBytes(let data):
+            let sort: Sort
+            if case .bytes? = expected { sort = expected! } else { sort = .bytes(Sort.defaultBytesLength) }
+            guard case .bytes(let max) = sort, data.count <= max else {
+                report("byte string of \(data.count) bytes is too long for \(sort)", at: e.location)
+                return nil
+            }
+            let content = data.reduce(BigUInt(0)) { ($0 << 8) | BigUInt($1) }
+            return .number((BigUInt(data.count) << (8 * max)) | content, sort)
+        case .length(let inner):
+            guard let x = checkExpr(inner, expected: nil, scope: scope) else { return nil }
+            guard case .bytes = x.sort else {
+                report("type mismatch: 'len' needs a byte string, found \(x.sort)", at: inner.location)
+                return nil
+            }
+            return .length(x)
+        case .call(let name, let primed, let args):
+            return checkCall(name, primed: primed, args, at: e.location, scope: scope)
         case .not(let operand):
             guard let x = checkExpr(operand, expected: .bool, scope: scope) else { return nil }
             guard x.sort == .bool else {
@@ -74,10 +92,55 @@ extension TypeChecker {
             return local.map { .name(name, $0) }
         }
         if let state = states[name] {
+            if scope.context == .lemma {
+                report("a lemma cannot read state variable '\(name)'; it is about its parameters only", at: location)
+                return nil
+            }
             return state.map { .state(name, $0) }
+        }
+        if views[name] != nil {
+            report("view '\(name)' needs arguments: '\(name)(...)'", at: location)
+            return nil
         }
         report("unknown name '\(name)'", at: location)
         return nil
+    }
+
+    /// A view call is expanded in place: the view's expression with the arguments substituted
+    /// for its parameters, read in the post-state when primed.
+    private mutating func checkCall(_ name: String, primed: Bool, _ args: [ExprSyntax], at location: SourceLocation,
+                                    scope: Scope) -> Expr? {
+        guard let view = views[name] else {
+            report("unknown view '\(name)'", at: location)
+            args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
+            return nil
+        }
+        if primed && scope.context != .rule {
+            report("primed names are only allowed in rules", at: location)
+            return nil
+        }
+        if scope.context == .lemma {
+            report("a lemma cannot use view '\(name)', which reads the state", at: location)
+            return nil
+        }
+        guard args.count == view.params.count else {
+            report("view '\(name)' takes \(view.params.count) argument\(view.params.count == 1 ? "" : "s"), found \(args.count)",
+                   at: location)
+            return nil
+        }
+        var bound: [String: Expr] = [:]
+        var ok = true
+        for (p, arg) in zip(view.params, args) {
+            guard let x = checkExpr(arg, expected: p.sort, scope: scope) else { ok = false; continue }
+            guard x.sort == p.sort else {
+                report("type mismatch: argument '\(p.name)' of view '\(name)' must be \(p.sort), found \(x.sort)", at: arg.location)
+                ok = false
+                continue
+            }
+            bound[p.name] = x
+        }
+        guard ok, let body = view.body else { return nil }
+        return ViewExpansion.substitute(body, bound, primed: primed)
     }
 
     private mutating func checkPrimed(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
@@ -96,7 +159,13 @@ extension TypeChecker {
         return nil
     }
 
-    private mutating func checkSum(_ name: String, primed: Bool, at location: SourceLocation, scope: Scope) -> Expr? {
+    private mutating func checkSum(_ name: String, primed: Bool, key: ExprSyntax?, counting: Bool,
+                                   at location: SourceLocation, scope: Scope) -> Expr? {
+        let word = counting ? "count" : "sum"
+        if scope.context == .lemma {
+            report("a lemma cannot read state variable '\(name)'", at: location)
+            return nil
+        }
         if primed && scope.context != .rule {
             report("primed names are only allowed in rules", at: location)
             return nil
@@ -110,11 +179,21 @@ extension TypeChecker {
             return nil
         }
         guard let sort = state else { return nil }
-        guard case .map(_, .uint) = sort else {
-            report("sum needs a map with uint values, found \(sort)", at: location)
+        func summable(_ v: Sort) -> Bool { counting ? v == .bool : v.isUint }
+        let needs = counting ? "a map with bool values" : "a map with uint values"
+        guard let key else {
+            guard case .map(_, let v) = sort, summable(v) else {
+                report("\(word) needs \(needs), found \(sort)", at: location)
+                return nil
+            }
+            return .sum(name, key: nil, post: primed)
+        }
+        guard case .map(let outerKey, .map(_, let v)) = sort, summable(v) else {
+            report("\(word)(\(name)[...]) needs a map of maps with \(counting ? "bool" : "uint") values, found \(sort)", at: location)
             return nil
         }
-        return .sum(name, post: primed)
+        guard let kx = checkIndexValue(key, keySort: outerKey, scope: scope) else { return nil }
+        return .sum(name, key: kx, post: primed)
     }
 
     /// Types two operands so that a literal-only side takes the sort of the other side
@@ -178,13 +257,17 @@ extension TypeChecker {
         // Comparisons.
         let equality = op == .eq || op == .ne
         let (lx, rx) = checkOperands(l, r, hint: nil, scope: scope) { sort in
-            TypeChecker.isUint(sort) || (equality && sort == .address)
+            if case .bytes = sort { return equality }
+            return TypeChecker.isUint(sort) || (equality && sort == .address)
         }
         guard let lx, let rx else { return nil }
         if equality {
             if lx.sort.isMap || rx.sort.isMap {
-                report("type mismatch: cannot compare maps with \(symbol)", at: location)
-                return nil
+                guard lx.sort == rx.sort else {
+                    report("type mismatch: \(symbol) needs maps of the same sort, found \(lx.sort) and \(rx.sort)", at: location)
+                    return nil
+                }
+                return .binary(op, lx, rx, arithmetic: .wrapping)
             }
             guard lx.sort == rx.sort || (TypeChecker.isUint(lx.sort) && TypeChecker.isUint(rx.sort)) else {
                 report("type mismatch: \(symbol) needs operands of the same sort, found \(lx.sort) and \(rx.sort)",
@@ -234,7 +317,8 @@ extension TypeChecker {
             report("type mismatch: the condition of '?:' must be bool, found \(cx.sort)", at: c.location)
         }
         let (tx, fx) = checkOperands(t, f, hint: expected, scope: scope) { sort in
-            TypeChecker.isUint(sort) || sort == .address
+            if case .bytes = sort { return true }
+            return TypeChecker.isUint(sort) || sort == .address
         }
         guard let cx, cx.sort == .bool, let tx, let fx else { return nil }
         if tx.sort.isMap || fx.sort.isMap {

@@ -68,6 +68,9 @@ struct Lexer {
         if Lexer.isIdentifierStart(c) {
             while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
             let word = String(chars[start..<index])
+            if word == "hex", peek() == "\"" {
+                return make(.hexBytes(try hexLiteral(at: location)))
+            }
             let keyword = Keyword(rawValue: word)
             if peek() == "'" {
                 if keyword != nil {
@@ -104,6 +107,26 @@ struct Lexer {
         if c == "&" { message += "; did you mean '&&'?" }
         if c == "|" { message += "; did you mean '||'?" }
         throw source.diagnostic(message, at: location)
+    }
+
+    /// The bytes of `hex"..."` (the `hex` is consumed): an even number of hex digits.
+    private mutating func hexLiteral(at location: SourceLocation) throws -> [UInt8] {
+        advance() // opening quote
+        var digits: [Character] = []
+        while let d = peek(), d != "\"" {
+            guard d.isHexDigit else {
+                if d.isNewline { break }
+                throw source.diagnostic("invalid character '\(d)' in hex literal; only 0-9 and a-f are allowed", at: location)
+            }
+            digits.append(d)
+            advance()
+        }
+        guard peek() == "\"" else { throw source.diagnostic("unterminated hex literal", at: location) }
+        advance()
+        guard digits.count % 2 == 0 else {
+            throw source.diagnostic("hex literal needs an even number of digits (whole bytes)", at: location)
+        }
+        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
     }
 
     static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }

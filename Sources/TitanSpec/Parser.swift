@@ -118,13 +118,23 @@ struct Parser {
         case .keyword(.action):
             advance()
             return .action(try parseAction())
-        case .keyword(.invariant), .keyword(.rule):
+        case .keyword(.invariant), .keyword(.rule), .keyword(.lemma):
             advance()
             return .property(try parseProperty(keyword: keyword))
+        case .keyword(.view):
+            advance()
+            let name = try identifier("view name after 'view'")
+            try expect(.lparen, "after view name")
+            let params = current.isPunct(.rparen) ? [] : try parseParams()
+            try expect(.rparen, "after view parameters")
+            try expect(.colon, "before the view's type")
+            let type = try parseType()
+            try expect(.assign, "before the view's expression")
+            return .view(ViewSyntax(name: name, params: params, type: type, body: try parseExpression()))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         default:
-            throw expected("'arithmetic', 'state', 'action', 'invariant', 'rule' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'state', 'action', 'view', 'invariant', 'rule', 'lemma' or '}' in model '\(model)'")
         }
     }
 
@@ -148,29 +158,34 @@ struct Parser {
 
     private mutating func parseProperty(keyword: Token) throws -> PropertySyntax {
         let isRule = keyword.isKeyword(.rule)
-        let name = try identifier(isRule ? "rule name after 'rule'" : "invariant name after 'invariant'")
+        let word = keyword.isKeyword(.rule) ? "rule" : keyword.isKeyword(.lemma) ? "lemma" : "invariant"
+        let name = try identifier("\(word) name after '\(word)'")
+        var params: [ParamSyntax] = []
+        if accept(.lparen) {
+            if !current.isPunct(.rparen) { params = try parseParams() }
+            try expect(.rparen, "after \(word) parameters")
+        }
         let kind: PropertySyntax.Kind
         if isRule {
-            var params: [ParamSyntax] = []
-            if accept(.lparen) {
-                if !current.isPunct(.rparen) { params = try parseParams() }
-                try expect(.rparen, "after rule parameters")
-            }
             guard accept(.on) else {
                 throw expected(params.isEmpty ? "'on' or '(' after rule name" : "'on' after rule parameters")
             }
-            let action = try identifier("action name after 'on'")
-            try expect(.lparen, "after action name in rule")
-            var args: [NameSyntax] = []
-            if !current.isPunct(.rparen) {
-                repeat { args.append(try identifier("argument name")) } while accept(.comma)
+            if accept(.any) {
+                kind = .rule(params: params, action: nil, actionArgs: [])
+            } else {
+                let action = try identifier("action name (or 'any') after 'on'")
+                try expect(.lparen, "after action name in rule")
+                var args: [NameSyntax] = []
+                if !current.isPunct(.rparen) {
+                    repeat { args.append(try identifier("argument name")) } while accept(.comma)
+                }
+                try expect(.rparen, "after rule arguments")
+                kind = .rule(params: params, action: action, actionArgs: args)
             }
-            try expect(.rparen, "after rule arguments")
-            kind = .rule(params: params, action: action, actionArgs: args)
             try expect(.colon, "before rule body")
         } else {
-            kind = .invariant
-            try expect(.colon, "after invariant name")
+            kind = word == "lemma" ? .lemma(params: params) : .invariant(params: params)
+            try expect(.colon, "after \(word) name")
         }
         let body = try parseExpression()
         let text = source.text(from: keyword.start, to: previous.end)
@@ -204,6 +219,15 @@ struct Parser {
         case .keyword(.uint32): kind = .uint(32)
         case .keyword(.uint64): kind = .uint(64)
         case .keyword(.uint128): kind = .uint(128)
+        case .keyword(.bytes):
+            advance()
+            guard accept(.lt) else { return TypeSyntax(kind: .bytes(Sort.defaultBytesLength), location: token.location) }
+            guard case .number(let n) = current.kind, n >= 1, n <= 1024 else {
+                throw expected("a maximum length from 1 to 1024 in 'bytes<...>'")
+            }
+            advance()
+            try expect(.gt, "to close 'bytes<'")
+            return TypeSyntax(kind: .bytes(Int(n)), location: token.location)
         case .keyword(.map):
             advance()
             return try nested { p in
@@ -388,24 +412,46 @@ struct Parser {
         case .keyword(.max_uint256):
             advance()
             return ExprSyntax(.maxUint256, at: location)
-        case .identifier(let name):
+        case .identifier(let name), .primed(let name):
+            let primed: Bool
+            if case .primed = token.kind { primed = true } else { primed = false }
             advance()
-            return ExprSyntax(.name(name), at: location)
-        case .primed(let name):
+            if accept(.lparen) {
+                var args: [ExprSyntax] = []
+                if !current.isPunct(.rparen) {
+                    repeat { args.append(try parseExpression()) } while accept(.comma)
+                }
+                try expect(.rparen, "after the arguments of '\(name)'")
+                return try node(.call(name, primed: primed, args), at: location)
+            }
+            return ExprSyntax(primed ? .primed(name) : .name(name), at: location)
+        case .hexBytes(let data):
             advance()
-            return ExprSyntax(.primed(name), at: location)
-        case .keyword(.sum):
+            return ExprSyntax(.hexBytes(data), at: location)
+        case .keyword(.len):
             advance()
-            try expect(.lparen, "after 'sum'")
-            let summed: ExprSyntax.Kind
+            try expect(.lparen, "after 'len'")
+            let inner = try parseExpression()
+            try expect(.rparen, "to close 'len('")
+            return try node(.length(inner), at: location)
+        case .keyword(.sum), .keyword(.count):
+            let word = token.isKeyword(.sum) ? "sum" : "count"
+            advance()
+            try expect(.lparen, "after '\(word)'")
+            let name: String, primed: Bool
             switch current.kind {
-            case .identifier(let name): summed = .sum(name, primed: false)
-            case .primed(let name): summed = .sum(name, primed: true)
-            default: throw expected("a state variable name in 'sum(...)'")
+            case .identifier(let n): name = n; primed = false
+            case .primed(let n): name = n; primed = true
+            default: throw expected("a state variable name in '\(word)(...)'")
             }
             advance()
-            try expect(.rparen, "to close 'sum('")
-            return ExprSyntax(summed, at: location)
+            var key: ExprSyntax?
+            if accept(.lbracket) {
+                key = try parseExpression()
+                try expect(.rbracket, "after index")
+            }
+            try expect(.rparen, "to close '\(word)('")
+            return try node(.sum(name, primed: primed, key: key, counting: word == "count"), at: location)
         case .punct(.lparen):
             advance()
             var inner = try parseExpression()

@@ -73,7 +73,13 @@ extension TypeChecker {
         }
 
         if let sort = current, sort.isMap {
-            report("cannot assign a whole map; assign its entries instead", at: root.location)
+            // A whole map can be copied from another state map of the same sort (a snapshot).
+            if target.indices.isEmpty, case .name(let source) = value.kind, let sourceSort = states[source], sourceSort == sort,
+               scope.locals[source] == nil, let rootSort {
+                return .assign(LValue(root: root.name, rootSort: rootSort, indices: []), .state(source, sort))
+            }
+            report("a whole map can only be assigned from another state map of the same sort; assign its entries instead",
+                   at: root.location)
             current = nil
         }
         guard let x = checkExpr(value, expected: current, scope: scope) else { return nil }

@@ -6,7 +6,8 @@ enum Keyword: String, CaseIterable, Sendable {
     case model, arithmetic, checked, wrapping, state, action, invariant, rule, on
     case bool, address, uint, uint8, uint16, uint32, uint64, uint128, uint256, map
     case require, `let`, `if`, `else`, unchecked
-    case `true`, `false`, reverted, max_uint256, sum
+    case `true`, `false`, reverted, max_uint256, sum, count, len
+    case bytes, view, lemma, any
 }
 
 /// Operators and delimiters, spelled as in the source.
@@ -23,6 +24,8 @@ enum TokenKind: Equatable, Sendable {
     /// An identifier immediately followed by `'`, naming a post-state value.
     case primed(String)
     case number(BigUInt)
+    /// `hex"0a1b"`: a byte string literal.
+    case hexBytes([UInt8])
     case keyword(Keyword)
     case punct(Punct)
     case endOfFile

@@ -3,7 +3,7 @@ import TitanIR
 
 /// Where an expression is checked: decides which names exist and how arithmetic behaves.
 struct Scope {
-    enum Context { case action, invariant, rule }
+    enum Context { case action, invariant, rule, lemma, view }
     var context: Context
     /// The mode stamped on arithmetic operators; properties always wrap.
     var arithmetic: Arithmetic
@@ -19,6 +19,15 @@ struct TypeChecker {
     private(set) var diagnostics: [Diagnostic] = []
     /// The current model's state variables (nil sort: declaration failed).
     var states: [String: Sort?] = [:]
+    /// The current model's views, checked, by name.
+    var views: [String: CheckedView] = [:]
+    var modelArithmetic: Arithmetic = .wrapping
+
+    struct CheckedView {
+        var params: [Param]
+        var body: Expr?
+        var sort: Sort?
+    }
 
     init(source: SourceFile) { self.source = source }
 
@@ -42,12 +51,17 @@ struct TypeChecker {
 
     private mutating func check(_ model: ModelSyntax) -> Model {
         states = [:]
+        views = [:]
         let arithmetic = checkArithmetic(model.members)
+        modelArithmetic = arithmetic
 
         var stateVars: [StateVar] = []
         for case .state(let decl) in model.members {
             if let v = checkState(decl) { stateVars.append(v) }
         }
+
+        // Views in declaration order: a view may use the views declared before it.
+        for case .view(let decl) in model.members { checkView(decl) }
 
         // Signatures first: rules may name an action declared after them.
         var signatures: [String: [Sort?]] = [:]
@@ -106,17 +120,40 @@ struct TypeChecker {
 
     // MARK: Declarations
 
+    private mutating func checkView(_ decl: ViewSyntax) {
+        let name = decl.name.name
+        if views[name] != nil || states[name] != nil {
+            report("'\(name)' is already declared", at: decl.name.location)
+            return
+        }
+        let (params, locals) = checkParams(decl.params)
+        let sort = sort(of: decl.type)
+        var body: Expr?
+        let scope = Scope(context: .view, arithmetic: modelArithmetic, locals: locals)
+        if let x = checkExpr(decl.body, expected: sort, scope: scope), let sort {
+            if x.sort == sort {
+                body = x
+            } else if x.sort.isUint, sort.isUint {
+                report("type mismatch: view '\(name)' is declared \(sort) but its expression is \(x.sort)", at: decl.body.location)
+            } else {
+                report("type mismatch: view '\(name)' is declared \(sort) but its expression is \(x.sort)", at: decl.body.location)
+            }
+        }
+        views[name] = CheckedView(params: params, body: body, sort: sort)
+    }
+
     /// Map keys must be scalar; anything else is reported and yields nil.
     mutating func sort(of type: TypeSyntax) -> Sort? {
         switch type.kind {
         case .bool: return .bool
         case .address: return .address
         case .uint(let width): return .uint(width)
+        case .bytes(let n): return .bytes(n)
         case .map(let keyType, let valueType):
             let key = sort(of: keyType)
             let value = sort(of: valueType)
             if let key, key.isMap {
-                report("map keys must be bool, address or uint, found \(key)", at: keyType.location)
+                report("map keys must be bool, address, uint or bytes, found \(key)", at: keyType.location)
                 return nil
             }
             guard let key, let value else { return nil }
@@ -147,6 +184,12 @@ struct TypeChecker {
             return nil
         }
         switch value.kind {
+        case .hexBytes:
+            guard case .bytes = sort else {
+                report("type mismatch: initial value of '\(name)' must be \(sort), found a byte string", at: value.location)
+                return nil
+            }
+            return checkExpr(value, expected: sort, scope: Scope(context: .invariant, arithmetic: .wrapping))
         case .bool(let b):
             guard sort == .bool else {
                 report("type mismatch: initial value of '\(name)' must be \(sort), found bool", at: value.location)
@@ -210,12 +253,26 @@ struct TypeChecker {
     private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]]) -> Property? {
         var scope: Scope
         let kind: PropertyKind
+        var params: [Param] = []
         switch decl.kind {
-        case .invariant:
-            scope = Scope(context: .invariant, arithmetic: .wrapping)
+        case .invariant(let paramDecls):
+            let (checked, locals) = checkParams(paramDecls)
+            params = checked
+            scope = Scope(context: .invariant, arithmetic: .wrapping, locals: locals)
             kind = .invariant
-        case .rule(let paramDecls, let action, let args):
-            let (params, ruleLocals) = checkParams(paramDecls)
+        case .lemma(let paramDecls):
+            let (checked, locals) = checkParams(paramDecls)
+            params = checked
+            scope = Scope(context: .lemma, arithmetic: .wrapping, locals: locals)
+            kind = .lemma
+        case .rule(let paramDecls, nil, _):
+            let (checked, locals) = checkParams(paramDecls)
+            params = checked
+            scope = Scope(context: .rule, arithmetic: .wrapping, locals: locals)
+            kind = .rule(action: nil, actionArgs: [])
+        case .rule(let paramDecls, let action?, let args):
+            let (checked, ruleLocals) = checkParams(paramDecls)
+            params = checked
             var locals = ruleLocals
             let signature = signatures[action.name]
             if signature == nil {
@@ -231,14 +288,14 @@ struct TypeChecker {
                 _ = declare(arg.name, at: arg.location, in: &locals, sort: sort)
             }
             scope = Scope(context: .rule, arithmetic: .wrapping, locals: locals)
-            kind = .rule(action: action.name, actionArgs: args.map(\.name), params: params)
+            kind = .rule(action: action.name, actionArgs: args.map(\.name))
         }
         guard let body = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
         guard body.sort == .bool else {
             report("type mismatch: a property must be bool, found \(body.sort)", at: decl.body.location)
             return nil
         }
-        return Property(name: decl.name.name, kind: kind, body: body,
+        return Property(name: decl.name.name, kind: kind, params: params, body: body,
                         location: decl.name.location, sourceText: decl.sourceText)
     }
 }

@@ -53,6 +53,9 @@ struct SemanticsAgreementTests {
             case .uint(let w):
                 let n = uintPool[next() % uintPool.count]
                 return .bits(n & ((BigUInt(1) << w) - 1))
+            case .bytes(let max):
+                let data = (0..<min(max, next() % 5)).map { _ in UInt8(next() % 256) }
+                return Value.bytes(data, maxLength: max)
             case .map(let k, let v):
                 var m = MapValue(defaultValue: Value.zero(v))
                 for _ in 0..<(next() % 4) { m[value(k)] = value(v) }

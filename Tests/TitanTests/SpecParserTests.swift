@@ -89,7 +89,7 @@ private func location(_ line: Int, _ column: Int) -> TitanIR.SourceLocation {
         #expect(invariant.body == .binary(
             .eq,
             .widen(.state("totalSupply", .uint(256)), to: 512),
-            .sum("balances", post: false),
+            .sum("balances", key: nil, post: false),
             arithmetic: .wrapping))
         #expect(invariant.location == TitanIR.SourceLocation(file: "ledger.tspec", line: 25, column: 13))
         #expect(invariant.sourceText == "invariant supply_is_sum: totalSupply == sum(balances)")
@@ -97,21 +97,22 @@ private func location(_ line: Int, _ column: Int) -> TitanIR.SourceLocation {
 
     @Test func rulesBindActionArgumentsPositionally() throws {
         let moves = try property("transfer_moves_amount")
-        #expect(moves.kind == .rule(action: "transfer", actionArgs: ["f", "t", "amt"], params: []))
+        #expect(moves.kind == .rule(action: "transfer", actionArgs: ["f", "t", "amt"]))
+        #expect(moves.params.isEmpty)
         #expect(moves.sourceText.hasPrefix("rule transfer_moves_amount on transfer(f, t, amt):"))
         #expect(moves.sourceText.hasSuffix("balances'[t] == balances[t] + amt"))
 
         let frame = try property("frame")
-        #expect(frame.kind == .rule(action: "transfer", actionArgs: ["f", "t", "amt"],
-                                    params: [Param(name: "who", sort: .address)]))
+        #expect(frame.kind == .rule(action: "transfer", actionArgs: ["f", "t", "amt"]))
+        #expect(frame.params == [Param(name: "who", sort: .address)])
 
         let sums = try property("sums")
         #expect(sums.body == .binary(
             .implies,
             .unary(.not, .reverted),
             .binary(.eq,
-                    .sum("balances", post: true),
-                    .binary(.add, .sum("balances", post: false), .widen(.name("amount", .uint256), to: 512),
+                    .sum("balances", key: nil, post: true),
+                    .binary(.add, .sum("balances", key: nil, post: false), .widen(.name("amount", .uint256), to: 512),
                             arithmetic: .wrapping),
                     arithmetic: .wrapping),
             arithmetic: .wrapping))

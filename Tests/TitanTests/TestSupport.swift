@@ -32,12 +32,15 @@ func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot) th
     p.standardOutput = out
     p.standardError = err
     try p.run()
-    var outData = Data(), errData = Data()
+    // stderr is drained on another thread so neither pipe can fill and block the child.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    errData = err.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     p.waitUntilExit()
     return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
