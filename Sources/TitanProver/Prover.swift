@@ -195,7 +195,9 @@ public final class Prover {
         }
         for inv in candidates {
             let others = candidates.filter { $0.name != inv.name }.map(\.name)
-            let method = others.isEmpty ? "induction" : "induction (jointly with \(others.joined(separator: ", ")))"
+            let method = others.isEmpty ? "induction"
+                : others.count <= 2 ? "induction (jointly with \(others.joined(separator: ", ")))"
+                : "induction (jointly with \(others.count) other invariants)"
             out[inv.name] = result(inv, .proved, method: method, seconds: since(started[inv.name]!), queries: records[inv.name] ?? [])
         }
 
@@ -324,7 +326,9 @@ public final class Prover {
         var recs: [QueryRecord] = []
         let assumed = invariants.map(\.name)
         let scope = actionName == nil ? "rule over every action" : "rule"
-        let method = assumed.isEmpty ? scope : "\(scope) (assuming invariants \(assumed.joined(separator: ", ")))"
+        let method = assumed.isEmpty ? scope
+            : assumed.count <= 2 ? "\(scope) (assuming invariants \(assumed.joined(separator: ", ")))"
+            : "\(scope) (assuming \(assumed.count) proved invariants)"
 
         var failing: [Action] = []
         var reasons: [String] = []

@@ -29,10 +29,11 @@ final class Query {
             domain.noteRange(t, v.sort)
             vars[v.name] = t
         }
-        for m in model.summedMaps {
-            let t = z3.constant("sum_\(m)@\(tag)", z3.intSort())
-            domain.noteRange(t, .uint(Sort.sumWidth))
-            sums[m] = t
+        for v in model.stateVars where model.summedMaps.contains(v.name) {
+            guard let ghost = Executor<SymbolicDomain>.ghostSort(of: v.sort) else { continue }
+            let t = z3.constant("sum_\(v.name)@\(tag)", domain.sort(ghost))
+            domain.noteRange(t, ghost)
+            sums[v.name] = t
         }
         return State(vars: vars, sums: sums)
     }

@@ -40,11 +40,12 @@ public struct TextRenderer {
 
     func renderTrace(_ cex: Counterexample, _ r: PropertyResult) -> String {
         var out = "      counterexample (replayed by the interpreter):\n"
+        if !cex.ruleParams.isEmpty {
+            out += "        parameters: " + cex.ruleParams.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        if r.kind == "lemma" { return out }
         out += "        initial state: " + cex.initialState.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
         if !cex.holdsInitially { out += "        \(r.property) is false in the initial state\n" }
-        if !cex.ruleParams.isEmpty {
-            out += "        rule parameters: " + cex.ruleParams.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
-        }
         for (i, st) in cex.steps.enumerated() {
             let args = st.args.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
             out += "        \(i + 1). \(st.action)(\(args))"

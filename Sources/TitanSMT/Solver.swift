@@ -42,6 +42,7 @@ public final class Solver {
 
     public func check() throws -> CheckResult {
         let ctx = context.ctx
+        try context.check()
         let r = Z3_solver_check(ctx, solver)
         try context.check()
         if r == Z3_L_TRUE {

@@ -28,6 +28,22 @@ public final class Z3Context {
 
     deinit { Z3_del_context(ctx) }
 
+    /// The first error raised while building terms; thrown by the next `check()`.
+    var pendingError: Z3Error?
+
+    /// Wraps a freshly made term. Z3 returns null (and sets an error) on an ill-sorted
+    /// application; keep going with `true` so callers never trap, and report the error at
+    /// the next check, which turns the query into an error rather than an answer.
+    func make(_ ast: Z3_ast?) -> Term {
+        if let ast { return Term(ast: ast) }
+        if pendingError == nil {
+            let code = Z3_get_error_code(ctx)
+            pendingError = Z3Error(code: Int(code.rawValue), message: String(cString: Z3_get_error_msg(ctx, code)))
+            Z3_set_error(ctx, Z3_OK)
+        }
+        return Term(ast: Z3_mk_true(ctx))
+    }
+
     /// Z3's version, e.g. "4.8.12".
     public static var version: String {
         var major: UInt32 = 0, minor: UInt32 = 0, build: UInt32 = 0, rev: UInt32 = 0
@@ -37,6 +53,10 @@ public final class Z3Context {
 
     /// Throws the pending error, if the last calls raised one.
     public func check() throws {
+        if let e = pendingError {
+            pendingError = nil
+            throw e
+        }
         let code = Z3_get_error_code(ctx)
         if code != Z3_OK {
             let msg = String(cString: Z3_get_error_msg(ctx, code))
@@ -55,67 +75,67 @@ public final class Z3Context {
     // MARK: Terms
 
     public func constant(_ name: String, _ sort: Z3_sort) -> Term {
-        Term(ast: Z3_mk_const(ctx, Z3_mk_string_symbol(ctx, name), sort))
+        make(Z3_mk_const(ctx, Z3_mk_string_symbol(ctx, name), sort))
     }
-    public func bool(_ b: Bool) -> Term { Term(ast: b ? Z3_mk_true(ctx) : Z3_mk_false(ctx)) }
+    public func bool(_ b: Bool) -> Term { make(b ? Z3_mk_true(ctx) : Z3_mk_false(ctx)) }
     public func bitVector(_ n: BigUInt, width: Int) -> Term {
-        Term(ast: Z3_mk_numeral(ctx, n.description, bitVectorSort(width)))
+        make(Z3_mk_numeral(ctx, n.description, bitVectorSort(width)))
     }
-    public func integer(_ n: Int) -> Term { Term(ast: Z3_mk_numeral(ctx, String(n), intSort())) }
-    public func integer(_ n: BigUInt) -> Term { Term(ast: Z3_mk_numeral(ctx, n.description, intSort())) }
-    public func constArray(key: Z3_sort, value: Term) -> Term { Term(ast: Z3_mk_const_array(ctx, key, value.ast)) }
+    public func integer(_ n: Int) -> Term { make(Z3_mk_numeral(ctx, String(n), intSort())) }
+    public func integer(_ n: BigUInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort())) }
+    public func constArray(key: Z3_sort, value: Term) -> Term { make(Z3_mk_const_array(ctx, key, value.ast)) }
 
-    public func not(_ a: Term) -> Term { Term(ast: Z3_mk_not(ctx, a.ast)) }
+    public func not(_ a: Term) -> Term { make(Z3_mk_not(ctx, a.ast)) }
     public func and(_ xs: [Term]) -> Term {
         if xs.isEmpty { return bool(true) }
         if xs.count == 1 { return xs[0] }
         var asts = xs.map { Optional($0.ast) }
-        return Term(ast: Z3_mk_and(ctx, UInt32(asts.count), &asts))
+        return make(Z3_mk_and(ctx, UInt32(asts.count), &asts))
     }
     public func or(_ xs: [Term]) -> Term {
         if xs.isEmpty { return bool(false) }
         if xs.count == 1 { return xs[0] }
         var asts = xs.map { Optional($0.ast) }
-        return Term(ast: Z3_mk_or(ctx, UInt32(asts.count), &asts))
+        return make(Z3_mk_or(ctx, UInt32(asts.count), &asts))
     }
-    public func implies(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_implies(ctx, a.ast, b.ast)) }
-    public func ite(_ c: Term, _ t: Term, _ e: Term) -> Term { Term(ast: Z3_mk_ite(ctx, c.ast, t.ast, e.ast)) }
-    public func eq(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_eq(ctx, a.ast, b.ast)) }
+    public func implies(_ a: Term, _ b: Term) -> Term { make(Z3_mk_implies(ctx, a.ast, b.ast)) }
+    public func ite(_ c: Term, _ t: Term, _ e: Term) -> Term { make(Z3_mk_ite(ctx, c.ast, t.ast, e.ast)) }
+    public func eq(_ a: Term, _ b: Term) -> Term { make(Z3_mk_eq(ctx, a.ast, b.ast)) }
     public func distinct(_ xs: [Term]) -> Term {
         var asts = xs.map { Optional($0.ast) }
-        return Term(ast: Z3_mk_distinct(ctx, UInt32(asts.count), &asts))
+        return make(Z3_mk_distinct(ctx, UInt32(asts.count), &asts))
     }
 
-    public func bvult(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvult(ctx, a.ast, b.ast)) }
-    public func bvule(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvule(ctx, a.ast, b.ast)) }
-    public func bvadd(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvadd(ctx, a.ast, b.ast)) }
-    public func bvsub(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvsub(ctx, a.ast, b.ast)) }
-    public func bvmul(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvmul(ctx, a.ast, b.ast)) }
-    public func bvudiv(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvudiv(ctx, a.ast, b.ast)) }
-    public func bvurem(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_bvurem(ctx, a.ast, b.ast)) }
+    public func bvult(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvult(ctx, a.ast, b.ast)) }
+    public func bvule(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvule(ctx, a.ast, b.ast)) }
+    public func bvadd(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvadd(ctx, a.ast, b.ast)) }
+    public func bvsub(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvsub(ctx, a.ast, b.ast)) }
+    public func bvmul(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvmul(ctx, a.ast, b.ast)) }
+    public func bvudiv(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvudiv(ctx, a.ast, b.ast)) }
+    public func bvurem(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvurem(ctx, a.ast, b.ast)) }
     public func zeroExtend(_ a: Term, by bits: Int) -> Term {
-        bits == 0 ? a : Term(ast: Z3_mk_zero_ext(ctx, UInt32(bits), a.ast))
+        bits == 0 ? a : make(Z3_mk_zero_ext(ctx, UInt32(bits), a.ast))
     }
     // Integer arithmetic (unbounded; callers add the bounds they mean).
     public func add(_ a: Term, _ b: Term) -> Term {
         var asts = [Optional(a.ast), Optional(b.ast)]
-        return Term(ast: Z3_mk_add(ctx, 2, &asts))
+        return make(Z3_mk_add(ctx, 2, &asts))
     }
     public func sub(_ a: Term, _ b: Term) -> Term {
         var asts = [Optional(a.ast), Optional(b.ast)]
-        return Term(ast: Z3_mk_sub(ctx, 2, &asts))
+        return make(Z3_mk_sub(ctx, 2, &asts))
     }
     public func mul(_ a: Term, _ b: Term) -> Term {
         var asts = [Optional(a.ast), Optional(b.ast)]
-        return Term(ast: Z3_mk_mul(ctx, 2, &asts))
+        return make(Z3_mk_mul(ctx, 2, &asts))
     }
-    public func div(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_div(ctx, a.ast, b.ast)) }
-    public func mod(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_mod(ctx, a.ast, b.ast)) }
-    public func lt(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_lt(ctx, a.ast, b.ast)) }
-    public func le(_ a: Term, _ b: Term) -> Term { Term(ast: Z3_mk_le(ctx, a.ast, b.ast)) }
+    public func div(_ a: Term, _ b: Term) -> Term { make(Z3_mk_div(ctx, a.ast, b.ast)) }
+    public func mod(_ a: Term, _ b: Term) -> Term { make(Z3_mk_mod(ctx, a.ast, b.ast)) }
+    public func lt(_ a: Term, _ b: Term) -> Term { make(Z3_mk_lt(ctx, a.ast, b.ast)) }
+    public func le(_ a: Term, _ b: Term) -> Term { make(Z3_mk_le(ctx, a.ast, b.ast)) }
 
-    public func select(_ m: Term, _ k: Term) -> Term { Term(ast: Z3_mk_select(ctx, m.ast, k.ast)) }
-    public func store(_ m: Term, _ k: Term, _ v: Term) -> Term { Term(ast: Z3_mk_store(ctx, m.ast, k.ast, v.ast)) }
+    public func select(_ m: Term, _ k: Term) -> Term { make(Z3_mk_select(ctx, m.ast, k.ast)) }
+    public func store(_ m: Term, _ k: Term, _ v: Term) -> Term { make(Z3_mk_store(ctx, m.ast, k.ast, v.ast)) }
 
     public func isTrue(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_TRUE }
     public func isFalse(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_FALSE }

@@ -53,10 +53,14 @@ public struct Executor<D: Domain> {
 
     /// The sort of a summed map's ghost: a number for a map of scalars, a map of numbers
     /// (one sum per outer key) for a map of maps.
+    /// The ghost's width bounds the sum: 2^keyBits entries below 2^valueBits each (a bool counts 1).
     public static func ghostSort(of sort: Sort) -> Sort? {
+        func bound(_ k: Sort, _ v: Sort) -> Sort {
+            .uint(min(Sort.sumWidth, (k == .bool ? 1 : k.bitWidth ?? Sort.sumWidth) + (v == .bool ? 1 : v.bitWidth ?? Sort.sumWidth) + 1))
+        }
         switch sort {
-        case .map(_, .uint), .map(_, .bool): return .uint(Sort.sumWidth)
-        case .map(let k, .map(_, .uint)), .map(let k, .map(_, .bool)): return .map(key: k, value: .uint(Sort.sumWidth))
+        case .map(let k, let v) where v == .bool || v.isUint: return bound(k, v)
+        case .map(let k, .map(let k2, let v)) where v == .bool || v.isUint: return .map(key: k, value: bound(k2, v))
         default: return nil
         }
     }
@@ -187,7 +191,8 @@ public struct Executor<D: Domain> {
             case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
                 let inner = d.select(old, indices[0], valueSort: .map(key: .bool, value: vs))
                 let prev = d.select(inner, indices[1], valueSort: vs)
-                let s = d.select(sum, indices[0], valueSort: .uint(Sort.sumWidth))
+                guard case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) else { return }
+                let s = d.select(sum, indices[0], valueSort: bound)
                 state.sums[lv.root] = d.store(sum, indices[0], exec.adjust(s, old: prev, new: v, vs))
             default:
                 break
@@ -231,7 +236,8 @@ public struct Executor<D: Domain> {
         case .sum(let n, let key, let post):
             let ghost = (post ? (f.post ?? f.pre) : f.pre).sums[n]!
             guard let key else { return ghost }
-            return d.select(ghost, evaluate(key, in: f, faults: &faults), valueSort: .uint(Sort.sumWidth))
+            guard case .map(_, let bound)? = model.stateVar(n).flatMap({ Executor.ghostSort(of: $0.sort) }) else { return ghost }
+            return d.select(ghost, evaluate(key, in: f, faults: &faults), valueSort: bound)
         case .length(let b):
             guard case .bytes(let n) = b.sort else { return d.number(0, width: 256) }
             let w = b.sort.bitWidth!
