@@ -47,7 +47,7 @@ final class Query {
         var out: [String: Term] = [:]
         for p in params {
             let t = z3.constant("\(prefix)\(p.name)\(suffix)", domain.sort(p.sort))
-            domain.noteRange(t, p.sort)
+            domain.noteRange(t, p.sort, canonical: true)
             domain.addToPool(t, p.sort)
             out[p.name] = t
         }

@@ -41,17 +41,24 @@ public final class SymbolicDomain: Domain {
     }
 
     /// Records the range of a value of `sort` (nothing for bools and maps).
-    public func noteRange(_ t: Term, _ sort: Sort) {
+    ///
+    /// For a byte string the range is its length bound; `canonical` adds that no content lies
+    /// beyond the length (one encoding per byte string). That costs one implication per
+    /// possible length, so it is asked for only where counterexample values come from (action
+    /// arguments and property parameters): every other byte string in a query is built from
+    /// those, and a proof over non-canonical values as well is still a proof.
+    public func noteRange(_ t: Term, _ sort: Sort, canonical: Bool = false) {
         guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
         guard case .bytes(let n) = sort else {
             rangeFacts.append(inRange(t, width: w))
             return
         }
-        // length <= n, and no content beyond the length: one encoding per byte string.
         let unit = power(8 * n)
         let length = z3.div(t, unit), content = z3.mod(t, unit)
         var facts = [z3.le(z3.integer(0), t), z3.le(length, z3.integer(n))]
-        for l in 0..<n { facts.append(z3.implies(z3.eq(length, z3.integer(l)), z3.lt(content, power(8 * l)))) }
+        if canonical {
+            for l in 0..<n { facts.append(z3.implies(z3.eq(length, z3.integer(l)), z3.lt(content, power(8 * l)))) }
+        }
         rangeFacts.append(z3.and(facts))
     }
 

@@ -18,28 +18,6 @@ struct LedgerVerificationTests {
         #expect(supply.method.hasPrefix("induction"))
     }
 
-    /// Each mutant and the properties it must violate.
-    static let mutants: [(String, [String])] = [
-        ("Specs/mutants/ledger_whitepaper_swift_transfer.tspec", ["supply_is_sum"]),
-        ("Specs/mutants/ledger_transfer_ignores_self.tspec", ["supply_is_sum", "transfer_to_self_changes_nothing"]),
-        ("Specs/mutants/ledger_unchecked_mint.tspec", ["supply_is_sum", "mint_reverts_instead_of_wrapping"]),
-    ]
-
-    @Test("each mutant is refuted with a replayed counterexample", arguments: mutants.map(\.0))
-    func mutantIsRefuted(path: String) throws {
-        let expected = Self.mutants.first { $0.0 == path }!.1
-        let (file, model) = try loadModel(path)
-        let results = Prover(model: model, specPath: file.path).verify()
-        for name in expected {
-            let r = try #require(results.first { $0.property == name })
-            #expect(r.status == .violated, "\(name): \(r.status) \(r.reason ?? "")")
-            let cex = try #require(r.counterexample)
-            #expect(cex.replayed)
-            #expect(!cex.steps.isEmpty)
-            #expect(cex.steps.last?.propertyHolds == false)
-        }
-    }
-
     @Test("the whitepaper's Swift transfer is refuted in two steps: fund the sender, then transfer")
     func swiftExampleTrace() throws {
         let (file, model) = try loadModel("Specs/mutants/ledger_whitepaper_swift_transfer.tspec")
