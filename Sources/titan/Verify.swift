@@ -21,7 +21,7 @@ extension Titan {
         )
 
         @Argument(help: "Spec files (*.tspec) or directories searched recursively for them.")
-        var paths: [String] = ["Specs/kernel"]
+        var paths: [String] = ["Specs/kernel", "Specs/systems"]
 
         @Option(help: "Maximum number of actions in a bounded model-checking trace.")
         var depth: Int = 4

@@ -17,12 +17,12 @@ struct SystemsVerificationTests {
     /// Each finding (a faithful model of a seed design), the corrected spec, and the properties
     /// the finding must violate; the corrected spec proves each of them under the same name.
     static let findings: [(String, String, [String])] = [
-        ("Specs/systems/findings/did_sketch.tspec", "Specs/systems/decentralized_identity.tspec",
+        ("Specs/findings/systems/did_sketch.tspec", "Specs/systems/decentralized_identity.tspec",
          ["one_registration_per_address", "registration_never_overwritten"]),
-        ("Specs/systems/findings/resource_auction_sketch.tspec", "Specs/systems/resource_auction.tspec",
+        ("Specs/findings/systems/resource_auction_sketch.tspec", "Specs/systems/resource_auction.tspec",
          ["paid_from_own_escrow", "outbid_bidder_refunded", "outbid_needs_higher_bid", "task_paid_at_most_once",
           "only_valid_proof_pays", "only_provider_completes", "submit_never_overwrites"]),
-        ("Specs/systems/findings/proof_of_task_literal.tspec", "Specs/systems/proof_of_task.tspec",
+        ("Specs/findings/systems/proof_of_task_literal.tspec", "Specs/systems/proof_of_task.tspec",
          ["blacklisted_never_assigned", "blacklisted_never_reassigned", "delivered_result_never_discarded"]),
     ]
 
@@ -83,7 +83,7 @@ struct SystemsVerificationTests {
 
     @Test("the DID sketch: an empty registration is overwritten in two steps")
     func didEmptyProfileTrace() throws {
-        let (file, model) = try loadModel("Specs/systems/findings/did_sketch.tspec")
+        let (file, model) = try loadModel("Specs/findings/systems/did_sketch.tspec")
         let results = Prover(model: model, specPath: file.path).verify()
         let r = try #require(results.first { $0.property == "registration_never_overwritten" })
         let cex = try #require(r.counterexample)
@@ -96,7 +96,7 @@ struct SystemsVerificationTests {
 
     @Test("the auction sketch: any proof pays in one step, and a task is paid twice in three")
     func auctionTraces() throws {
-        let (file, model) = try loadModel("Specs/systems/findings/resource_auction_sketch.tspec")
+        let (file, model) = try loadModel("Specs/findings/systems/resource_auction_sketch.tspec")
         let results = Prover(model: model, specPath: file.path).verify()
 
         let proof = try #require(results.first { $0.property == "only_valid_proof_pays" })
@@ -117,7 +117,7 @@ struct SystemsVerificationTests {
 
     @Test("the literal Proof-of-Task: a node caught cheating is blacklisted and assigned right after")
     func blacklistedAssignedTrace() throws {
-        let (file, model) = try loadModel("Specs/systems/findings/proof_of_task_literal.tspec")
+        let (file, model) = try loadModel("Specs/findings/systems/proof_of_task_literal.tspec")
         let results = Prover(model: model, specPath: file.path).verify()
         let r = try #require(results.first { $0.property == "blacklisted_never_assigned" })
         let cex = try #require(r.counterexample)
