@@ -12,8 +12,12 @@ public struct ProverOptions: Sendable {
     public var timeoutSeconds: Double
     /// When set, every query is written there as a standalone SMT-LIB2 file.
     public var emitDirectory: String?
-    public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil) {
+    /// How many queries solve at once, each in its own Z3 context.
+    public var jobs: Int
+    public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.depth = depth; self.timeoutSeconds = timeoutSeconds; self.emitDirectory = emitDirectory
+        self.jobs = max(1, jobs)
     }
 }
 
@@ -88,17 +92,22 @@ public final class Prover {
 
     // MARK: Entry point
 
+    func parallelMap<T>(_ count: Int, _ body: @escaping (Int) -> T) -> [T] {
+        TitanProver.parallelMap(count, jobs: options.jobs, body)
+    }
+
     public func verify() -> [PropertyResult] {
         var results: [String: PropertyResult] = [:]
         for r in verifyInvariants() { results[r.property] = r }
         let proved = model.invariants.filter { results[$0.name]?.status == .proved }
-        for p in model.properties {
-            switch p.kind {
-            case .rule: results[p.name] = verifyRule(p, assuming: proved)
-            case .lemma: results[p.name] = verifyLemma(p)
-            case .invariant: break
-            }
+        // Rules and lemmas are independent of each other once the invariants are settled.
+        let others = model.properties.filter { if case .invariant = $0.kind { return false }; return true }
+        let settled: [PropertyResult] = parallelMap(others.count) { i in
+            let p = others[i]
+            if case .lemma = p.kind { return self.verifyLemma(p) }
+            return self.verifyRule(p, assuming: proved)
         }
+        for r in settled { results[r.property] = r }
         return model.properties.compactMap { results[$0.name] }
     }
 
@@ -133,61 +142,71 @@ public final class Prover {
         let invariants = model.invariants
         var records: [String: [QueryRecord]] = [:]
         var out: [String: PropertyResult] = [:]
-        var started: [String: UInt64] = [:]
+        func seconds(_ recs: [QueryRecord]) -> Double { recs.reduce(0) { $0 + $1.seconds } }
 
         // Base case: the initial state satisfies the invariant.
-        var candidates: [Property] = []
-        for inv in invariants {
-            started[inv.name] = clock()
+        enum Base { case holds, settled(PropertyResult) }
+        let bases: [(Base, [QueryRecord])] = parallelMap(invariants.count) { i in
+            let inv = invariants[i]
             var recs: [QueryRecord] = []
             var params: [String: Term] = [:]
-            let answer = solve("\(inv.name).base", "\(inv.name): base case (initial state)", records: &recs) { q in
+            let answer = self.solve("\(inv.name).base", "\(inv.name): base case (initial state)", records: &recs) { q in
                 params = q.freshParams(inv.params, prefix: "\(inv.name).")
                 let s0 = q.exec.initialState()
                 q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0, names: params))))
             }
-            records[inv.name] = recs
             switch answer {
-            case .unsat: candidates.append(inv)
+            case .unsat: return (.holds, recs)
             case .sat(let q, let m):
-                out[inv.name] = confirmInvariantViolation(inv, steps: [], params: read(inv.params, params, q, m), depth: 0,
-                                                          records: recs, seconds: since(started[inv.name]!))
+                return (.settled(self.confirmInvariantViolation(inv, steps: [], params: self.read(inv.params, params, q, m), depth: 0,
+                                                                records: recs, seconds: seconds(recs))), recs)
             case .unknown(let why):
-                out[inv.name] = result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
-                                       seconds: since(started[inv.name]!), queries: recs)
+                return (.settled(self.result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
+                                             seconds: seconds(recs), queries: recs)), recs)
+            }
+        }
+        var candidates: [Property] = []
+        for (inv, (base, recs)) in zip(invariants, bases) {
+            records[inv.name] = recs
+            switch base {
+            case .holds: candidates.append(inv)
+            case .settled(let r): out[inv.name] = r
             }
         }
 
         // Inductive step, Houdini-style: drop candidates that are not preserved assuming all
         // remaining candidates, until the set is stable; what remains is jointly inductive.
+        // Each round's queries are independent and solve in parallel.
         var failures: [String: [String]] = [:]
         var changed = true
         while changed {
-            changed = false
-            for inv in candidates {
-                for action in model.actions {
-                    var recs = records[inv.name] ?? []
-                    let answer = solve("\(inv.name).step.\(action.name)", "\(inv.name): inductive step for action \(action.name)", records: &recs) { q in
-                        let pre = q.freshState("0")
-                        let params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                        let args = q.freshArgs(action, tag: "0")
-                        let run = q.exec.run(action, args: args, from: pre)
-                        q.solver.assert(run.ok)
-                        q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
-                        q.assume(candidates, in: pre)
-                        q.assumeSumBounds(pre)
-                    }
-                    records[inv.name] = recs
-                    switch answer {
-                    case .unsat: break
-                    case .sat: failures[inv.name, default: []].append("not preserved by \(action.name)")
-                    case .unknown(let why): failures[inv.name, default: []].append("solver could not decide the step for \(action.name): \(why)")
-                    }
+            let assumed = candidates
+            let pairs = assumed.flatMap { inv in model.actions.map { (inv, $0) } }
+            let steps: [(String?, [QueryRecord])] = parallelMap(pairs.count) { i in
+                let (inv, action) = pairs[i]
+                var recs: [QueryRecord] = []
+                let answer = self.solve("\(inv.name).step.\(action.name)", "\(inv.name): inductive step for action \(action.name)", records: &recs) { q in
+                    let pre = q.freshState("0")
+                    let params = q.freshParams(inv.params, prefix: "\(inv.name).")
+                    let args = q.freshArgs(action, tag: "0")
+                    let run = q.exec.run(action, args: args, from: pre)
+                    q.solver.assert(run.ok)
+                    q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
+                    q.assume(assumed, in: pre)
+                    q.assumeSumBounds(pre)
+                }
+                switch answer {
+                case .unsat: return (nil, recs)
+                case .sat: return ("not preserved by \(action.name)", recs)
+                case .unknown(let why): return ("solver could not decide the step for \(action.name): \(why)", recs)
                 }
             }
-            let before = candidates.count
+            for ((inv, _), (failure, recs)) in zip(pairs, steps) {
+                records[inv.name, default: []] += recs
+                if let failure { failures[inv.name, default: []].append(failure) }
+            }
             candidates.removeAll { failures[$0.name] != nil }
-            changed = candidates.count != before && !candidates.isEmpty
+            changed = candidates.count != assumed.count && !candidates.isEmpty
             if changed {
                 // Re-check survivors under the smaller assumption set; drop their stale records.
                 for c in candidates { records[c.name] = records[c.name].map { Array($0.prefix(1)) } }
@@ -198,36 +217,38 @@ public final class Prover {
             let method = others.isEmpty ? "induction"
                 : others.count <= 2 ? "induction (jointly with \(others.joined(separator: ", ")))"
                 : "induction (jointly with \(others.count) other invariants)"
-            out[inv.name] = result(inv, .proved, method: method, seconds: since(started[inv.name]!), queries: records[inv.name] ?? [])
+            let recs = records[inv.name] ?? []
+            out[inv.name] = result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
         }
 
-        // Bounded model checking from the initial state for the rest.
-        for inv in invariants where out[inv.name] == nil {
+        // Bounded model checking from the initial state for the rest, one invariant per job.
+        let rest = invariants.filter { out[$0.name] == nil }
+        let bmc: [PropertyResult] = parallelMap(rest.count) { i in
+            let inv = rest[i]
             var recs = records[inv.name] ?? []
-            var found: PropertyResult?
             var unknowns: [String] = []
-            for depth in 1...max(1, options.depth) {
+            for depth in 1...max(1, self.options.depth) {
                 var params: [String: Term] = [:]
-                let answer = solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?", records: &recs) { q in
+                let answer = self.solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?", records: &recs) { q in
                     var s = q.exec.initialState()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
                     params = q.freshParams(inv.params, prefix: "\(inv.name).")
                     q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s, names: params))))
                 }
                 if case .sat(let q, let m) = answer {
-                    found = confirmInvariantViolation(inv, steps: readSteps(q, m, depth: depth), params: read(inv.params, params, q, m),
-                                                      depth: depth, records: recs, seconds: since(started[inv.name]!))
-                    break
+                    return self.confirmInvariantViolation(inv, steps: self.readSteps(q, m, depth: depth),
+                                                          params: self.read(inv.params, params, q, m),
+                                                          depth: depth, records: recs, seconds: seconds(recs))
                 }
                 if case .unknown(let why) = answer { unknowns.append("depth \(depth): \(why)") }
             }
-            if let found { out[inv.name] = found; continue }
             let why = (failures[inv.name] ?? []).joined(separator: "; ")
-            let bmc = unknowns.isEmpty ? "no violation within \(options.depth) steps" :
-                "no violation found within \(options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
-            out[inv.name] = result(inv, .unknown, method: "bmc depth \(options.depth)",
-                                   reason: "not inductive (\(why)); \(bmc)", seconds: since(started[inv.name]!), queries: recs)
+            let bound = unknowns.isEmpty ? "no violation within \(self.options.depth) steps" :
+                "no violation found within \(self.options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
+            return self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
+                               reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs), queries: recs)
         }
+        for (inv, r) in zip(rest, bmc) { out[inv.name] = r }
         return invariants.compactMap { out[$0.name] }
     }
 

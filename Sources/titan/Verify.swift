@@ -29,6 +29,9 @@ extension Titan {
         @Option(help: "Per-query solver timeout in seconds; a query that times out is unknown, never proved.")
         var timeout: Double = 30
 
+        @Option(help: "Queries solved at once, each in its own Z3 context (default: the number of cores). Results do not depend on it.")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
         @Option(help: "Output on stdout: text or json.")
         var format: OutputFormat = .text
 
@@ -47,6 +50,7 @@ extension Titan {
         func validate() throws {
             guard depth >= 1 && depth <= 64 else { throw ValidationError("--depth must be between 1 and 64") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
         }
 
         func run() throws {
@@ -61,7 +65,7 @@ extension Titan {
                 FileHandle.standardError.write(Data("error: no .tspec files under \(paths.joined(separator: ", "))\n".utf8))
                 throw ExitCode(2)
             }
-            let options = ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2)
+            let options = ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs)
             var results: [PropertyResult] = []
             for spec in specs {
                 for model in spec.models {
