@@ -7,6 +7,18 @@ import TitanSpec
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
+/// `i/n`: the i-th of n shards, 1-based.
+struct Shard: ExpressibleByArgument {
+    var index: Int
+    var count: Int
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
+        index = i
+        count = n
+    }
+}
+
 extension Titan {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -31,6 +43,9 @@ extension Titan {
 
         @Option(help: "Queries solved at once, each in its own Z3 context (default: the number of cores). Results do not depend on it.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: "Verify only shard i of n (1-based, e.g. 2/3): models are dealt round-robin in spec order, so shards of one run never overlap and together cover everything; join their reports with `titan report merge`.")
+        var shard: Shard?
 
         @Option(help: "Output on stdout: text or json.")
         var format: OutputFormat = .text
@@ -67,8 +82,11 @@ extension Titan {
             }
             let options = ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs)
             var results: [PropertyResult] = []
+            var index = 0
             for spec in specs {
                 for model in spec.models {
+                    defer { index += 1 }
+                    if let shard, index % shard.count != shard.index - 1 { continue }
                     results += Prover(model: model, specPath: spec.path, options: options).verify()
                 }
             }
