@@ -93,7 +93,9 @@ public final class Prover {
             let header = [
                 "Titan Verify query: \(model.name).\(description)",
                 "spec: \(specPath)",
-                "\(Prover.solverName) verdict: \(verdict)",
+                fromCertificate == true
+                    ? "verdict: \(verdict) (from a proof certificate; \(Prover.solverName) was not called)"
+                    : "\(Prover.solverName) verdict: \(verdict)",
                 "unsat: the obligation holds; sat: a counterexample exists",
             ].map { "; " + $0 }.joined(separator: "\n")
             do {

@@ -104,7 +104,11 @@ public struct HTMLRenderer: Sendable {
             }
             if r.model != lastModel {
                 close()
-                body += "<h3>model \(e(r.model))</h3>\n<table class=\"results\"><thead><tr><th>Property</th><th>Kind</th>"
+                // Fixed column widths, so that the tables of all models line up.
+                let cols = "<colgroup><col style=\"width:25%\"><col style=\"width:8%\"><col style=\"width:11%\"><col>"
+                    + "<col style=\"width:9%\"><col style=\"width:7%\">" + (showCertificates ? "<col style=\"width:10%\">" : "")
+                    + (showCrossCheck ? "<col style=\"width:12%\">" : "") + "</colgroup>"
+                body += "<h3>model \(e(r.model))</h3>\n<table class=\"results\">\(cols)<thead><tr><th>Property</th><th>Kind</th>"
                     + "<th>Status</th><th>Method</th><th>Solver</th><th class=\"num\">Time</th>"
                     + (showCertificates ? "<th>Certificate</th>" : "") + (showCrossCheck ? "<th>Cross-check</th>" : "")
                     + "</tr></thead><tbody>\n"
@@ -114,8 +118,9 @@ public struct HTMLRenderer: Sendable {
             body += "<tr class=\"\(r.status.rawValue)\"><td><a href=\"\(e(Self.pagePath(for: r)))\">\(e(r.property))</a></td>"
                 + "<td>\(e(r.kind))</td><td>\(Self.badge(r.status))</td><td>\(e(r.method))</td><td>\(e(r.solver))</td>"
                 + "<td class=\"num\">\(Self.seconds(r.seconds))</td>"
-                + (showCertificates ? "<td>\(e(certificateText(r.certificate)))</td>" : "")
-                + (showCrossCheck ? "<td>\(e(crossCheckText(r.crossCheck)))</td>" : "")
+                // Short words here; the reasons are in the tooltip and on the property's page.
+                + (showCertificates ? "<td title=\"\(e(certificateText(r.certificate)))\">\(e(r.certificate.map { $0.state == .fresh ? "fresh" : "re-proved" } ?? "—"))</td>" : "")
+                + (showCrossCheck ? "<td title=\"\(e(crossCheckText(r.crossCheck)))\">\(e(r.crossCheck?.outcome.rawValue ?? "—"))</td>" : "")
                 + "</tr>\n"
         }
         close()
@@ -263,6 +268,8 @@ public struct HTMLRenderer: Sendable {
     th,td{border-bottom:1px solid var(--line);padding:6px 10px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
     th{background:var(--panel);font-weight:600}
     td.num,th.num{text-align:right;white-space:nowrap}
+    table.results{table-layout:fixed}
+    table.results th,table.results td:nth-child(2),table.results td:nth-child(5),table.results td:nth-child(6){white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
     table.results tr.violated td:first-child{box-shadow:inset 4px 0 var(--bad)}
     table.results tr.unknown td:first-child{box-shadow:inset 4px 0 #d4a72c}
     table.results tr.error td:first-child{box-shadow:inset 4px 0 var(--err)}
