@@ -9,7 +9,7 @@ public enum ReportWriteError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .notAReportDirectory(let p):
-            return "refusing to replace \(p): it exists, is not empty and holds no report.json (not a report directory)"
+            return "refusing to replace \(p): it exists and is not a report directory (a non-empty directory without report.json, or a file)"
         case .cannotWrite(let p, let why):
             return "could not write \(p): \(why)"
         }

@@ -152,3 +152,52 @@ struct ReportFormatTests {
         #expect(html.contains("titan verify Specs/mutants/ledger_unchecked_mint.tspec --property supply_is_sum"))
     }
 }
+
+@Suite("Writing report directories")
+struct ReportDirectoryTests {
+    @Test("a new run replaces the report directory whole: no pages of the old run, no staging directories left")
+    func replacesWhole() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try copy(["Specs/kernel/ledger.tspec", "Specs/mutants/ledger_unchecked_mint.tspec"], into: dir)
+        #expect(try titan(["verify", "Specs/mutants", "--report-dir", "out"], cwd: dir).status == 1)
+        #expect(try titan(["verify", "Specs/kernel", "--report-dir", "out"], cwd: dir).status == 0)
+        let pages = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out/properties").path)
+        #expect(pages.count == 12)
+        #expect(pages.allSatisfy { $0.hasPrefix("ledger--Ledger--") })
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(siblings.sorted() == ["Specs", "out"], "\(siblings)")
+    }
+
+    @Test("a directory that is not a report is never replaced: exit 2, a message, and it is left as it was")
+    func refusesForeignDirectory() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try copy(["Specs/kernel/ledger.tspec"], into: dir)
+        let r = try titan(["verify", "Specs/kernel", "--report-dir", "Specs"], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("error: report: refusing to replace Specs: it exists and is not a report directory"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Specs").path) == ["kernel"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["Specs"])
+    }
+
+    @Test("a report of the previous format (no query hashes or certificate fields) is still read and merged")
+    func readsPreviousFormat() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try titan(["verify", "Specs/kernel", "--report-dir", dir.appendingPathComponent("new").path]).status == 0)
+        var json = try readJSON(dir.appendingPathComponent("new/report.json"))
+        var results = try #require(json["results"] as? [[String: Any]])
+        for i in results.indices {
+            var queries = try #require(results[i]["queries"] as? [[String: Any]])
+            for j in queries.indices { queries[j]["sha256"] = nil }
+            results[i]["queries"] = queries
+        }
+        json["results"] = results
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("old"), withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("old/report.json"))
+        let r = try titan(["report", "merge", "old", "--output", "merged"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("12 properties, 12 proved"))
+    }
+}
