@@ -89,6 +89,13 @@ extension Titan {
                 printError("error: no .tspec files under \(paths.joined(separator: ", "))")
                 throw ExitCode(2)
             }
+            // Checked before anything is proved or written.
+            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) } })
+            let undeclared = property.filter { !declared.contains($0) }
+            if !undeclared.isEmpty {
+                printError("error: no property named \(undeclared.joined(separator: ", "))")
+                throw ExitCode(2)
+            }
             var verification = Verification(
                 options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2), toolVersion: Titan.version)
             if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }
@@ -104,14 +111,7 @@ extension Titan {
             }
             let outcome = verification.run(specs)
             var results = outcome.results
-            if !property.isEmpty {
-                let unknown = property.filter { name in !results.contains { $0.property == name } }
-                if !unknown.isEmpty {
-                    printError("error: no property named \(unknown.joined(separator: ", "))")
-                    throw ExitCode(2)
-                }
-                results = results.filter { property.contains($0.property) }
-            }
+            if !property.isEmpty { results = results.filter { property.contains($0.property) } }
             let report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
             // Files first, so that the summary can say whether they were written.
