@@ -17,12 +17,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", exact: "6.0.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        // SHA-256 for spec content hashes and query hashes in proof certificates: a vetted implementation.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // The typed IR: sorts, expressions, statements, models, properties. No I/O.
         .target(name: "TitanIR", dependencies: [.product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
         // The spec language: lexer, parser, type checker, diagnostics. Text -> IR.
-        .target(name: "TitanSpec", dependencies: ["TitanIR"], swiftSettings: v5),
+        .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The one definition of what IR means, generic over a value domain.
         .target(name: "TitanSemantics", dependencies: ["TitanIR"], swiftSettings: v5),
         // Concrete reading of the semantics: simulate, replay.
@@ -31,7 +33,9 @@ let package = Package(
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
-        .target(name: "TitanProver", dependencies: ["TitanSemantics", "TitanInterp", "TitanSMT"], swiftSettings: v5),
+        .target(name: "TitanProver", dependencies: [
+            "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [

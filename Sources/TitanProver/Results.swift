@@ -50,6 +50,46 @@ public struct QueryRecord: Codable, Sendable, Hashable {
     public var seconds: Double
     /// Where the SMT-LIB2 text was written, when asked for.
     public var file: String?
+    /// SHA-256 (hex) of the exact SMT-LIB2 text of the query (without the comment header of an
+    /// emitted file): what a proof certificate names. Absent in reports of older versions.
+    public var sha256: String?
+    /// True when the verdict was taken from a fresh proof certificate instead of the solver.
+    public var fromCertificate: Bool?
+    /// What a second solver said about the same text (`--cross-check`): "unsat", "sat", "unknown", ...
+    public var crossCheck: String?
+}
+
+/// Whether a proved property's certificate was still valid (`--check-proofs`).
+public struct CertificateCheck: Codable, Sendable, Hashable {
+    public enum State: String, Codable, Sendable {
+        /// The certificate matched: spec hash, tool and solver versions, and every query hash.
+        case fresh
+        /// Solved again, because its model had a stale or missing certificate.
+        case reproved
+    }
+    public var state: State
+    /// Why it was re-proved (absent when fresh).
+    public var reason: String?
+    public init(state: State, reason: String? = nil) { self.state = state; self.reason = reason }
+}
+
+/// The outcome of re-running a property's queries in a second solver (`--cross-check`).
+public struct CrossCheck: Codable, Sendable, Hashable {
+    public enum Outcome: String, Codable, Sendable {
+        /// The second solver gave the same sat/unsat verdict on every query.
+        case agreed
+        /// On some query one solver said sat and the other unsat.
+        case disagreed
+        /// The second solver could not decide some query (unknown, timeout, failure): not an agreement.
+        case unconfirmed
+    }
+    /// The second solver and its version, e.g. "cvc5 1.0.3".
+    public var solver: String
+    public var outcome: Outcome
+    public var detail: String?
+    public init(solver: String, outcome: Outcome, detail: String? = nil) {
+        self.solver = solver; self.outcome = outcome; self.detail = detail
+    }
 }
 
 public struct PropertyResult: Codable, Sendable {
@@ -68,4 +108,11 @@ public struct PropertyResult: Codable, Sendable {
     public var solver: String
     public var seconds: Double
     public var queries: [QueryRecord]
+    /// Set by `--check-proofs`: whether the property's certificate was fresh or it was re-proved.
+    public var certificate: CertificateCheck?
+    /// Set by `--cross-check`.
+    public var crossCheck: CrossCheck?
+
+    /// Identifies a property across runs and shards.
+    public var key: String { "\(spec)\u{1F}\(model)\u{1F}\(property)" }
 }

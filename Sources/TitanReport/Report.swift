@@ -2,6 +2,7 @@ import Foundation
 import TitanProver
 
 /// A verification run: what was checked, with which tool, and every property's result.
+/// Documented by `Reports/schema/report.schema.json`; fields are only ever added, never renamed.
 public struct Report: Codable, Sendable {
     public static let schemaVersion = 1
     public var schemaVersion: Int = Report.schemaVersion
@@ -13,7 +14,7 @@ public struct Report: Codable, Sendable {
     public var results: [PropertyResult]
     public var summary: Summary
 
-    public struct Options: Codable, Sendable {
+    public struct Options: Codable, Sendable, Equatable {
         public var depth: Int
         public var timeoutSeconds: Double
         public init(depth: Int, timeoutSeconds: Double) { self.depth = depth; self.timeoutSeconds = timeoutSeconds }
@@ -34,36 +35,66 @@ public struct Report: Codable, Sendable {
         }
     }
 
-    public init(toolVersion: String, options: Options, specs: [String], results: [PropertyResult]) {
+    /// Results are put in one deterministic order (spec path, model, then source position), so a
+    /// run and the merge of its shards give the same report.
+    public init(toolVersion: String, solver: String = Prover.solverName, options: Options, specs: [String],
+                results: [PropertyResult]) {
         self.tool = "titan"
         self.toolVersion = toolVersion
-        self.solver = Prover.solverName
+        self.solver = solver
         self.options = options
-        self.specs = specs
-        self.results = results
+        self.specs = Array(Set(specs)).sorted()
+        self.results = Report.ordered(results)
         self.summary = Summary(results)
     }
 
+    public static func ordered(_ results: [PropertyResult]) -> [PropertyResult] {
+        results.sorted { a, b in
+            if a.spec != b.spec { return a.spec < b.spec }
+            if a.model != b.model { return a.model < b.model }
+            if a.line != b.line { return a.line < b.line }
+            if a.column != b.column { return a.column < b.column }
+            return a.property < b.property
+        }
+    }
+
     /// The process exit status CI relies on: 0 all proved, 1 something violated,
-    /// 3 something unknown and nothing violated, 4 an internal error and nothing violated.
-    public var exitCode: Int32 {
+    /// 3 something unknown and nothing violated, 4 an internal error and nothing violated,
+    /// 5 the cross-check solver disagreed with Z3 and nothing violated.
+    /// With `allowUnknown`, unknowns (and unconfirmed cross-checks) do not fail the run.
+    public func exitCode(allowUnknown: Bool = false) -> Int32 {
         if summary.violated > 0 { return 1 }
+        if results.contains(where: { $0.crossCheck?.outcome == .disagreed }) { return 5 }
         if summary.error > 0 { return 4 }
-        if summary.unknown > 0 { return 3 }
+        let unconfirmed = results.contains { $0.crossCheck?.outcome == .unconfirmed }
+        if (summary.unknown > 0 || unconfirmed) && !allowUnknown { return 3 }
         return 0
     }
 
+    public var exitCode: Int32 { exitCode() }
+
     public func json() throws -> Data {
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try enc.encode(self)
     }
 
-    /// Writes the report into `directory` (report.json, summary.txt), each file atomically.
-    public func write(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try json().write(to: URL(fileURLWithPath: directory).appendingPathComponent("report.json"), options: .atomic)
-        try TextRenderer(color: false).render(self).write(
-            to: URL(fileURLWithPath: directory).appendingPathComponent("summary.txt"), atomically: true, encoding: .utf8)
+    /// Every file of the report directory, by relative path: report.json, summary.txt, the HTML
+    /// pages, junit.xml and report.sarif. All derive from this value alone, so a merged report.json
+    /// renders exactly as a single run's.
+    public func files(html: HTMLRenderer = HTMLRenderer()) throws -> [(path: String, data: Data)] {
+        var out: [(String, Data)] = [
+            ("report.json", try json()),
+            ("summary.txt", Data(TextRenderer(color: false).render(self).utf8)),
+            ("junit.xml", Data(JUnitRenderer().render(self).utf8)),
+            ("report.sarif", try SARIFRenderer().render(self)),
+        ]
+        for page in html.pages(self) { out.append((page.path, Data(page.html.utf8))) }
+        return out
+    }
+
+    /// Writes the report directory so that it is replaced whole or not at all (see `ReportDirectory`).
+    public func write(to directory: String, html: HTMLRenderer = HTMLRenderer()) throws {
+        try ReportDirectory(path: directory).replace(with: files(html: html))
     }
 }

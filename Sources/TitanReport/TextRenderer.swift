@@ -30,11 +30,19 @@ public struct TextRenderer {
             let name = r.property.padding(toLength: width, withPad: " ", startingAt: 0)
             out += "  \(label(r.status))  \(name)  \(r.kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.method)  (\(String(format: "%.2f", r.seconds))s)\n"
             if let why = r.reason { out += "      reason: \(why)\n" }
+            if let c = r.crossCheck, c.outcome != .agreed {
+                out += "      cross-check \(c.outcome.rawValue) (\(c.solver))" + (c.detail.map { ": \($0)" } ?? "") + "\n"
+            }
             if let cex = r.counterexample { out += renderTrace(cex, r) }
         }
         let s = report.summary
         out += "\nSummary: \(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown"
             + (s.error > 0 ? ", \(s.error) errors" : "") + " (\(s.total) properties, \(report.specs.count) spec files)\n"
+        let checks = report.results.compactMap(\.crossCheck)
+        if let solver = checks.first?.solver {
+            let n = { (o: CrossCheck.Outcome) in checks.filter { $0.outcome == o }.count }
+            out += "Cross-check with \(solver): \(n(.agreed)) agreed, \(n(.disagreed)) disagreed, \(n(.unconfirmed)) unconfirmed\n"
+        }
         return out
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TitanIR
 
@@ -6,6 +7,15 @@ public enum SpecLoader {
     /// Parses and type-checks one file's text. `path` is used in locations as given.
     /// Throws `SpecErrors`: the first syntax error, or every type error of the file.
     public static func parse(text: String, path: String) throws -> SpecFile {
+        try parse(text: text, path: path, contentHash: contentHash(Data(text.utf8)))
+    }
+
+    /// Hex SHA-256 of a spec file's bytes: proof certificates name the exact text they cover.
+    public static func contentHash(_ bytes: Data) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func parse(text: String, path: String, contentHash: String) throws -> SpecFile {
         let source = SourceFile(path: path, text: text)
         let syntax: [ModelSyntax]
         do {
@@ -25,8 +35,7 @@ public enum SpecLoader {
             }
             throw SpecErrors(diagnostics: ordered.map(\.element))
         }
-        // The hash is filled in by another target.
-        return SpecFile(path: path, contentHash: "", models: models)
+        return SpecFile(path: path, contentHash: contentHash, models: models)
     }
 
     /// Reads a file (or every *.tspec under a directory, recursively, sorted by path) and parses each.
@@ -36,13 +45,15 @@ public enum SpecLoader {
         var diagnostics: [Diagnostic] = []
         for path in paths {
             for file in specFiles(at: path) {
-                guard let text = read(file) else {
+                guard let bytes = FileManager.default.contents(atPath: file),
+                      let text = String(data: bytes, encoding: .utf8) else {
                     diagnostics.append(Diagnostic(location: SourceLocation(file: file, line: 1, column: 1),
                                                   message: "cannot read file: \(file)", sourceLine: ""))
                     continue
                 }
                 do {
-                    files.append(try parse(text: text, path: file))
+                    // Hashed from the bytes on disk, not the decoded text, so a BOM or encoding detail counts.
+                    files.append(try parse(text: text, path: file, contentHash: contentHash(bytes)))
                 } catch let errors as SpecErrors {
                     diagnostics += errors.diagnostics
                 }
@@ -71,10 +82,5 @@ public enum SpecLoader {
             }
         }
         return found.sorted()
-    }
-
-    private static func read(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(data: data, encoding: .utf8)
     }
 }

@@ -19,6 +19,13 @@ struct Shard: ExpressibleByArgument {
     }
 }
 
+extension ExternalSolver.Kind: ExpressibleByArgument {}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
 extension Titan {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,9 +33,11 @@ extension Titan {
             discussion: """
             Invariants are tried by induction first (base case, then one step of each action); those that are not inductive are searched for a violation by bounded model checking from the initial state up to --depth actions. Rules are checked for one action from any state satisfying the proved invariants, then searched for a reachable violation. A violation is reported only after the concrete interpreter has replayed it.
 
-            A report (report.json, summary.txt) is written to --report-dir.
+            A report (report.json, index.html and a page per property, junit.xml, report.sarif, summary.txt) is written to --report-dir.
 
-            Exit codes: 0 all proved, 1 something violated, 2 usage or spec error, 3 something unknown and nothing violated, 4 internal error.
+            Proof certificates: --write-proofs writes one per proved property under --proofs-dir; --check-proofs accepts a model's certificates without solving when the spec text, tool and solver versions and every query text still match, and re-proves the whole model otherwise.
+
+            Exit codes: 0 all proved, 1 something violated, 2 usage, spec or file-writing error, 3 something unknown and nothing violated (0 with --allow-unknown), 4 internal error, 5 the --cross-check solver disagreed with z3.
             """
         )
 
@@ -53,7 +62,7 @@ extension Titan {
         @Option(name: .customLong("emit-smt2"), help: "Write every solver query as a standalone SMT-LIB2 file into this directory.")
         var emitSMT2: String?
 
-        @Option(help: "Directory the report is written to.")
+        @Option(help: "Directory the report is written to (replaced as a whole).")
         var reportDir: String = "Reports/latest"
 
         @Flag(help: "Do not write a report directory.")
@@ -62,10 +71,29 @@ extension Titan {
         @Option(help: "Print only these properties (repeatable); all are still checked, since rules rely on invariants.")
         var property: [String] = []
 
+        @Flag(help: "Write a proof certificate for every proved property into --proofs-dir (and remove those of properties no longer proved).")
+        var writeProofs = false
+
+        @Flag(help: "Accept fresh certificates from --proofs-dir without solving; re-prove models with stale or missing ones.")
+        var checkProofs = false
+
+        @Option(help: "Directory of proof certificates.")
+        var proofsDir: String = "Proofs"
+
+        @Option(name: .customLong("cross-check"), help: "Re-run every query in this second solver (cvc5) and fail with exit 5 if it disagrees with z3.")
+        var crossCheck: ExternalSolver.Kind?
+
+        @Flag(help: "Concise output for CI logs: the counts, then one line per property that did not pass.")
+        var ci = false
+
+        @Flag(help: "Unknown properties (and cross-checks the second solver could not decide) do not fail the run.")
+        var allowUnknown = false
+
         func validate() throws {
             guard depth >= 1 && depth <= 64 else { throw ValidationError("--depth must be between 1 and 64") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+            if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
         }
 
         func run() throws {
@@ -73,49 +101,83 @@ extension Titan {
             do {
                 specs = try SpecLoader.load(paths: paths)
             } catch let e as SpecErrors {
-                FileHandle.standardError.write(Data((e.description + "\n").utf8))
+                printError(e.description)
                 throw ExitCode(2)
             }
             if specs.isEmpty {
-                FileHandle.standardError.write(Data("error: no .tspec files under \(paths.joined(separator: ", "))\n".utf8))
+                printError("error: no .tspec files under \(paths.joined(separator: ", "))")
                 throw ExitCode(2)
             }
-            let options = ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs)
-            var results: [PropertyResult] = []
-            var index = 0
-            for spec in specs {
-                for model in spec.models {
-                    defer { index += 1 }
-                    if let shard, index % shard.count != shard.index - 1 { continue }
-                    results += Prover(model: model, specPath: spec.path, options: options).verify()
-                }
+            // Checked before anything is proved or written.
+            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) } })
+            let undeclared = property.filter { !declared.contains($0) }
+            if !undeclared.isEmpty {
+                printError("error: no property named \(undeclared.joined(separator: ", "))")
+                throw ExitCode(2)
             }
-            if !property.isEmpty {
-                let unknown = property.filter { name in !results.contains { $0.property == name } }
-                if !unknown.isEmpty {
-                    FileHandle.standardError.write(Data("error: no property named \(unknown.joined(separator: ", "))\n".utf8))
+            var verification = Verification(
+                options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs),
+                toolVersion: Titan.version)
+            verification.shard = shard.map { ($0.index, $0.count) }
+            if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }
+            verification.writeProofs = writeProofs
+            verification.checkProofs = checkProofs
+            if let kind = crossCheck {
+                do {
+                    verification.crossCheck = try ExternalSolver.locate(kind)
+                } catch {
+                    printError("error: --cross-check: \(error)")
                     throw ExitCode(2)
                 }
-                results = results.filter { property.contains($0.property) }
             }
-            let report = Report(toolVersion: Titan.version, options: .init(depth: depth, timeoutSeconds: timeout),
+            let outcome = verification.run(specs)
+            var results = outcome.results
+            if !property.isEmpty { results = results.filter { property.contains($0.property) } }
+            let report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
-            switch format {
-            case .text:
-                print(TextRenderer(color: isatty(1) != 0).render(report), terminator: "")
-            case .json:
-                print(String(decoding: try report.json(), as: UTF8.self))
-            }
+            // Files first, so that the summary can say whether they were written.
+            var writeErrors = outcome.writeErrors.map { "error: proof certificate: \($0)" }
             if !noReport {
                 do {
                     try report.write(to: reportDir)
                 } catch {
-                    FileHandle.standardError.write(Data("error: could not write the report to \(reportDir): \(error.localizedDescription)\n".utf8))
-                    throw ExitCode(2)
+                    writeErrors.append("error: report: \(error)")
                 }
-                if format == .text { print("Report written to \(reportDir)/report.json") }
             }
-            throw ExitCode(report.exitCode)
+            let code: Int32 = writeErrors.isEmpty ? report.exitCode(allowUnknown: allowUnknown) : 2
+
+            // Side notes go to stderr when stdout carries JSON.
+            let note: (String) -> Void = format == .json ? printError : { print($0) }
+            switch (format, ci) {
+            case (_, true):
+                if checkProofs { note(certificateSummary(report.results)) }
+                print(CIRenderer(allowUnknown: allowUnknown).render(report, exitCode: code), terminator: "")
+            case (.text, false):
+                print(TextRenderer(color: isatty(1) != 0).render(report), terminator: "")
+            case (.json, false):
+                print(String(decoding: try report.json(), as: UTF8.self))
+            }
+            if checkProofs && !ci { note(certificateSummary(report.results)) }
+            if writeProofs && !ci {
+                note("Proof certificates: \(outcome.written.count) written, \(outcome.removed.count) removed (\(proofsDir))")
+            }
+            if !noReport && writeErrors.isEmpty && format == .text && !ci {
+                print("Report written to \(reportDir)/index.html (and report.json, junit.xml, report.sarif)")
+            }
+            writeErrors.forEach(printError)
+            throw ExitCode(code)
+        }
+
+        /// Which certificates were fresh and which properties were solved again, and why.
+        func certificateSummary(_ results: [PropertyResult]) -> String {
+            let fresh = results.filter { $0.certificate?.state == .fresh }
+            let reproved = results.filter { $0.certificate?.state == .reproved }
+            var out = "Proof certificates (\(proofsDir)): \(fresh.count) fresh, \(reproved.count) re-proved"
+            for r in fresh where !ci { out += "\n  fresh      \(r.model).\(r.property)  (\(r.spec))" }
+            for r in reproved {
+                out += "\n  re-proved  \(r.model).\(r.property)  (\(r.spec)): \(r.certificate?.reason ?? "")"
+            }
+            return out
         }
     }
 }

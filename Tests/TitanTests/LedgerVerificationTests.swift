@@ -48,13 +48,15 @@ struct LedgerVerificationTests {
 
     @Test("a solver timeout is unknown, never proved")
     func timeoutIsUnknown() throws {
-        // Factoring a 128-bit product by multiplication is far beyond a 1 ms budget.
+        // Factoring a product of two 128-bit primes by multiplication is far beyond a 1 ms budget.
+        // (A product without such factors can be refuted in a few ms, so a loaded machine that fires
+        // the timer late would see it proved: the product must have a solution the solver cannot find.)
         let model = try parseModel("""
         model Hard {
           state x: uint256
           action set(a: uint256, b: uint256) {
             require a > 1 && b > 1 && a < 340282366920938463463374607431768211456 && b < 340282366920938463463374607431768211456
-            require a * b == 115792089237316195423570985008687907852589419931798687112530834793049593217023
+            require a * b == 115792089237316195423570985008347285176078971176196772053421667218845757300929
             x = 1
           }
           invariant zero: x == 0

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TitanIR
 import TitanSpec
 
@@ -23,11 +24,13 @@ struct ProcessResult {
 }
 
 /// Runs a program to completion, capturing its output (read concurrently so pipes never fill).
-func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot) throws -> ProcessResult {
+func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot,
+         environment: [String: String]? = nil) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     p.currentDirectoryURL = cwd
+    if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -69,3 +72,33 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Runs `titan` with the given arguments.
+func titan(_ arguments: [String], cwd: URL = packageRoot, environment: [String: String]? = nil) throws -> ProcessResult {
+    try run(titanBinary, arguments, cwd: cwd, environment: environment)
+}
+
+func readJSON(_ url: URL) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+}
+
+/// Copies files of the repository into a directory, keeping their relative paths.
+func copy(_ relativePaths: [String], into dir: URL) throws {
+    for path in relativePaths {
+        let target = dir.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(path), to: target)
+    }
+}
+
+/// A model whose invariant is not inductive and fails only after 5 steps: unknown at depth 4.
+/// Its source text holds `<` and `&&` so that escaping is exercised.
+let counterSpec = """
+model Counter {
+  state counter: uint256
+  action inc() { require counter < 100 && counter != 200  counter = counter + 1 }
+  invariant small: counter < 5 && counter <= 6
+  rule inc_grows on inc(): !reverted ==> counter' == counter + 1
+}
+
+"""
