@@ -15,7 +15,7 @@ public final class SolanaBackend: ChainBackend {
     public private(set) var heap = BumpHeap()
     var ledger = SPLTokenLedger()
     /// The account size limit (10 MiB on chain; smaller only to test the limit quickly).
-    let maxAccountSize: Int
+    public let maxAccountSize: Int
 
     /// storage_write: the account cannot hold the record even after compaction.
     public static let accountFullCode = 1

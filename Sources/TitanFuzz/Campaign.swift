@@ -95,7 +95,7 @@ public final class Campaign {
 
     /// Human-readable lines for a finding: the trace, and the step where the results differ.
     public static func describe(_ f: Finding) -> String {
-        var lines = ["\(f.backend): \(f.verdict) (\(f.trace.count) operations after shrinking)"]
+        var lines = ["\(f.backend): \(f.verdict) (\(f.trace.count) operation\(f.trace.count == 1 ? "" : "s") after shrinking)"]
         for (i, op) in f.trace.enumerated() { lines.append("  \(i + 1). \(op)") }
         lines.append("  step \(f.trace.count): reference \(f.observation.reference); \(f.backend) \(f.observation.backend)")
         return lines.joined(separator: "\n")

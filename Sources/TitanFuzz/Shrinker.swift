@@ -53,10 +53,25 @@ public struct Shrinker {
         return out.filter { $0 != b }
     }
 
+    /// 0, 1, half, then a - 2^k for k from the top bit down: repeated, this descends to the
+    /// smallest amount that keeps the verdict (e.g. exactly one past a chain's limit).
     static func smaller(_ a: UInt256) -> [UInt256] {
         guard !a.isZero else { return [] }
-        let half = a.quotientAndRemainder(dividingBy: 2).quotient
-        return [.zero, UInt256(1), half, a.subtractingReportingOverflow(UInt256(1)).partialValue].filter { $0 < a }
+        var out: [UInt256] = [.zero, UInt256(1), a.quotientAndRemainder(dividingBy: 2).quotient]
+        for k in stride(from: a.bitWidth - 1, through: 0, by: -1) {
+            let p = UInt256.maxOf(bits: k + 1).subtractingReportingOverflow(UInt256.maxOf(bits: max(k, 1))).partialValue
+            let step = k == 0 ? UInt256(1) : p
+            out.append(a.subtractingReportingOverflow(step).partialValue)
+        }
+        return out.filter { $0 < a }
+    }
+
+    static func smaller(_ n: Int) -> [Int] {
+        guard n > 0 else { return [] }
+        var out = [0, 1, n / 2]
+        var step = 1 << (Int.bitWidth - 1 - n.leadingZeroBitCount)
+        while step > 0 { out.append(n - step); step >>= 1 }
+        return out.filter { $0 >= 0 && $0 < n }
     }
 
     static func simpler(_ a: Address) -> [Address] { [Address(index: 1), Address(index: 2)].filter { $0 < a } }
@@ -67,8 +82,7 @@ public struct Shrinker {
         case .storageWrite(let k, let v):
             return shorter(v).map { .storageWrite(key: k, value: $0) } + shorter(k).map { .storageWrite(key: $0, value: v) }
         case .storageRead(let k, let n):
-            let bufs = [0, n / 2, n - 1].filter { $0 >= 0 && $0 < n }
-            return bufs.map { .storageRead(key: k, bufLen: $0) } + shorter(k).map { .storageRead(key: $0, bufLen: n) }
+            return smaller(n).map { .storageRead(key: k, bufLen: $0) } + shorter(k).map { .storageRead(key: $0, bufLen: n) }
         case .storageDelete(let k):
             return shorter(k).map { .storageDelete(key: $0) }
         case .mint(let to, let a):

@@ -69,3 +69,13 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+import TitanFuzz
+
+/// The reference model over the shipped kernel specs.
+func makeReference() throws -> ReferenceModel {
+    let models = try SpecLoader.load(paths: [specPath("Specs/kernel")]).flatMap(\.models)
+    return try ReferenceModel(vss: models.first { $0.name == "VSS" }!, ledger: models.first { $0.name == "Ledger" }!)
+}
+
+func makeRunner() throws -> DifferentialRunner { DifferentialRunner(reference: try makeReference()) }
