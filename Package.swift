@@ -44,6 +44,8 @@ let package = Package(
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
+        // Throughput table: reference, backends, external process, campaign (`swift run -c release titan-bench`).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz",
             .product(name: "PropertyBased", package: "swift-property-based"),

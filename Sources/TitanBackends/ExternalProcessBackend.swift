@@ -36,7 +36,9 @@ public final class ExternalProcessBackend: ChainBackend {
     public let timeout: Double
     public let name: String
 
-    var process: Process?
+    /// Where the command runs (default: the current directory).
+    public var workingDirectory: String?
+    public private(set) var process: Process?
     var stdinFD: Int32 = -1
     var stdoutFD: Int32 = -1
     var pending: [UInt8] = []
@@ -62,6 +64,7 @@ public final class ExternalProcessBackend: ChainBackend {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "exec " + command]
+        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
         p.standardInput = inPipe
         p.standardOutput = outPipe
@@ -85,6 +88,8 @@ public final class ExternalProcessBackend: ChainBackend {
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         liveChildren.remove(p.processIdentifier)
+        // Take what the child wrote to stderr before its pipe is closed with the handles.
+        stderrLog.waitForEOF(seconds: 0.5)
         process = nil
         for h in handles {
             try? h.fileHandleForWriting.close()
@@ -95,8 +100,6 @@ public final class ExternalProcessBackend: ChainBackend {
 
     func failure(_ message: String, sent: [TitanCall]) -> BackendFailure {
         stop()
-        // Give the stderr reader a moment to take what the child wrote before it died.
-        stderrLog.waitForEOF(seconds: 0.5)
         var m = message
         if !sent.isEmpty {
             m += "\nsequence so far:\n" + sent.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n")

@@ -40,6 +40,11 @@ public struct SequenceGenerator {
 
     mutating func keyPool() -> [[UInt8]] {
         var pool: [[UInt8]] = []
+        if hints.count >= 2 && chance(15) {
+            // Now and then a sequence on one hinted pair alone, so its keys meet often.
+            let i = int(hints.count / 2) * 2
+            return Array(hints[i..<(i + 2)])
+        }
         let size = 2 + int(4)
         for _ in 0..<size {
             switch int(6) {
@@ -73,6 +78,9 @@ public struct SequenceGenerator {
     /// buffer sizes and amounts at boundaries; the reference decides what is right.
     public mutating func next() -> [TitanCall] {
         let keys = keyPool()
+        // On a hinted pair alone, keep values within one 32-byte word most of the time, so the
+        // pair's slot is exercised rather than the value-size limit.
+        let focused = keys.count == 2 && hints.contains(keys[0]) && hints.contains(keys[1])
         let addrs = [Address(index: 1), Address(index: 2), Address(index: 3)] + (chance(20) ? [Address([UInt8](repeating: 0xff, count: 20))] : [])
         var lengths: [[UInt8]: Int] = [:]
         var balances: [Address: UInt256] = [:]
@@ -82,7 +90,8 @@ public struct SequenceGenerator {
             let key = pick(keys)
             switch int(16) {
             case 0, 1, 2, 3:
-                let len = chance(70) ? pick(SequenceGenerator.valueLengths) : int(ReferenceModel.valueMaxLength + 1)
+                let len = focused && chance(80) ? pick([0, 1, 2, 31])
+                    : chance(70) ? pick(SequenceGenerator.valueLengths) : int(ReferenceModel.valueMaxLength + 1)
                 ops.append(.storageWrite(key: key, value: bytes(len)))
                 lengths[key] = len
                 if chance(40) { ops.append(.storageRead(key: key, bufLen: len)) }

@@ -34,6 +34,13 @@ public struct Shrinker {
                 }
                 chunk /= 2
             }
+            // Simpler keys, renamed in every operation at once so reads still meet their writes.
+            for key in Set(best.compactMap(\.storageKey)) {
+                for simpler in Shrinker.shorter(key) where !best.contains(where: { $0.storageKey == simpler }) {
+                    let candidate = best.map { Shrinker.renaming($0, key, to: simpler) }
+                    if try keeps(candidate) { best = candidate; progress = true; break }
+                }
+            }
             // Smaller arguments, one operation at a time.
             for i in best.indices {
                 for smaller in Shrinker.simpler(best[i]) {
@@ -44,6 +51,15 @@ public struct Shrinker {
             }
         }
         return best
+    }
+
+    static func renaming(_ op: TitanCall, _ key: [UInt8], to new: [UInt8]) -> TitanCall {
+        switch op {
+        case .storageWrite(key, let v): return .storageWrite(key: new, value: v)
+        case .storageRead(key, let n): return .storageRead(key: new, bufLen: n)
+        case .storageDelete(key): return .storageDelete(key: new)
+        default: return op
+        }
     }
 
     static func shorter(_ b: [UInt8]) -> [[UInt8]] {

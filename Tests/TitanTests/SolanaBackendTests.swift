@@ -80,18 +80,11 @@ struct SolanaBackendTests {
     func collisionFoundAndShrunk() throws {
         let reference = try makeReference()
         var options = Campaign.Options()
-        options.seed = 3
-        options.maxSequences = 3000
-        let backend = SolanaHashModBackend()
-        // Stop as soon as the lost write has been found: run campaigns of growing seeds.
-        var found: Campaign.Finding?
-        for seed in UInt64(1)...40 where found == nil {
-            options.seed = seed
-            options.maxSequences = 200
-            let report = try Campaign(reference: reference, backends: [backend], options: options).run()
-            #expect(report.divergence == nil)
-            found = report.known.first { $0.verdict == .known("slot-collision-lost-write") }
-        }
+        options.seed = 1
+        options.maxSequences = 200
+        let report = try Campaign(reference: reference, backends: [SolanaHashModBackend()], options: options).run()
+        #expect(report.divergence == nil)
+        let found = report.known.first { $0.verdict == .known("slot-collision-lost-write") }
         let f = try #require(found)
         let writes = f.trace.filter { if case .storageWrite = $0 { return true }; return false }
         #expect(f.trace.count == 3, "\(Campaign.describe(f))")
