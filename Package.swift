@@ -3,7 +3,9 @@
 //   TitanIR <- TitanSpec
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
-//   TitanInterp, TitanSMT <- TitanProver <- TitanReport <- titan (CLI)
+//   TitanBackends (no dependencies)
+//   TitanInterp, TitanBackends <- TitanFuzz
+//   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -36,14 +38,20 @@ let package = Package(
         .target(name: "TitanProver", dependencies: [
             "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: v5),
+        // Chain backends on their native state models, and the external-process backend.
+        .target(name: "TitanBackends", swiftSettings: v5),
+        // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
+        .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
+        // Throughput table: reference, backends, external process, campaign (`swift run -c release titan-bench`).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], swiftSettings: v5),
     ]

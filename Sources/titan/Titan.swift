@@ -10,7 +10,7 @@ struct Titan: ParsableCommand {
         discussion: "Exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error, "
             + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error.",
         version: version,
-        subcommands: [Verify.self, ReportCommand.self]
+        subcommands: [Verify.self, Fuzz.self, ReportCommand.self]
     )
 
     /// Like the default entry point, but usage errors exit 2 (not 64) as the exit-code table says.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TitanIR
 import TitanSpec
+import TitanFuzz
 
 /// The package root, found from this file's path.
 let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -102,3 +103,12 @@ model Counter {
 }
 
 """
+
+
+/// The reference model over the shipped kernel specs.
+func makeReference() throws -> ReferenceModel {
+    let models = try SpecLoader.load(paths: [specPath("Specs/kernel")]).flatMap(\.models)
+    return try ReferenceModel(vss: models.first { $0.name == "VSS" }!, ledger: models.first { $0.name == "Ledger" }!)
+}
+
+func makeRunner() throws -> DifferentialRunner { DifferentialRunner(reference: try makeReference()) }

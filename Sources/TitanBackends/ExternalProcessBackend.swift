@@ -1,0 +1,234 @@
+import Foundation
+
+/// Children alive right now, so that an exit or a signal can kill them all.
+private let liveChildren = LiveChildren()
+
+private final class LiveChildren: @unchecked Sendable {
+    let lock = NSLock()
+    var pids = Set<pid_t>()
+    var handlersInstalled = false
+
+    func add(_ pid: pid_t) {
+        lock.lock(); defer { lock.unlock() }
+        pids.insert(pid)
+        if !handlersInstalled {
+            handlersInstalled = true
+            atexit { liveChildren.killAll() }
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig) { s in
+                    liveChildren.killAll()
+                    _exit(128 + s)
+                }
+            }
+        }
+    }
+    func remove(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
+    /// Also called from a signal handler: no allocation, only kill(2).
+    func killAll() { for p in pids { kill(p, SIGKILL) } }
+}
+
+/// Any implementation of the titan.h subset, run as a child process speaking the JSON Lines
+/// protocol. Requests of a sequence are pipelined (replies must come in order), so throughput
+/// is bounded by the pipe and the child, not by waiting for each round trip.
+public final class ExternalProcessBackend: ChainBackend {
+    public let command: String
+    /// Seconds to wait for each reply before declaring the backend hung.
+    public let timeout: Double
+    public let name: String
+
+    /// Where the command runs (default: the current directory).
+    public var workingDirectory: String?
+    public private(set) var process: Process?
+    var stdinFD: Int32 = -1
+    var stdoutFD: Int32 = -1
+    var pending: [UInt8] = []
+    var nextId = 1
+    let stderrLog = StderrLog()
+
+    public init(command: String, timeout: Double = 5, name: String? = nil) {
+        self.command = command
+        self.timeout = timeout
+        self.name = name ?? "cmd"
+        signal(SIGPIPE, SIG_IGN)   // a dead child must be an error, not the end of us
+    }
+
+    deinit { stop() }
+
+    public var summary: String { "external process: \(command)" }
+    public var knownDivergences: [KnownDivergence] { [] }
+
+    /// What the child has written to stderr so far (the last 16 KiB).
+    public var stderrText: String { stderrLog.text }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "exec " + command]
+        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        do { try p.run() } catch { throw BackendFailure("cannot start backend '\(command)': \(error)") }
+        liveChildren.add(p.processIdentifier)
+        process = p
+        stdinFD = inPipe.fileHandleForWriting.fileDescriptor
+        stdoutFD = outPipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
+        // Keep the handles alive as long as the descriptors are in use.
+        handles = [inPipe, outPipe, errPipe]
+        stderrLog.drain(errPipe.fileHandleForReading.fileDescriptor)
+        pending = []
+    }
+    var handles: [Pipe] = []
+
+    /// Kills the child (if running) and reaps it.
+    public func stop() {
+        guard let p = process else { return }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        liveChildren.remove(p.processIdentifier)
+        // Take what the child wrote to stderr before its pipe is closed with the handles.
+        stderrLog.waitForEOF(seconds: 0.5)
+        process = nil
+        for h in handles {
+            try? h.fileHandleForWriting.close()
+        }
+        handles = []
+        stdinFD = -1; stdoutFD = -1
+    }
+
+    func failure(_ message: String, sent: [TitanCall]) -> BackendFailure {
+        stop()
+        var m = message
+        if !sent.isEmpty {
+            m += "\nsequence so far:\n" + sent.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n")
+        }
+        return BackendFailure(m, stderr: stderrLog.text)
+    }
+
+    /// Sends `ops` and returns their replies, in order.
+    func exchange(_ ops: [TitanCall]) throws -> [OpResult] {
+        if process == nil { try start() }
+        let firstId = nextId
+        var out = [UInt8]()
+        for op in ops {
+            out += Array(ExternalProtocol.request(id: nextId, op).utf8)
+            out.append(10)
+            nextId += 1
+        }
+        var written = 0
+        var results: [OpResult] = []
+        results.reserveCapacity(ops.count)
+        var deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while results.count < ops.count {
+            var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)]
+            if written < out.count { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            let wait = Int32(max(0, deadline.timeIntervalSinceNow) * 1000)
+            let n = poll(&fds, nfds_t(fds.count), wait)
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 {
+                throw failure("backend did not answer request id \(firstId + results.count) within \(timeout) s (hung)",
+                              sent: Array(ops.prefix(results.count + 1)))
+            }
+            if fds.count > 1 && fds[1].revents != 0 {
+                let w = out[written...].withUnsafeBytes { Foundation.write(stdinFD, $0.baseAddress, $0.count) }
+                if w > 0 { written += w } else if w < 0 && errno != EAGAIN {
+                    throw failure("backend closed its stdin (exit status \(exitStatus()))", sent: Array(ops.prefix(results.count + 1)))
+                }
+            }
+            if fds[0].revents != 0 {
+                let r = buffer.withUnsafeMutableBytes { Foundation.read(stdoutFD, $0.baseAddress, $0.count) }
+                if r <= 0 {
+                    throw failure("backend exited (status \(exitStatus())) before answering request id \(firstId + results.count)",
+                                  sent: Array(ops.prefix(results.count + 1)))
+                }
+                pending += buffer[0..<r]
+                while let nl = pending.firstIndex(of: 10) {
+                    let line = Array(pending[..<nl])
+                    pending.removeSubrange(...nl)
+                    let i = results.count
+                    guard i < ops.count else { break }
+                    let expectedId = firstId + i
+                    let sentSoFar = Array(ops.prefix(i + 1))
+                    guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                        throw failure("backend printed something that is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))", sent: sentSoFar)
+                    }
+                    guard let id = (obj["id"] as? NSNumber)?.intValue, id == expectedId else {
+                        throw failure("backend answered with id \(obj["id"].map { "\($0)" } ?? "none") where \(expectedId) was expected", sent: sentSoFar)
+                    }
+                    do {
+                        results.append(try ExternalProtocol.result(from: obj, for: ops[i]))
+                    } catch {
+                        throw failure("malformed reply to request id \(expectedId): \(error)", sent: sentSoFar)
+                    }
+                    deadline = Date().addingTimeInterval(timeout)
+                }
+            }
+        }
+        return results
+    }
+
+    func exitStatus() -> String {
+        guard let p = process else { return "unknown" }
+        for _ in 0..<50 where p.isRunning { usleep(10_000) }
+        return p.isRunning ? "still running" : "\(p.terminationStatus)"
+    }
+
+    public func perform(_ op: TitanCall) throws -> OpResult { try exchange([op])[0] }
+
+    public func performAll(_ ops: [TitanCall]) throws -> [OpResult] {
+        Array(try exchange([.reset] + ops).dropFirst())
+    }
+
+    public func reset() throws { _ = try perform(.reset) }
+    public func storageWrite(key: [UInt8], value: [UInt8]) throws -> Int { try perform(.storageWrite(key: key, value: value)).ret }
+    public func storageRead(key: [UInt8], bufLen: Int) throws -> StorageReadResult {
+        let r = try perform(.storageRead(key: key, bufLen: bufLen))
+        switch r.ret {
+        case 0: return .ok(value: r.value ?? [])
+        case -1: return .absent
+        case -2: return .tooSmall(needed: r.outLen ?? 0)
+        default: return .failed(code: r.ret)
+        }
+    }
+    public func storageDelete(key: [UInt8]) throws -> Int { try perform(.storageDelete(key: key)).ret }
+    public func mint(to: Address, amount: UInt256) throws -> Int { try perform(.mint(to: to, amount: amount)).ret }
+    public func transfer(from: Address, to: Address, amount: UInt256) throws -> Int { try perform(.transfer(from: from, to: to, amount: amount)).ret }
+    public func balance(of addr: Address) throws -> UInt256 { try perform(.balance(addr)).amount ?? .zero }
+    public func totalSupply() throws -> UInt256 { try perform(.totalSupply).amount ?? .zero }
+}
+
+/// Collects a child's stderr on a background thread, keeping the last 16 KiB.
+final class StderrLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = [UInt8]()
+    private let done = DispatchSemaphore(value: 0)
+    private var running = false
+
+    func drain(_ fd: Int32) {
+        lock.lock(); data = []; running = true; lock.unlock()
+        Thread.detachNewThread { [self] in
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                lock.lock()
+                data += buf[0..<n]
+                if data.count > 16384 { data.removeFirst(data.count - 16384) }
+                lock.unlock()
+            }
+            lock.lock(); running = false; lock.unlock()
+            done.signal()
+        }
+    }
+
+    func waitForEOF(seconds: Double) {
+        lock.lock(); let r = running; lock.unlock()
+        if r { _ = done.wait(timeout: .now() + seconds) }
+    }
+
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+}

@@ -1,0 +1,57 @@
+import TitanBackends
+
+/// How one sequence went on one backend.
+public enum Verdict: Hashable, Sendable, CustomStringConvertible {
+    /// Every step gave the reference's result.
+    case agree
+    /// The first difference is one of the backend's documented known divergences.
+    case known(String)
+    /// The first difference is not explained: a bug in the backend (or the reference).
+    case divergence
+
+    public var description: String {
+        switch self {
+        case .agree: return "agree"
+        case .known(let n): return "known:\(n)"
+        case .divergence: return "divergence"
+        }
+    }
+
+    public init?(_ s: String) {
+        if s == "agree" { self = .agree } else if s == "divergence" { self = .divergence }
+        else if s.hasPrefix("known:") { self = .known(String(s.dropFirst(6))) } else { return nil }
+    }
+}
+
+/// The result of running one sequence: the verdict, and where the first difference was.
+public struct RunOutcome: Sendable {
+    public var verdict: Verdict
+    /// The first differing step (an index into the sequence), nil when all agree.
+    public var index: Int?
+    public var observation: Observation?
+}
+
+/// Runs sequences on the reference and a backend and compares every step. After the first
+/// difference the two states are no longer comparable, so the run stops there.
+public struct DifferentialRunner {
+    public let reference: ReferenceModel
+    public init(reference: ReferenceModel) { self.reference = reference }
+
+    public func run(_ ops: [TitanCall], on backend: ChainBackend) throws -> RunOutcome {
+        let results = try backend.performAll(ops)
+        reference.reset()
+        for (i, op) in ops.enumerated() {
+            let stored = op.storageKey.flatMap { reference.stored($0) }
+            let supply = reference.totalSupply
+            let expected = reference.perform(op)
+            guard expected != results[i] else { continue }
+            let o = Observation(op: op, reference: expected, backend: results[i], history: Array(ops[..<i]),
+                                storedBefore: stored, supplyBefore: supply)
+            if let k = backend.knownDivergences.first(where: { $0.matches(o) }) {
+                return RunOutcome(verdict: .known(k.name), index: i, observation: o)
+            }
+            return RunOutcome(verdict: .divergence, index: i, observation: o)
+        }
+        return RunOutcome(verdict: .agree, index: nil, observation: nil)
+    }
+}

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import TitanBackends
+import TitanFuzz
+import TitanIR
+import TitanSpec
+
+extension Titan {
+    struct Fuzz: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fuzz chain backends differentially against the reference model (the interpreter running the kernel specs).",
+            discussion: """
+            Every generated sequence runs on the reference (VSS and Ledger from --specs) and on each backend; every step's result is compared. A difference that is a documented property of the chain is a known divergence and is reported; any other difference is shrunk to a minimal trace, printed, and written to --corpus-dir.
+
+            With --backend-cmd and no --backend, only the external backends run.
+
+            Exit codes: 0 no divergence (known divergences are reported, not failures; in --replay, every file went as it expects), 1 divergence found (in --replay, a file that did not go as it expects), 2 usage error or a backend that could not be run.
+            """
+        )
+
+        @Option(help: "Seed of the generator; the same seed gives the same run.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Stop after this many seconds.")
+        var timeLimit: Double?
+
+        @Option(help: "Stop after this many sequences (default 1000 when there is no --time-limit).")
+        var maxSequences: Int?
+
+        @Option(help: "Longest generated sequence, in calls.")
+        var maxLength: Int = 24
+
+        @Option(help: "A built-in backend to fuzz (repeatable; default all): \(BuiltinBackends.names.joined(separator: ", ")).")
+        var backend: [String] = []
+
+        @Option(name: .customLong("backend-cmd"), help: "A command that runs an external backend speaking the JSON Lines protocol (repeatable).")
+        var backendCmd: [String] = []
+
+        @Option(help: "Seconds an external backend may take to answer one request.")
+        var timeout: Double = 5
+
+        @Option(help: "Replay a corpus file (or every .jsonl under a directory) instead of fuzzing (repeatable).")
+        var replay: [String] = []
+
+        @Option(help: "Where the reference specs are (VSS and Ledger models).")
+        var specs: String = "Specs/kernel"
+
+        @Option(help: "Directory shrunk divergences are written to.")
+        var corpusDir: String = "Corpus"
+
+        @Flag(help: "Also write the shrunk trace of each known divergence to --corpus-dir.")
+        var saveKnown = false
+
+        @Flag(help: "Write nothing to --corpus-dir.")
+        var noCorpus = false
+
+        @Flag(help: "List the built-in backends and their known divergences, then exit.")
+        var listBackends = false
+
+        func validate() throws {
+            for b in backend where BuiltinBackends.make(b) == nil {
+                throw ValidationError("unknown backend '\(b)'; built-in backends: \(BuiltinBackends.names.joined(separator: ", "))")
+            }
+            if let t = timeLimit, t <= 0 { throw ValidationError("--time-limit must be positive") }
+            if let m = maxSequences, m < 1 { throw ValidationError("--max-sequences must be at least 1") }
+            guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
+            guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        }
+
+        func fail(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            return ExitCode(2)
+        }
+
+        func loadReference() throws -> ReferenceModel {
+            let models: [Model]
+            do {
+                models = try SpecLoader.load(paths: [specs]).flatMap(\.models)
+            } catch let e as SpecErrors {
+                throw fail(e.description)
+            }
+            guard let vss = models.first(where: { $0.name == "VSS" }), let ledger = models.first(where: { $0.name == "Ledger" }) else {
+                throw fail("error: \(specs) must define models VSS and Ledger")
+            }
+            do {
+                return try ReferenceModel(vss: vss, ledger: ledger)
+            } catch {
+                throw fail("error: \(error)")
+            }
+        }
+
+        func makeBackend(_ spec: String) -> ChainBackend? {
+            if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, name: spec) }
+            return BuiltinBackends.make(spec)
+        }
+
+        func run() throws {
+            if listBackends {
+                for name in BuiltinBackends.names {
+                    let b = BuiltinBackends.make(name)!
+                    print("\(name): \(b.summary)")
+                    for k in b.knownDivergences { print("  known: \(k.name): \(k.description)") }
+                }
+                return
+            }
+            let reference = try loadReference()
+            if !replay.isEmpty { return try replayAll(reference) }
+
+            var backends: [ChainBackend] = (backend.isEmpty && backendCmd.isEmpty ? BuiltinBackends.names : backend).map { BuiltinBackends.make($0)! }
+            backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, name: "cmd:\($0)") }
+            defer { backends.compactMap { $0 as? ExternalProcessBackend }.forEach { $0.stop() } }
+
+            var options = Campaign.Options()
+            options.seed = seed
+            options.maxSequences = maxSequences
+            options.timeLimit = timeLimit
+            options.maxLength = maxLength
+            options.progress = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            let report: Campaign.Report
+            do {
+                report = try Campaign(reference: reference, backends: backends, options: options).run()
+            } catch let e as BackendFailure {
+                throw fail("error: backend failed: \(e)")
+            }
+
+            print("titan fuzz: seed \(seed), \(report.sequences) sequences, \(report.operations) operations in "
+                  + String(format: "%.1f s (%.0f ops/s, %.0f sequences/s)", report.elapsed, report.operationsPerSecond, report.sequencesPerSecond))
+            print("backends: \(backends.map(\.name).joined(separator: ", "))")
+            if !report.known.isEmpty {
+                print("\nknown divergences (documented chain properties, not failures):")
+                for f in report.known {
+                    print("\n[\(f.count) sequence\(f.count == 1 ? "" : "s")] " + Campaign.describe(f))
+                    if saveKnown && !noCorpus { try write(f) }
+                }
+            }
+            guard let d = report.divergence else {
+                print("\nno divergence")
+                return
+            }
+            print("\nDIVERGENCE " + Campaign.describe(d))
+            if !noCorpus { try write(d) }
+            throw ExitCode(1)
+        }
+
+        func write(_ f: Campaign.Finding) throws {
+            let file = CorpusFile(backend: f.backend, expect: f.verdict == .divergence ? .agree : f.verdict,
+                                  found: f.verdict.description, seed: seed, operations: f.trace)
+            try FileManager.default.createDirectory(atPath: corpusDir, withIntermediateDirectories: true)
+            let path = (corpusDir as NSString).appendingPathComponent(file.suggestedName)
+            try file.text().write(toFile: path, atomically: true, encoding: .utf8)
+            print("written to \(path)")
+        }
+
+        func replayAll(_ reference: ReferenceModel) throws {
+            var files: [String] = []
+            for p in replay {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
+                    files += names.filter { $0.hasSuffix(".jsonl") }.sorted().map { (p as NSString).appendingPathComponent($0) }
+                } else {
+                    files.append(p)
+                }
+            }
+            var failed = false
+            for path in files {
+                let corpus: CorpusFile
+                do { corpus = try CorpusFile.load(path) } catch { throw fail("error: \(error)") }
+                guard let b = makeBackend(corpus.backend) else { throw fail("error: \(path): unknown backend '\(corpus.backend)'") }
+                defer { (b as? ExternalProcessBackend)?.stop() }
+                let outcome: RunOutcome
+                do {
+                    outcome = try DifferentialRunner(reference: reference).run(corpus.operations, on: b)
+                } catch let e as BackendFailure {
+                    throw fail("error: \(path): backend failed: \(e)")
+                }
+                // A planted-bug fixture expects its divergence; anything else must be as the file says.
+                let ok = outcome.verdict == corpus.expect
+                if !ok { failed = true }
+                var line = "\(path): \(corpus.backend): \(outcome.verdict) (expected \(corpus.expect))"
+                if let i = outcome.index, let o = outcome.observation {
+                    line += "\n  step \(i + 1) \(o.op): reference \(o.reference); backend \(o.backend)"
+                }
+                print((ok ? "ok   " : "FAIL ") + line)
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}

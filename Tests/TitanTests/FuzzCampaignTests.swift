@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import TitanBackends
+import TitanFuzz
+
+@Suite("titan fuzz: campaigns, corpus, external backends")
+struct FuzzCampaignTests {
+    @Test("every built-in backend runs clean apart from its documented known divergences")
+    func builtinsClean() throws {
+        var options = Campaign.Options()
+        options.seed = 11
+        options.maxSequences = 150
+        let backends = BuiltinBackends.names.map { BuiltinBackends.make($0)! }
+        let report = try Campaign(reference: try makeReference(), backends: backends, options: options).run()
+        #expect(report.divergence == nil, "\(report.divergence.map(Campaign.describe) ?? "")")
+        for f in report.known {
+            let b = backends.first { $0.name == f.backend }!
+            guard case .known(let name) = f.verdict else { continue }
+            #expect(b.knownDivergences.contains { $0.name == name })
+        }
+        #expect(report.operations > 1000)
+    }
+
+    @Test("the same seed gives the same campaign")
+    func reproducible() throws {
+        var options = Campaign.Options()
+        options.seed = 5
+        options.maxSequences = 60
+        func summary() throws -> [String] {
+            let r = try Campaign(reference: try makeReference(), backends: [EVMBackend(), BitcoinBackend()], options: options).run()
+            return ["\(r.operations)"] + r.known.map { "\($0.backend) \($0.verdict) \($0.count) \($0.trace)" }
+        }
+        #expect(try summary() == summary())
+        var g1 = SequenceGenerator(seed: 9), g2 = SequenceGenerator(seed: 9), g3 = SequenceGenerator(seed: 10)
+        let a = (0..<20).map { _ in g1.next() }
+        #expect(a == (0..<20).map { _ in g2.next() })
+        #expect(a != (0..<20).map { _ in g3.next() })
+    }
+
+    @Test("a backend whose transfer credits a self-transfer twice is caught and shrunk")
+    func inProcessBug() throws {
+        final class DoubleCredit: ChainBackend {
+            let inner = EVMBackend(withPresenceAdapter: true)
+            var name: String { "double-credit" }
+            var summary: String { "" }
+            var knownDivergences: [KnownDivergence] { [] }
+            func reset() { inner.reset() }
+            func storageWrite(key: [UInt8], value: [UInt8]) -> Int { inner.storageWrite(key: key, value: value) }
+            func storageRead(key: [UInt8], bufLen: Int) -> StorageReadResult { inner.storageRead(key: key, bufLen: bufLen) }
+            func storageDelete(key: [UInt8]) -> Int { inner.storageDelete(key: key) }
+            func mint(to: Address, amount: UInt256) -> Int { inner.mint(to: to, amount: amount) }
+            func transfer(from: Address, to: Address, amount: UInt256) -> Int {
+                guard inner.balance(of: from) >= amount else { return 1 }
+                _ = inner.transfer(from: from, to: Address(index: 250), amount: amount)   // debit
+                _ = inner.transfer(from: Address(index: 250), to: to, amount: amount)      // credit
+                if from == to && !amount.isZero { _ = inner.mint(to: to, amount: amount) } // credited twice
+                return 0
+            }
+            func balance(of addr: Address) -> UInt256 { inner.balance(of: addr) }
+            func totalSupply() -> UInt256 { inner.totalSupply() }
+        }
+        var options = Campaign.Options()
+        options.maxSequences = 500
+        let report = try Campaign(reference: try makeReference(), backends: [DoubleCredit()], options: options).run()
+        let d = try #require(report.divergence)
+        #expect(d.trace.count <= 3, "\(Campaign.describe(d))")
+        #expect(d.trace.contains { if case .transfer(let f, let t, _) = $0 { return f == t }; return false })
+    }
+
+    @Test("every corpus file replays as it expects")
+    func corpusReplays() throws {
+        let dir = packageRoot.appendingPathComponent("Corpus")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jsonl") }.sorted()
+        #expect(!files.isEmpty)
+        let runner = try makeRunner()
+        for name in files {
+            let corpus = try CorpusFile.load(dir.appendingPathComponent(name).path)
+            let backend: ChainBackend
+            if corpus.backend.hasPrefix("cmd:") {
+                let b = ExternalProcessBackend(command: String(corpus.backend.dropFirst(4)), timeout: 10)
+                b.workingDirectory = packageRoot.path
+                backend = b
+            } else {
+                backend = try #require(BuiltinBackends.make(corpus.backend), "\(name): unknown backend")
+            }
+            defer { (backend as? ExternalProcessBackend)?.stop() }
+            #expect(try runner.run(corpus.operations, on: backend).verdict == corpus.expect, "\(name)")
+        }
+    }
+
+    @Test("corpus files round-trip through their text")
+    func corpusRoundTrip() throws {
+        let ops: [TitanCall] = [.storageWrite(key: [], value: [0xff]), .storageRead(key: [], bufLen: 0), .storageDelete(key: [1]),
+                                .mint(to: Address(index: 1), amount: .max), .transfer(from: Address(index: 1), to: Address(index: 2), amount: UInt256(3)),
+                                .balance(Address(index: 2)), .totalSupply]
+        let f = CorpusFile(backend: "evm", expect: .known("x"), found: "known:x", seed: 4, operations: ops)
+        let back = try CorpusFile.parse(f.text())
+        #expect(back.operations == ops && back.backend == "evm" && back.expect == .known("x") && back.seed == 4)
+        #expect(throws: CorpusFile.FormatError.self) { try CorpusFile.parse("{\"titan_corpus\":1}\n") }
+    }
+}
+
+@Suite("External backends over JSON Lines")
+struct ExternalBackendTests {
+    let example = "python3 " + packageRoot.appendingPathComponent("examples/backend/titan_backend.py").path
+
+    func campaign(_ cmd: String, sequences: Int = 300, timeout: Double = 10) throws -> Campaign.Report {
+        var options = Campaign.Options()
+        options.maxSequences = sequences
+        let b = ExternalProcessBackend(command: cmd, timeout: timeout)
+        defer { b.stop() }
+        return try Campaign(reference: try makeReference(), backends: [b], options: options).run()
+    }
+
+    @Test("the example backend agrees with the reference")
+    func exampleClean() throws {
+        let r = try campaign(example)
+        #expect(r.divergence == nil, "\(r.divergence.map(Campaign.describe) ?? "")")
+        #expect(r.known.isEmpty)
+    }
+
+    @Test("planted transfer-self: found and shrunk to mint, self-transfer, balance")
+    func plantedSelfTransfer() throws {
+        let d = try #require(try campaign(example + " --plant transfer-self").divergence)
+        #expect(d.trace.count == 3, "\(Campaign.describe(d))")
+        #expect(d.trace.contains { if case .transfer(let f, let t, _) = $0 { return f == t }; return false })
+    }
+
+    @Test("planted buffer-off-by-one: found and shrunk to a write and a read with an exact buffer")
+    func plantedBuffer() throws {
+        let d = try #require(try campaign(example + " --plant buffer-off-by-one").divergence)
+        #expect(d.trace.count == 2, "\(Campaign.describe(d))")
+        if case .storageWrite(_, let v) = d.trace[0], case .storageRead(_, let n) = d.trace[1] { #expect(v.count == n) }
+    }
+
+    func failure(_ script: String, timeout: Double = 10) throws -> BackendFailure {
+        let b = ExternalProcessBackend(command: script, timeout: timeout)
+        defer { b.stop() }
+        do {
+            _ = try b.performAll([.storageWrite(key: [1], value: [2]), .totalSupply])
+        } catch let e as BackendFailure {
+            #expect(b.process == nil, "the child must not be left running")
+            return e
+        }
+        Issue.record("expected a backend failure")
+        return BackendFailure("")
+    }
+
+    @Test("a crashing backend is reported with the sequence so far and its stderr")
+    func crash() throws {
+        let e = try failure("sh -c 'read line; echo boom >&2; exit 3'")
+        #expect(e.message.contains("exited (status 3)"), "\(e)")
+        #expect(e.message.contains("reset"))
+        #expect(e.stderr.contains("boom"))
+    }
+
+    @Test("a hanging backend is reported after the per-operation timeout and killed")
+    func hang() throws {
+        let start = Date()
+        let e = try failure("sleep 30", timeout: 0.5)
+        #expect(e.message.contains("hung"))
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test("non-JSON output and a wrong id are protocol failures")
+    func protocolErrors() throws {
+        #expect(try failure("sh -c 'read line; echo hello'").message.contains("not a JSON object"))
+        #expect(try failure("sh -c 'read line; echo \"{\\\"id\\\":7,\\\"ret\\\":0}\"; sleep 5'").message.contains("with id 7 where 1 was expected"))
+    }
+}
