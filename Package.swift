@@ -9,6 +9,9 @@
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// The semantics is generic over its value domain; release builds specialize it across module
+/// boundaries so the interpreter runs without generic dispatch.
+let hot: [SwiftSetting] = v5 + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "TitanVerify",
@@ -28,9 +31,9 @@ let package = Package(
         // The spec language: lexer, parser, type checker, diagnostics. Text -> IR.
         .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The one definition of what IR means, generic over a value domain.
-        .target(name: "TitanSemantics", dependencies: ["TitanIR"], swiftSettings: v5),
+        .target(name: "TitanSemantics", dependencies: ["TitanIR"], swiftSettings: hot),
         // Concrete reading of the semantics: simulate, replay.
-        .target(name: "TitanInterp", dependencies: ["TitanSemantics"], swiftSettings: v5),
+        .target(name: "TitanInterp", dependencies: ["TitanSemantics"], swiftSettings: hot),
         // Z3 through its C API.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),

@@ -27,8 +27,25 @@ public struct ConcreteDomain: Domain {
         return .bits(x >= y ? x - y : (BigUInt(1) << width) - (y - x))
     }
     public func mul(_ a: Value, _ b: Value, width: Int) -> Value { .bits(mask(a.asBits * b.asBits, width)) }
-    public func udiv(_ a: Value, _ b: Value, width: Int) -> Value { b.asBits == 0 ? .bits(0) : .bits(a.asBits / b.asBits) }
-    public func urem(_ a: Value, _ b: Value, width: Int) -> Value { b.asBits == 0 ? .bits(0) : .bits(a.asBits % b.asBits) }
+    public func udiv(_ a: Value, _ b: Value, width: Int) -> Value {
+        let d = b.asBits
+        if d == 0 { return .bits(0) }
+        // Byte-string lengths divide by 2^(8n): a shift, not a long division.
+        if let shift = ConcreteDomain.powerOfTwo(d) { return .bits(a.asBits >> shift) }
+        return .bits(a.asBits / d)
+    }
+    public func urem(_ a: Value, _ b: Value, width: Int) -> Value {
+        let d = b.asBits
+        if d == 0 { return .bits(0) }
+        if ConcreteDomain.powerOfTwo(d) != nil { return .bits(a.asBits & (d - 1)) }
+        return .bits(a.asBits % d)
+    }
+
+    /// k when n == 2^k.
+    static func powerOfTwo(_ n: BigUInt) -> Int? {
+        let k = n.trailingZeroBitCount
+        return n.bitWidth == k + 1 ? k : nil
+    }
     public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
     public func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value { map.asMap[key] }
     public func store(_ map: Value, _ key: Value, _ value: Value) -> Value {

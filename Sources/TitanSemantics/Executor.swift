@@ -247,6 +247,8 @@ public struct Executor<D: Domain> {
             return d.zeroExtend(evaluate(a, in: f, faults: &faults), from: a.sort.bitWidth ?? w, to: w)
         case .ite(let c, let t, let x):
             let cv = evaluate(c, in: f, faults: &faults)
+            // A decided condition: the other branch's value and faults are masked out anyway.
+            if let k = d.known(cv) { return evaluate(k ? t : x, in: f, faults: &faults) }
             var tf: [D.Value] = [], xf: [D.Value] = []
             let tv = evaluate(t, in: f, faults: &tf), xv = evaluate(x, in: f, faults: &xf)
             faults += tf.map { d.and(cv, $0) } + xf.map { d.and(d.not(cv), $0) }
@@ -260,6 +262,15 @@ public struct Executor<D: Domain> {
             return d.select(mv, kv, valueSort: e.sort)
         case .binary(let op, let l, let r, let arith):
             let a = evaluate(l, in: f, faults: &faults)
+            // A decided left side settles &&, || and ==> without the right side, whose faults
+            // would be masked by it anyway.
+            if op.isLogical, let k = d.known(a) {
+                switch (op, k) {
+                case (.and, false): return d.bool(false)
+                case (.or, true), (.implies, false): return d.bool(true)
+                default: break
+                }
+            }
             // Short-circuit operators still evaluate both sides: faults on the right are guarded.
             var rf: [D.Value] = []
             let b = evaluate(r, in: f, faults: &rf)
