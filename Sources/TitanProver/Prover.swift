@@ -19,8 +19,12 @@ public struct ProverOptions: Sendable {
     /// records as unsat. When set, the solver is never called: a query whose name and hash match is
     /// answered unsat from the certificate, any other query unknown ("not certified").
     public var certifiedQueries: [String: String]?
+    /// Where solver answers are kept between runs; nil to always solve.
+    public var cache: ProofCache?
     public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil,
+                cache: ProofCache? = nil) {
+        self.cache = cache
         self.depth = depth; self.timeoutSeconds = timeoutSeconds; self.emitDirectory = emitDirectory
         self.jobs = max(1, jobs)
         self.certifiedQueries = certifiedQueries
@@ -53,7 +57,7 @@ public final class Prover {
 
     enum Answer {
         case unsat
-        case sat(Query, Z3Model)
+        case sat(Query, ModelValues)
         case unknown(String)
     }
 
@@ -68,15 +72,26 @@ public final class Prover {
         let start = DispatchTime.now().uptimeNanoseconds
         let answer: Answer
         var fromCertificate: Bool?
+        var fromCache: Bool?
+        let cacheKey = options.cache.map { _ in ProofCache.key(text: text, solver: Prover.solverName, timeoutSeconds: options.timeoutSeconds) }
         if let certified = options.certifiedQueries {
             fromCertificate = certified[name] == hash ? true : nil
             answer = fromCertificate == true ? .unsat : .unknown("not certified")
+        } else if let cache = options.cache, let cacheKey, let hit = cache.lookup(cacheKey) {
+            fromCache = true
+            answer = hit.verdict == "unsat" ? .unsat : .sat(q, CachedModel(context: q.z3, values: hit.values ?? [:]))
         } else {
             do {
                 switch try q.solver.check() {
-                case .unsat: answer = .unsat
-                case .sat(let m): answer = .sat(q, m)
-                case .unknown(let why): answer = .unknown(why)
+                case .unsat:
+                    answer = .unsat
+                    if let cache = options.cache, let cacheKey { cache.store(cacheKey, CachedAnswer(verdict: "unsat")) }
+                case .sat(let m):
+                    answer = .sat(q, m)
+                    if let cache = options.cache, let cacheKey { cache.store(cacheKey, CachedAnswer(verdict: "sat", values: m.scalarValues())) }
+                case .unknown(let why):
+                    // Never cached: a timeout says nothing about the next attempt.
+                    answer = .unknown(why)
                 }
             } catch {
                 answer = .unknown("solver error: \(error)")
@@ -110,7 +125,7 @@ public final class Prover {
             }
         }
         records.append(QueryRecord(name: name, verdict: verdict, seconds: seconds, file: file, sha256: hash,
-                                   fromCertificate: fromCertificate))
+                                   fromCertificate: fromCertificate, fromCache: fromCache))
         return answer
     }
 
@@ -147,7 +162,7 @@ public final class Prover {
     func since(_ start: UInt64) -> Double { Double(clock() - start) / 1e9 }
 
     /// The values a model gives to named unknowns, in parameter order.
-    func read(_ params: [Param], _ terms: [String: Term], _ q: Query, _ m: Z3Model) -> [String: Value]? {
+    func read(_ params: [Param], _ terms: [String: Term], _ q: Query, _ m: ModelValues) -> [String: Value]? {
         var out: [String: Value] = [:]
         for p in params {
             guard let t = terms[p.name], let v = q.concrete(t, p.sort, in: m) else { return nil }
@@ -277,7 +292,7 @@ public final class Prover {
     }
 
     /// Reads the action sequence of a bounded trace from a model.
-    func readSteps(_ q: Query, _ m: Z3Model, depth: Int) -> [Step]? {
+    func readSteps(_ q: Query, _ m: ModelValues, depth: Int) -> [Step]? {
         var steps: [Step] = []
         for i in 0..<depth {
             let sel = q.z3.constant("action@\(i)", q.z3.intSort())
@@ -427,7 +442,7 @@ public final class Prover {
                       seconds: since(start), queries: recs)
     }
 
-    func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: Z3Model, frame: RuleFrame, depth: Int,
+    func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: ModelValues, frame: RuleFrame, depth: Int,
                               records: [QueryRecord], seconds: Double) -> PropertyResult {
         let method = "bmc depth \(depth + 1)"
         func fail(_ why: String) -> PropertyResult {

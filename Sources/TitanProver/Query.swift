@@ -120,7 +120,7 @@ final class Query {
     }
 
     /// Reads a concrete value of a parameter back from a model.
-    func concrete(_ t: Term, _ sort: Sort, in m: Z3Model) -> Value? {
+    func concrete(_ t: Term, _ sort: Sort, in m: ModelValues) -> Value? {
         switch sort {
         case .bool: return m.bool(t).map(Value.bool)
         case .uint, .address, .bytes: return m.number(t).map(Value.bits)

@@ -55,6 +55,9 @@ public struct QueryRecord: Codable, Sendable, Hashable {
     public var sha256: String?
     /// True when the verdict was taken from a fresh proof certificate instead of the solver.
     public var fromCertificate: Bool?
+    /// True when the verdict came from the proof cache (`--cache-dir`); a cached counterexample
+    /// is still replayed by the interpreter before it is reported.
+    public var fromCache: Bool?
     /// What a second solver said about the same text (`--cross-check`): "unsat", "sat", "unknown", ...
     public var crossCheck: String?
 }

@@ -78,6 +78,23 @@ public final class Z3Model {
         return BigUInt(String(cString: Z3_get_numeral_string(context.ctx, v)), radix: 10)
     }
 
+    /// Every bool or numeric constant the model assigns, by name, as "true"/"false" or a decimal.
+    public func scalarValues() -> [String: String] {
+        let ctx = context.ctx
+        var out: [String: String] = [:]
+        for i in 0..<Z3_model_get_num_consts(ctx, model) {
+            guard let decl = Z3_model_get_const_decl(ctx, model, i), let value = Z3_model_get_const_interp(ctx, model, decl) else { continue }
+            let name = String(cString: Z3_get_symbol_string(ctx, Z3_get_decl_name(ctx, decl)))
+            if Z3_is_numeral_ast(ctx, value) {
+                out[name] = String(cString: Z3_get_numeral_string(ctx, value))
+            } else {
+                let b = Z3_get_bool_value(ctx, value)
+                if b == Z3_L_TRUE { out[name] = "true" } else if b == Z3_L_FALSE { out[name] = "false" }
+            }
+        }
+        return out
+    }
+
     public func bool(_ t: Term) -> Bool? {
         guard let v = evaluate(t) else { return nil }
         let b = Z3_get_bool_value(context.ctx, v)

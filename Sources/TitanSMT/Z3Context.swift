@@ -142,5 +142,11 @@ public final class Z3Context {
 
     public func text(_ t: Term) -> String { String(cString: Z3_ast_to_string(ctx, t.ast)) }
 
+    /// The name of a constant (an application of a 0-ary declaration); "" for anything else.
+    public func constantName(_ t: Term) -> String {
+        guard Z3_is_app(ctx, t.ast), let app = Z3_to_app(ctx, t.ast), let decl = Z3_get_app_decl(ctx, app) else { return "" }
+        return String(cString: Z3_get_symbol_string(ctx, Z3_get_decl_name(ctx, decl)))
+    }
+
     public func makeSolver(timeoutMilliseconds: Int) -> Solver { Solver(context: self, timeoutMilliseconds: timeoutMilliseconds) }
 }

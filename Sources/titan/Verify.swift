@@ -56,6 +56,12 @@ extension Titan {
         @Option(help: "Verify only shard i of n (1-based, e.g. 2/3): models are dealt round-robin in spec order, so shards of one run never overlap and together cover everything; join their reports with `titan report merge`.")
         var shard: Shard?
 
+        @Option(help: "Directory of the proof cache (default: $XDG_CACHE_HOME/titan/proofs or ~/.cache/titan/proofs). A query already answered, with the same text, solver and options, is not solved again.")
+        var cacheDir: String?
+
+        @Flag(help: "Solve every query, neither reading nor writing the proof cache.")
+        var noCache = false
+
         @Option(help: "Output on stdout: text or json.")
         var format: OutputFormat = .text
 
@@ -94,6 +100,7 @@ extension Titan {
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
+            if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
         }
 
         func run() throws {
@@ -115,8 +122,10 @@ extension Titan {
                 printError("error: no property named \(undeclared.joined(separator: ", "))")
                 throw ExitCode(2)
             }
+            let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
+            defer { cache?.evict() }
             var verification = Verification(
-                options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs),
+                options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache),
                 toolVersion: Titan.version)
             verification.shard = shard.map { ($0.index, $0.count) }
             if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }

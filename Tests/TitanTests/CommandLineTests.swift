@@ -83,8 +83,8 @@ struct ParallelDischargeTests {
     @Test("results and reports are identical with 1 and 4 jobs")
     func jobsDoNotChangeResults() throws {
         let specs = ["Specs/kernel/multisig.tspec", "Specs/mutants", "Specs/findings/thresholds.tspec"]
-        let one = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--jobs", "1"])
-        let four = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--jobs", "4"])
+        let one = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--no-cache", "--jobs", "1"])
+        let four = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--no-cache", "--jobs", "4"])
         #expect(one.status == 1 && four.status == 1)
         let a = try withoutTimes(Data(one.stdout.utf8)), b = try withoutTimes(Data(four.stdout.utf8))
         #expect(a == b)

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import TitanProver
+
+/// The proof cache answers only the identical question, and a cached answer leads to the same
+/// report as solving: the same verdicts, and counterexamples replayed again.
+@Suite("Proof cache")
+struct ProofCacheTests {
+    /// Each result's status, method and counterexample, and how many of its queries came from the cache.
+    func summary(_ stdout: String) throws -> (results: [String], cachedQueries: Int, queries: Int) {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        let results = try #require(json["results"] as? [[String: Any]])
+        var lines: [String] = []
+        var cached = 0, total = 0
+        for r in results {
+            let cex = (r["counterexample"] as? [String: Any]).map { c -> String in
+                let steps = (c["steps"] as? [[String: Any]] ?? []).map { "\($0["action"]!)\($0["args"]!)" }
+                return "\(steps) replayed=\(c["replayed"]!)"
+            } ?? "-"
+            lines.append("\(r["model"]!).\(r["property"]!) \(r["status"]!) \(r["method"]!) \(cex)")
+            for q in r["queries"] as? [[String: Any]] ?? [] {
+                total += 1
+                if q["fromCache"] as? Bool == true { cached += 1 }
+            }
+        }
+        return (lines, cached, total)
+    }
+
+    @Test("a second run answers every query from the cache and reports the same results, counterexamples included")
+    func secondRunIsCached() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let specs = ["Specs/kernel/ledger.tspec", "Specs/kernel/multisig.tspec", "Specs/mutants"]
+        let args = ["verify"] + specs + ["--format", "json", "--no-report", "--cache-dir", dir.path]
+        let uncached = try summary(run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--no-cache"]).stdout)
+        let cold = try run(titanBinary, args)
+        let warm = try run(titanBinary, args)
+        #expect(cold.status == 1 && warm.status == 1)
+        let first = try summary(cold.stdout), second = try summary(warm.stdout)
+        #expect(first.cachedQueries == 0)
+        #expect(second.cachedQueries == second.queries && second.queries > 50)
+        #expect(first.results == uncached.results)
+        #expect(second.results == uncached.results)
+        #expect(second.results.contains { $0.contains("violated") && $0.contains("replayed=1") })
+    }
+
+    @Test("a different timeout is a different question: nothing is reused")
+    func optionsArePartOfTheKey() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["verify", "Specs/kernel/thresholds.tspec", "--format", "json", "--no-report", "--cache-dir", dir.path]
+        _ = try run(titanBinary, base + ["--timeout", "30"])
+        let other = try summary(run(titanBinary, base + ["--timeout", "29"]).stdout)
+        #expect(other.cachedQueries == 0)
+    }
+
+    @Test("two processes sharing a cache both finish with correct results and leave no torn entry")
+    func concurrentProcesses() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["verify", "Specs/kernel/multisig.tspec", "Specs/kernel/upgrades.tspec", "--no-report", "--jobs", "1", "--cache-dir", dir.path]
+        let group = DispatchGroup()
+        final class Box: @unchecked Sendable { var codes: [Int32] = [] ; let lock = NSLock() }
+        let box = Box()
+        for _ in 0..<2 {
+            group.enter()
+            DispatchQueue.global().async {
+                let code = (try? run(titanBinary, args).status) ?? -1
+                box.lock.lock(); box.codes.append(code); box.lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(box.codes == [0, 0])
+        let files = FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? []
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        let entries = files.filter { $0.hasSuffix(".json") }
+        #expect(entries.count > 20)
+        for e in entries {
+            let data = try Data(contentsOf: dir.appendingPathComponent(e))
+            #expect((try? JSONDecoder().decode(CachedAnswer.self, from: data)) != nil, "\(e) is torn")
+        }
+    }
+
+    @Test("a corrupted entry is a miss, solved again and rewritten")
+    func corruptedEntryIsAMiss() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["verify", "Specs/kernel/thresholds.tspec", "--format", "json", "--no-report", "--cache-dir", dir.path]
+        _ = try run(titanBinary, args)
+        let entries = (FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".json") }
+        let victim = dir.appendingPathComponent(try #require(entries.first))
+        try Data("{\"verdict\": \"uns".utf8).write(to: victim)
+        let r = try run(titanBinary, args)
+        #expect(r.status == 0)
+        let s = try summary(r.stdout)
+        #expect(s.cachedQueries == s.queries - 1)
+        #expect((try? JSONDecoder().decode(CachedAnswer.self, from: Data(contentsOf: victim))) != nil)
+    }
+
+    @Test("the cache stays under its size bound, dropping the least recently used entries")
+    func evictionBoundsTheSize() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = ProofCache(directory: dir, maxBytes: 4000)
+        for i in 0..<200 { cache.store(ProofCache.key(text: "query \(i)", solver: "z3", timeoutSeconds: 1), CachedAnswer(verdict: "unsat")) }
+        let keep = ProofCache.key(text: "query 0", solver: "z3", timeoutSeconds: 1)
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(cache.lookup(keep) != nil)
+        cache.evict()
+        var total = 0
+        for case let f as URL in FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.fileSizeKey])! where f.pathExtension == "json" {
+            total += (try f.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+        }
+        #expect(total <= 4000)
+        #expect(cache.lookup(keep) != nil, "the entry used last survives")
+        #expect(cache.lookup(ProofCache.key(text: "query 1", solver: "z3", timeoutSeconds: 1)) == nil)
+    }
+}
