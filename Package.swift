@@ -4,6 +4,7 @@
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport <- titan (CLI)
+//   TitanLayout (Foundation only) <- titan (CLI)
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -34,13 +35,15 @@ let package = Package(
         .target(name: "TitanProver", dependencies: ["TitanSemantics", "TitanInterp", "TitanSMT"], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
+        // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
+        .target(name: "TitanLayout", swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanLayout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanLayout",
             .product(name: "PropertyBased", package: "swift-property-based"),
-        ], swiftSettings: v5),
+        ], exclude: ["Fixtures"], swiftSettings: v5),
     ]
 )
