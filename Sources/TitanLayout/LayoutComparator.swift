@@ -76,14 +76,19 @@ public final class LayoutComparator {
 
         // The k-th old variable labelled x matches the k-th new one (labels repeat across
         // inherited contracts, `__gap` above all).
-        var newByLabel: [String: [Int]] = [:]
-        for (j, v) in n.vars.enumerated() { newByLabel[v.label, default: []].append(j) }
-        var seen: [String: Int] = [:]
+        // Plain scans: layouts are at most a few hundred variables, and hashing labels costs more.
         var match = [Int?](repeating: nil, count: o.vars.count)
-        for (i, v) in o.vars.enumerated() {
-            let k = seen[v.label, default: 0]
-            seen[v.label] = k + 1
-            if let candidates = newByLabel[v.label], k < candidates.count { match[i] = candidates[k] }
+        for i in o.vars.indices {
+            let label = o.vars[i].label
+            var k = 0
+            for p in 0..<i where o.vars[p].label == label { k += 1 }
+            for j in n.vars.indices where n.vars[j].label == label {
+                if k == 0 {
+                    match[i] = j
+                    break
+                }
+                k -= 1
+            }
         }
         var matchedNew = [Bool](repeating: false, count: n.vars.count)
         for j in match { if let j { matchedNew[j] = true } }
@@ -105,22 +110,22 @@ public final class LayoutComparator {
                 if nv.position == ov.position {
                     errs = compareInline(ov, o.types[i], nv, n.types[j], n.ends[j], path: path, next: next)
                 } else if !keptOrder.contains(i) {
-                    errs = [error(.reordered, path, ov, nv, "now at another place, out of its old order")]
+                    errs = [error(.reordered, path, o, i, n, j, "now at another place, out of its old order")]
                 } else if nv.slot == ov.slot {
-                    errs = [error(.offsetShifted, path, ov, nv, "moved within its slot from offset \(ov.offset) to \(nv.offset)")]
+                    errs = [error(.offsetShifted, path, o, i, n, j, "moved within its slot from offset \(ov.offset) to \(nv.offset)")]
                 } else {
-                    errs = [error(.shifted, path, ov, nv, "moved from slot \(ov.slot) to slot \(nv.slot) because something before it changed")]
+                    errs = [error(.shifted, path, o, i, n, j, "moved from slot \(ov.slot) to slot \(nv.slot) because something before it changed")]
                 }
             } else if let j = n.vars.indices.first(where: { n.vars[$0].position == ov.position && !matchedNew[$0] && !n.gap[$0] }) {
                 let nv = n.vars[j]
                 replacing[j] = true
                 if compareInline(ov, o.types[i], nv, n.types[j], n.ends[j], path: path, next: next).isEmpty {
-                    errs = [error(.renamed, path, ov, nv, "renamed to \(nv.label); same place and an assignable type")]
+                    errs = [error(.renamed, path, o, i, n, j, "renamed to \(nv.label); same place and an assignable type")]
                 } else {
-                    errs = [error(.replaced, path, ov, nv, "replaced by \(nv.label) of type \(n.types[j].label)")]
+                    errs = [error(.replaced, path, o, i, n, j, "replaced by \(nv.label) of type \(n.types[j].label)")]
                 }
             } else {
-                errs = [error(.deleted, path, ov, nil, "no variable \(ov.label) in the new layout; keep it even if unused")]
+                errs = [error(.deleted, path, o, i, n, nil, "no variable \(ov.label) in the new layout; keep it even if unused")]
             }
             items.append(Item(key: ov.position, errors: errs))
         }
@@ -131,7 +136,7 @@ public final class LayoutComparator {
             let start = nv.position, end = n.ends[j]
             if let k = o.vars.indices.first(where: { k in !o.gap[k] && o.vars[k].position < end && start < o.ends[k] }) {
                 let ov = o.vars[k]
-                items.append(Item(key: ov.position, errors: [error(.inserted, prefix + nv.label, ov, nv,
+                items.append(Item(key: ov.position, errors: [error(.inserted, prefix + nv.label, o, k, n, j,
                     "new variable takes the place of \(ov.label); declare new variables after all existing ones")]))
             }
         }
@@ -140,20 +145,20 @@ public final class LayoutComparator {
         for i in o.vars.indices where o.gap[i] {
             let g = o.vars[i], gEnd = o.ends[i]
             if let j = match[i] {
-                let h = n.vars[j], hEnd = n.ends[j]
+                let hEnd = n.ends[j]
                 if hEnd != gEnd {
-                    items.append(Item(key: g.position, errors: [error(.gapResized, prefix + g.label, g, h,
+                    items.append(Item(key: g.position, errors: [error(.gapResized, prefix + g.label, o, i, n, j,
                         "the gap must end at slot \(gEnd.slot) (shrink by exactly the slots taken before it); it ends at slot \(hEnd.slot)")]))
                 }
             } else {
                 let inside = n.vars.indices.filter { g.position <= n.vars[$0].position && n.vars[$0].position < gEnd }
                 if let last = inside.max(by: { n.ends[$0] < n.ends[$1] }) {
                     if n.ends[last] != gEnd {
-                        items.append(Item(key: g.position, errors: [error(.gapResized, prefix + g.label, g, n.vars[last],
+                        items.append(Item(key: g.position, errors: [error(.gapResized, prefix + g.label, o, i, n, last,
                             "gap removed, but the variables in its place end at slot \(n.ends[last].slot), not at its end slot \(gEnd.slot)")]))
                     }
                 } else {
-                    items.append(Item(key: g.position, errors: [error(.deleted, prefix + g.label, g, nil,
+                    items.append(Item(key: g.position, errors: [error(.deleted, prefix + g.label, o, i, n, nil,
                         "gap removed; it reserves slots up to slot \(gEnd.slot) for variables declared after it")]))
                 }
             }
@@ -195,7 +200,7 @@ public final class LayoutComparator {
         case .staticArray: category = .arrayLengthChanged
         default: category = .retyped
         }
-        return [error(category, path, ov, nv, "grew from \(ot.slots) to \(nt.slots) slots and moves \(next.label), which started at slot \(next.slot) offset \(next.offset)")]
+        return [LayoutIncompatibility(category: category, path: path, old: place(ov, ot), new: place(nv, nt), message: "grew from \(ot.slots) to \(nt.slots) slots and moves \(next.label), which started at slot \(next.slot) offset \(next.offset)")]
     }
 
     // MARK: - Types
@@ -303,9 +308,10 @@ public final class LayoutComparator {
         LayoutPlace(label: v.label, slot: v.slot, offset: v.offset, type: t.label)
     }
 
-    private func error(_ category: LayoutErrorCategory, _ path: String, _ ov: StorageVariable?, _ nv: StorageVariable?, _ message: String) -> LayoutIncompatibility {
-        LayoutIncompatibility(category: category, path: path, old: ov.map { place($0, old.type($0.type)) },
-                              new: nv.map { place($0, new.type($0.type)) }, message: message)
+    /// An error about old variable `i` and new variable `j` (if any) of two resolved lists.
+    private func error(_ category: LayoutErrorCategory, _ path: String, _ o: Resolved, _ i: Int, _ n: Resolved, _ j: Int?, _ message: String) -> LayoutIncompatibility {
+        LayoutIncompatibility(category: category, path: path, old: place(o.vars[i], o.types[i]),
+                              new: j.map { place(n.vars[$0], n.types[$0]) }, message: message)
     }
 
     private func stableSorted(_ vars: [StorageVariable]) -> [StorageVariable] {
