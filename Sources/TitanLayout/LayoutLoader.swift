@@ -150,7 +150,31 @@ public enum LayoutLoader {
                 try check(value, at: "\(path).value")
             }
         }
+        try rejectSelfContainment(types, typesPath: typesPath)
         return StorageLayout(source: source, storage: storage, namespaces: namespaces, types: types)
+    }
+
+    /// Solidity types contain themselves only through a struct (`struct Node { mapping(uint =>
+    /// Node) children; }`); a mapping or array that reaches itself without one cannot be
+    /// declared, and comparing it would never end.
+    static func rejectSelfContainment(_ types: [String: StorageType], typesPath: String) throws {
+        var done: Set<String> = []
+        func visit(_ id: String, _ trail: [String]) throws {
+            if let start = trail.firstIndex(of: id) {
+                throw LayoutInputError(path: JSONNode.join(typesPath, id),
+                                       message: "the type contains itself without a struct in between: \((trail[start...] + [id]).joined(separator: " -> "))")
+            }
+            guard !done.contains(id), let t = types[id] else { return }
+            switch t.shape {
+            case .value, .bytes, .structure: break
+            case .staticArray(let base, _), .dynamicArray(let base): try visit(base, trail + [id])
+            case .mapping(let key, let value):
+                try visit(key, trail + [id])
+                try visit(value, trail + [id])
+            }
+            done.insert(id)
+        }
+        for id in types.keys.sorted() { try visit(id, []) }
     }
 
     static func readVariable(_ node: JSONNode) throws -> StorageVariable {

@@ -110,6 +110,18 @@ struct LayoutRuleTests {
         #expect(LayoutComparator.compare(grown, old).errors.map(\.path) == ["root[].depth"])
     }
 
+    @Test("a mapping that contains itself without a struct in between is bad input, not a hang")
+    func selfContainedMapping() throws {
+        let json = """
+        {"storage": [{"label": "m", "offset": 0, "slot": "0", "type": "t_m"}],
+         "types": {"t_uint256": {"encoding": "inplace", "label": "uint256", "numberOfBytes": "32"},
+                   "t_m": {"encoding": "mapping", "key": "t_uint256", "label": "mapping(uint256 => ?)", "numberOfBytes": "32", "value": "t_a"},
+                   "t_a": {"encoding": "dynamic_array", "base": "t_m", "label": "?[]", "numberOfBytes": "32"}}}
+        """
+        let error = #expect(throws: LayoutInputError.self) { try LayoutLoader.parse(data: Data(json.utf8), source: "loop.json") }
+        #expect(error?.description == "loop.json: types.t_a: the type contains itself without a struct in between: t_a -> t_m -> t_a")
+    }
+
     @Test("slots beyond 64 bits (solc's layout at, ERC-7201 roots) are read and compared exactly")
     func bigSlots() throws {
         let base = "57896044618658097711785492504343953926634992332820282019728792003956564819968" // 2^255
