@@ -2,8 +2,8 @@
 ///
 /// Variables are matched by label (the k-th `x` in the old layout with the k-th `x` in the new),
 /// then each old variable must be at its old place with a type that reads the old bits the same
-/// way; types are compared by structure (label, encoding, size, members), never by the AST ids
-/// that solc's type ids embed.
+/// way; types are compared by structure (encoding, size, kind of value, members, key, value,
+/// base), never by the AST ids that solc's type ids embed.
 public final class LayoutComparator {
     private let old: StorageLayout
     private let new: StorageLayout

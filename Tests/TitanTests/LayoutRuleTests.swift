@@ -23,6 +23,14 @@ struct LayoutRuleTests {
         #expect(try errorList([("a", Self.u256)], [("b", Self.u256)]) == ["renamed a"])
     }
 
+    @Test("values of the same size but another kind are retyped: bool and uint8, address and uint160")
+    func valueKinds() throws {
+        #expect(try errorList([("flag", .bool)], [("flag", .uint(bits: 8))]) == ["retyped flag"])
+        #expect(try errorList([("owner", .address)], [("owner", .uint(bits: 160))]) == ["retyped owner"])
+        #expect(try errorList([("e", .enumeration(members: 3))], [("e", .uint(bits: 8))]) == ["retyped e"])
+        #expect(try errorList([("owner", .address), ("flag", .bool)], [("owner", .address), ("flag", .bool)]) == [])
+    }
+
     @Test("a gap replaced by variables that end exactly where it ended is compatible; otherwise not")
     func gapConsumed() throws {
         #expect(try errorList([("a", Self.u256), ("__gap", Self.gap(2)), ("z", .address)],
