@@ -6,6 +6,7 @@
 //   TitanBackends (no dependencies)
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
+//   TitanLayout (Foundation only) <- titan (CLI)
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -47,15 +48,17 @@ let package = Package(
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
+        // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
+        .target(name: "TitanLayout", swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Throughput table: reference, backends, external process, campaign (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout",
             .product(name: "PropertyBased", package: "swift-property-based"),
-        ], swiftSettings: v5),
+        ], exclude: ["Fixtures"], swiftSettings: v5),
     ]
 )

@@ -7,10 +7,11 @@ struct Titan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "titan",
         abstract: "Titan Verify: prove a model's invariants with Z3, or refute them with a replayed counterexample.",
-        discussion: "Exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error, "
-            + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error.",
+        discussion: "titan verify exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error, "
+            + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error. "
+            + "titan layout check exit codes: 0 compatible, 1 incompatible, 2 bad input or usage.",
         version: version,
-        subcommands: [Verify.self, Fuzz.self, ReportCommand.self]
+        subcommands: [Verify.self, Fuzz.self, Layout.self, ReportCommand.self]
     )
 
     /// Like the default entry point, but usage errors exit 2 (not 64) as the exit-code table says.
