@@ -33,7 +33,14 @@ public final class SymbolicDomain: Domain {
         }
     }
 
-    func power(_ w: Int) -> Term { z3.integer(BigUInt(1) << w) }
+    /// 2^w, made once per query: the numerals of wide byte strings are long to print and parse.
+    var powers: [Int: Term] = [:]
+    func power(_ w: Int) -> Term {
+        if let t = powers[w] { return t }
+        let t = z3.integer(BigUInt(1) << w)
+        powers[w] = t
+        return t
+    }
 
     /// 0 <= t < 2^width.
     public func inRange(_ t: Term, width: Int) -> Term {

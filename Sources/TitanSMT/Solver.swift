@@ -29,19 +29,61 @@ public final class Solver {
 
     deinit { Z3_solver_dec_ref(context.ctx, solver) }
 
-    public func assert(_ t: Term) { Z3_solver_assert(context.ctx, solver, t.ast) }
+    /// What was asserted, in order, for the SMT-LIB2 text.
+    var assertions: [Z3_ast?] = []
 
-    /// The assertions as a standalone SMT-LIB2 script that both z3 and cvc5 accept.
-    /// Taken before `check()`, which would add Z3-only commands.
+    /// Recorded only: handing assertions to Z3 sets its solver up (milliseconds), which a query
+    /// answered from a cache or a certificate never needs. `check()` hands them over.
+    public func assert(_ t: Term) {
+        assertions.append(t.ast)
+    }
+
+    /// The assertions as a standalone SMT-LIB2 script (declarations, asserts, `(check-sat)`)
+    /// that both z3 and cvc5 accept. Printed from the assertions rather than by the solver,
+    /// which would first set itself up (milliseconds per query) and add Z3-only commands.
     public func smtlib2(logic: String, header: [String] = []) -> String {
-        let body = String(cString: Z3_solver_to_string(context.ctx, solver))
+        let ctx = context.ctx
+        var all = assertions.isEmpty ? [Optional(Z3_mk_true(ctx))] : assertions
+        let last = all.removeLast()
+        let body = String(cString: Z3_benchmark_to_smtlib_string(ctx, "", logic, "unknown", "", UInt32(all.count), &all, last))
+        // Z3 opens with a comment line holding the (empty) benchmark name.
+        let script = Solver.renumberingLetNames(body.hasPrefix(";") ? String(body.drop { $0 != "\n" }.dropFirst()) : body)
         let comments = header.map { "; " + $0 }.joined(separator: "\n")
-        return (comments.isEmpty ? "" : comments + "\n") + "(set-logic \(logic))\n" + body
-            + (body.hasSuffix("\n") ? "" : "\n") + "(check-sat)\n"
+        return (comments.isEmpty ? "" : comments + "\n") + script + (script.hasSuffix("\n") ? "" : "\n")
+    }
+
+    /// Z3 names `let` bindings after internal term ids (`$x163`, `?x12`), which depend on what
+    /// else the context made. Renaming them by first appearance makes the text, and so its hash,
+    /// a function of the query alone.
+    static func renumberingLetNames(_ text: String) -> String {
+        var names: [Substring: String] = [:]
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            let next = text.index(after: i)
+            if (c == "$" || c == "?"), next < text.endIndex, text[next] == "x" {
+                var j = text.index(after: next)
+                while j < text.endIndex, text[j].isASCII, text[j].isNumber { j = text.index(after: j) }
+                if j > text.index(after: next) {
+                    let token = text[i..<j]
+                    if names[token] == nil { names[token] = "\(c)t\(names.count)" }
+                    out += names[token]!
+                    i = j
+                    continue
+                }
+            }
+            out.append(c)
+            i = next
+        }
+        return out
     }
 
     public func check() throws -> CheckResult {
         let ctx = context.ctx
+        try context.check()
+        for a in assertions { Z3_solver_assert(ctx, solver, a) }
         try context.check()
         let r = Z3_solver_check(ctx, solver)
         try context.check()

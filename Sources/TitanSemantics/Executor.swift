@@ -95,7 +95,7 @@ public struct Executor<D: Domain> {
 
     func merge(_ c: D.Value, _ a: State<D.Value>, _ b: State<D.Value>, changed: Set<String>) -> State<D.Value> {
         var out = b
-        for name in changed {
+        for name in changed.sorted() {  // sorted: the same terms in the same order on every run
             if let x = a.vars[name], let y = b.vars[name] { out.vars[name] = domain.ite(c, x, y) }
             if let x = a.sums[name], let y = b.sums[name] { out.sums[name] = domain.ite(c, x, y) }
         }
