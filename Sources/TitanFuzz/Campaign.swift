@@ -13,6 +13,10 @@ public final class Campaign {
         /// Called with a progress line at most every `progressInterval` seconds.
         public var progress: ((String) -> Void)? = nil
         public var progressInterval = 2.0
+        /// Run only shard `index` of `count` (1-based): the campaign's k-th generated sequence
+        /// belongs to shard k mod count + 1, so shards of one seed never overlap and together
+        /// run every sequence. `maxSequences` then counts the whole campaign's sequences.
+        public var shard: (index: Int, count: Int)? = nil
         public init() {}
     }
 
@@ -54,11 +58,15 @@ public final class Campaign {
                                           keyHints: backends.flatMap(\.keyHints))
         let start = Date()
         var lastProgress = start
+        var generated = 0
         while true {
-            if let m = options.maxSequences, report.sequences >= m { break }
+            let counted = options.shard == nil ? report.sequences : generated
+            if let m = options.maxSequences, counted >= m { break }
             if let t = options.timeLimit, Date().timeIntervalSince(start) >= t { break }
-            if options.maxSequences == nil && options.timeLimit == nil && report.sequences >= 1000 { break }
+            if options.maxSequences == nil && options.timeLimit == nil && counted >= 1000 { break }
             let ops = generator.next()
+            generated += 1
+            if let shard = options.shard, (generated - 1) % shard.count != shard.index - 1 { continue }
             report.sequences += 1
             for backend in backends {
                 let outcome = try runner.run(ops, on: backend)

@@ -21,6 +21,9 @@ extension Titan {
         @Option(help: "Seed of the generator; the same seed gives the same run.")
         var seed: UInt64 = 1
 
+        @Option(help: "Run only shard i of n (1-based, e.g. 2/3) of the campaign's sequences: the same seed on n machines runs every sequence once.")
+        var shard: Shard?
+
         @Option(help: "Stop after this many seconds.")
         var timeLimit: Double?
 
@@ -112,6 +115,7 @@ extension Titan {
 
             var options = Campaign.Options()
             options.seed = seed
+            options.shard = shard.map { ($0.index, $0.count) }
             options.maxSequences = maxSequences
             options.timeLimit = timeLimit
             options.maxLength = maxLength
