@@ -54,8 +54,8 @@ let package = Package(
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
-        // Throughput table: reference, backends, external process, campaign (`swift run -c release titan-bench`).
-        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends"], path: "Sources/TitanBench", swiftSettings: v5),
+        // Benchmark table: reference, backends, external process, campaign, prover (`swift run -c release titan-bench`).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout",
             .product(name: "PropertyBased", package: "swift-property-based"),

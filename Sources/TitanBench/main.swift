@@ -1,12 +1,19 @@
-// Throughput of the reference interpreter, each backend, the external-process path and a
-// whole fuzz campaign. Run from the package root:
-//     swift run -c release titan-bench [SECONDS_PER_ROW]
+// The benchmark table: the reference interpreter, each backend, the external-process path, a
+// fuzz campaign, and the prover (time per property cold and cached, the kernel suite at 1 and
+// 2 jobs). Run from the package root:
+//     swift run -c release titan-bench [SECONDS_PER_ROW] [reference] [--json FILE]
+// `scripts/bench-compare` compares a --json run against the baseline in Reports/bench/.
 import Foundation
 import TitanBackends
 import TitanFuzz
+import TitanIR
+import TitanProver
 import TitanSpec
 
-let secondsPerRow = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 2.0
+let arguments = Array(CommandLine.arguments.dropFirst())
+let secondsPerRow = arguments.first.flatMap(Double.init) ?? 2.0
+let referenceOnly = arguments.contains("reference")
+let jsonPath = arguments.firstIndex(of: "--json").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 
 func cpuSeconds(_ who: __rusage_who) -> Double {
     var u = rusage()
@@ -14,7 +21,37 @@ func cpuSeconds(_ who: __rusage_who) -> Double {
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
 }
 
-let models = try SpecLoader.load(paths: ["Specs/kernel"]).flatMap(\.models)
+/// One figure: higher is better for rates, lower for times.
+struct Row: Codable {
+    var name: String
+    var value: Double
+    var unit: String
+    var higherIsBetter: Bool
+    var note: String?
+}
+var rows: [Row] = []
+
+func fmt(_ x: Double) -> String {
+    x >= 1e6 ? String(format: "%.2f M", x / 1e6) : x >= 1e3 ? String(format: "%.1f k", x / 1e3) : String(format: "%.2f", x)
+}
+
+func record(_ name: String, _ value: Double, _ unit: String, higherIsBetter: Bool = true, note: String? = nil) {
+    rows.append(Row(name: name, value: value, unit: unit, higherIsBetter: higherIsBetter, note: note))
+    print("| \(name) | \(fmt(value)) \(unit)\(note.map { "; \($0)" } ?? "") |")
+    fflush(stdout)
+}
+
+func finish() -> Never {
+    if let jsonPath {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try? enc.encode(rows).write(to: URL(fileURLWithPath: jsonPath))
+    }
+    exit(0)
+}
+
+let kernel = try SpecLoader.load(paths: ["Specs/kernel"])
+let models = kernel.flatMap(\.models)
 let reference = try ReferenceModel(vss: models.first { $0.name == "VSS" }!, ledger: models.first { $0.name == "Ledger" }!)
 var generator = SequenceGenerator(seed: 1)
 let sequences = (0..<2000).map { _ in generator.next() }
@@ -29,26 +66,19 @@ func measure(_ pass: () throws -> Void) rethrows -> Double {
     return Double(ops) / (cpuSeconds(RUSAGE_SELF) - start)
 }
 
-func fmt(_ x: Double) -> String {
-    x >= 1e6 ? String(format: "%.2f M", x / 1e6) : x >= 1e3 ? String(format: "%.1f k", x / 1e3) : String(format: "%.0f", x)
-}
-
-print("| what | throughput |")
+print("| what | figure |")
 print("| --- | --- |")
-let refRate = measure {
+record("reference interpreter (VSS + Ledger specs)", measure {
     for s in sequences {
         reference.reset()
         for op in s { _ = reference.perform(op) }
     }
-}
-print("| reference interpreter (VSS + Ledger specs) | \(fmt(refRate)) ops/s |")
-// `titan-bench SECONDS reference` stops here (for profiling the interpreter alone).
-if CommandLine.arguments.dropFirst(2).first == "reference" { exit(0) }
+}, "ops/s")
+if referenceOnly { finish() }
 
 for name in BuiltinBackends.names {
     let b = BuiltinBackends.make(name)!
-    let rate = try measure { for s in sequences { _ = try b.performAll(s) } }
-    print("| backend \(name) | \(fmt(rate)) ops/s |")
+    record("backend \(name)", try measure { for s in sequences { _ = try b.performAll(s) } }, "ops/s")
 }
 
 // The external path: the example backend, requests of each sequence pipelined.
@@ -63,11 +93,38 @@ let extElapsed = Date().timeIntervalSince(extStart)
 let parentCPU = cpuSeconds(RUSAGE_SELF) - parentBefore
 ext.stop()
 let childCPU = cpuSeconds(RUSAGE_CHILDREN)
-print("| external process (python3 example backend) | \(fmt(Double(extOps) / extElapsed)) ops/s; our CPU \(String(format: "%.1f", parentCPU / Double(extOps) * 1e6)) µs/op, the child's \(String(format: "%.1f", childCPU / Double(extOps) * 1e6)) µs/op |")
+record("external process (python3 example backend)", Double(extOps) / extElapsed, "ops/s",
+       note: String(format: "our CPU %.1f µs/op, the child's %.1f µs/op", parentCPU / Double(extOps) * 1e6, childCPU / Double(extOps) * 1e6))
 
 // A campaign: generation, reference, all built-in backends, comparison, shrinking of known divergences.
 var options = Campaign.Options()
 options.seed = 1
 options.timeLimit = secondsPerRow * 2
-let report = try Campaign(reference: reference, backends: BuiltinBackends.names.map { BuiltinBackends.make($0)! }, options: options).run()
-print("| fuzz campaign, all \(BuiltinBackends.names.count) built-in backends | \(String(format: "%.0f", report.sequencesPerSecond)) sequences/s (\(fmt(report.operationsPerSecond)) backend ops/s) |")
+let campaign = try Campaign(reference: reference, backends: BuiltinBackends.names.map { BuiltinBackends.make($0)! }, options: options).run()
+record("fuzz campaign, all \(BuiltinBackends.names.count) built-in backends", campaign.sequencesPerSecond, "sequences/s",
+       note: "\(fmt(campaign.operationsPerSecond)) backend ops/s")
+
+// The prover over the kernel specs: wall time of the whole suite, cold (no cache) at 1 and 2
+// jobs, then warm from a proof cache filled by the cold run.
+func suite(jobs: Int, cache: ProofCache?) -> (seconds: Double, properties: Int) {
+    let start = Date()
+    var properties = 0
+    for spec in kernel {
+        for model in spec.models {
+            properties += Prover(model: model, specPath: spec.path, options: ProverOptions(jobs: jobs, cache: cache)).verify().count
+        }
+    }
+    return (Date().timeIntervalSince(start), properties)
+}
+let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-bench-cache-\(UUID().uuidString)")
+defer { try? FileManager.default.removeItem(at: cacheDir) }
+let one = suite(jobs: 1, cache: nil)
+let two = suite(jobs: 2, cache: ProofCache(directory: cacheDir))
+let warm = suite(jobs: 2, cache: ProofCache(directory: cacheDir))
+record("kernel suite, cold, 1 job", one.seconds, "s", higherIsBetter: false, note: "\(one.properties) properties")
+record("kernel suite, cold, 2 jobs", two.seconds, "s", higherIsBetter: false,
+       note: String(format: "speed-up %.2fx over 1 job", one.seconds / two.seconds))
+record("kernel suite, cached, 2 jobs", warm.seconds, "s", higherIsBetter: false)
+record("time per property, cold", one.seconds / Double(one.properties) * 1000, "ms", higherIsBetter: false)
+record("time per property, cached", warm.seconds / Double(warm.properties) * 1000, "ms", higherIsBetter: false)
+finish()
