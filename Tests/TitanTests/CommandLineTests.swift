@@ -67,26 +67,13 @@ struct CommandLineTests {
 
 @Suite("Parallel discharge")
 struct ParallelDischargeTests {
-    /// The report with every timing removed: what must not depend on the number of jobs.
-    func withoutTimes(_ data: Data) throws -> String {
-        func strip(_ v: Any) -> Any {
-            if let d = v as? [String: Any] {
-                return d.filter { $0.key != "seconds" }.mapValues(strip)
-            }
-            if let a = v as? [Any] { return a.map(strip) }
-            return v
-        }
-        let object = strip(try JSONSerialization.jsonObject(with: data))
-        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-    }
-
     @Test("results and reports are identical with 1 and 4 jobs")
     func jobsDoNotChangeResults() throws {
         let specs = ["Specs/kernel/multisig.tspec", "Specs/mutants", "Specs/findings/thresholds.tspec"]
         let one = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--no-cache", "--jobs", "1"])
         let four = try run(titanBinary, ["verify"] + specs + ["--format", "json", "--no-report", "--no-cache", "--jobs", "4"])
         #expect(one.status == 1 && four.status == 1)
-        let a = try withoutTimes(Data(one.stdout.utf8)), b = try withoutTimes(Data(four.stdout.utf8))
+        let a = try withoutTimings(Data(one.stdout.utf8)), b = try withoutTimings(Data(four.stdout.utf8))
         #expect(a == b)
         #expect(a.contains("\"violated\""))
     }

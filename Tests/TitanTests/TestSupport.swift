@@ -112,3 +112,14 @@ func makeReference() throws -> ReferenceModel {
 }
 
 func makeRunner() throws -> DifferentialRunner { DifferentialRunner(reference: try makeReference()) }
+
+/// A report's JSON with every timing removed: what must not depend on jobs, shards or caches.
+func withoutTimings(_ data: Data) throws -> String {
+    func strip(_ v: Any) -> Any {
+        if let d = v as? [String: Any] { return d.filter { $0.key != "seconds" }.mapValues(strip) }
+        if let a = v as? [Any] { return a.map(strip) }
+        return v
+    }
+    let object = strip(try JSONSerialization.jsonObject(with: data))
+    return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+}
