@@ -68,7 +68,7 @@ let package = Package(
         // Throughput table: reference, backends, external process, campaign (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanRegistry",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], swiftSettings: v5),
     ]
