@@ -7,6 +7,7 @@
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanLayout (Foundation only) <- titan (CLI)
+//   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI)
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -18,6 +19,7 @@ let package = Package(
     name: "TitanVerify",
     products: [
         .executable(name: "titan", targets: ["titan"]),
+        .executable(name: "tpm", targets: ["tpm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -25,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         // SHA-256 for spec content hashes and query hashes in proof certificates: a vetted implementation.
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // The registry: its SQLite store, its HTTP service, and package manifests.
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // The typed IR: sorts, expressions, statements, models, properties. No I/O.
@@ -54,10 +60,21 @@ let package = Package(
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
+        // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
+        .target(name: "TitanRegistry", dependencies: [
+            "TitanIR", "TitanSpec", "TitanProver", "TitanReport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: v5),
+        .executableTarget(name: "tpm", dependencies: [
+            "TitanRegistry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
         // Benchmark table: reference, backends, external process, campaign, prover (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout", "TitanRegistry",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import TitanProver
+
+/// The registry's SQLite file (GRDB, WAL). A publish is one transaction, so a process killed
+/// before it commits leaves the store exactly as it was; `UNIQUE(name, version)` makes two
+/// publishes of one version race to exactly one winner.
+public final class RegistryStore: Sendable {
+    public let path: String
+    let db: DatabasePool
+
+    /// `~/.titan/registry.sqlite`, unless `TITAN_REGISTRY` names another file.
+    public static var defaultPath: String {
+        if let env = ProcessInfo.processInfo.environment["TITAN_REGISTRY"], !env.isEmpty { return env }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".titan/registry.sqlite").path
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        do {
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            var config = Configuration()
+            // Publishes from several processes wait for each other rather than fail.
+            config.busyMode = .timeout(30)
+            db = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(db)
+        } catch let e as RegistryError {
+            throw e
+        } catch {
+            throw RegistryError.unavailable("cannot open the registry store \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE owners (
+                  name TEXT PRIMARY KEY,
+                  public_key TEXT NOT NULL,
+                  registered_at TEXT NOT NULL);
+                CREATE TABLE versions (
+                  id INTEGER PRIMARY KEY,
+                  name TEXT NOT NULL REFERENCES owners(name),
+                  version TEXT NOT NULL,
+                  major INTEGER NOT NULL, minor INTEGER NOT NULL, patch INTEGER NOT NULL,
+                  digest TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('verified', 'unverified')),
+                  reasons TEXT NOT NULL,
+                  checked_with TEXT NOT NULL,
+                  published_at TEXT NOT NULL,
+                  yanked INTEGER NOT NULL DEFAULT 0,
+                  price INTEGER CHECK (price IS NULL OR price > 0),
+                  dependencies TEXT NOT NULL,
+                  targets TEXT NOT NULL,
+                  report BLOB NOT NULL,
+                  bundle BLOB NOT NULL,
+                  UNIQUE (name, version));
+                CREATE TABLE verdicts (
+                  version_id INTEGER NOT NULL REFERENCES versions(id),
+                  property TEXT NOT NULL,
+                  spec TEXT NOT NULL,
+                  kind TEXT NOT NULL,
+                  claimed INTEGER NOT NULL,
+                  status TEXT NOT NULL,
+                  method TEXT NOT NULL,
+                  reason TEXT,
+                  counterexample TEXT,
+                  position INTEGER NOT NULL,
+                  PRIMARY KEY (version_id, property));
+                CREATE TABLE purchases (
+                  id INTEGER PRIMARY KEY,
+                  version_id INTEGER NOT NULL REFERENCES versions(id),
+                  buyer TEXT NOT NULL,
+                  price INTEGER NOT NULL,
+                  fee INTEGER NOT NULL,
+                  seller_proceeds INTEGER NOT NULL,
+                  purchased_at TEXT NOT NULL,
+                  CHECK (fee + seller_proceeds = price AND fee = price / 10));
+                """)
+        }
+        return m
+    }
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try db.read(body) } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    public func ownerKey(of name: String) throws -> String? {
+        try read { try String.fetchOne($0, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) }
+    }
+
+    public func exists(_ name: String, _ version: String) throws -> Bool {
+        try read { try Bool.fetchOne($0, sql: "SELECT 1 FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) ?? false }
+    }
+
+    /// Records a re-checked version in one transaction: the owner (on a name's first publish),
+    /// the version, its verdicts. A version that exists, or a key that is not the owner's, aborts it.
+    public func insert(manifest: Manifest, bundle: PackageBundle, bundleData: Data, publisherKey: String,
+                       outcome: Recheck.Outcome) throws -> PackageVersionInfo {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let name = manifest.name, version = manifest.version.description
+        do {
+            try db.write { db in
+                if let owner = try String.fetchOne(db, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) {
+                    guard owner == publisherKey else { throw RegistryError.ownerMismatch(name: name) }
+                } else {
+                    try db.execute(sql: "INSERT INTO owners (name, public_key, registered_at) VALUES (?, ?, ?)",
+                                   arguments: [name, publisherKey, Self.now()])
+                }
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) == true {
+                    throw RegistryError.conflict("\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)")
+                }
+                try db.execute(sql: """
+                    INSERT INTO versions (name, version, major, minor, patch, digest, status, reasons, checked_with, published_at,
+                      dependencies, targets, report, bundle)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [name, version, manifest.version.major, manifest.version.minor, manifest.version.patch,
+                                     bundle.digest, outcome.status.rawValue, String(decoding: try enc.encode(outcome.reasons), as: UTF8.self),
+                                     Recheck.checkedWith, Self.now(),
+                                     String(decoding: try enc.encode(manifest.dependencies), as: UTF8.self),
+                                     String(decoding: try enc.encode(manifest.targets), as: UTF8.self),
+                                     try outcome.report.json(), bundleData])
+                let id = db.lastInsertedRowID
+                for (i, v) in outcome.verdicts.enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO verdicts (version_id, property, spec, kind, claimed, status, method, reason, counterexample, position)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, v.name, v.spec, v.kind, v.claimed, v.status.rawValue, v.method, v.reason,
+                                         try v.counterexample.map { String(decoding: try enc.encode($0), as: UTF8.self) }, i])
+                }
+            }
+        } catch let e as RegistryError {
+            throw e
+        } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || e.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            // Another publish committed the same name (first publish) or version in between.
+            if try ownerKey(of: name) != publisherKey { throw RegistryError.ownerMismatch(name: name) }
+            throw RegistryError.conflict("\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)")
+        } catch {
+            throw RegistryError.unavailable("\(error)")
+        }
+        guard let info = try self.version(name, version) else { throw RegistryError.unavailable("\(name)@\(version) vanished after insert") }
+        return info
+    }
+
+    static let versionColumns = "v.id, v.name, v.version, v.digest, o.public_key, v.status, v.reasons, v.checked_with, v.published_at, v.yanked, v.price, v.dependencies, v.targets"
+
+    func info(_ row: Row, _ db: Database) throws -> PackageVersionInfo {
+        let dec = JSONDecoder()
+        func json<T: Decodable>(_ t: T.Type, _ column: String) throws -> T { try dec.decode(t, from: Data((row[column] as String).utf8)) }
+        let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE version_id = ? ORDER BY position", arguments: [row["id"] as Int64]).map { v in
+            PropertyVerdict(name: v["property"], spec: v["spec"], kind: v["kind"], claimed: v["claimed"],
+                            status: Status(rawValue: v["status"]) ?? .error, method: v["method"], reason: v["reason"],
+                            counterexample: try (v["counterexample"] as String?).map { try dec.decode(Counterexample.self, from: Data($0.utf8)) })
+        }
+        return PackageVersionInfo(name: row["name"], version: row["version"], digest: row["digest"],
+                                  publisherKey: PublisherKey.publicKeyText(base64: row["public_key"]),
+                                  status: VerificationStatus(rawValue: row["status"]) ?? .unverified,
+                                  reasons: try json([String].self, "reasons"), checkedWith: row["checked_with"],
+                                  publishedAt: row["published_at"], yanked: row["yanked"], price: row["price"],
+                                  dependencies: try json([Manifest.Dependency].self, "dependencies"),
+                                  targets: try json([Manifest.Target].self, "targets"), verdicts: verdicts)
+    }
+
+    public func version(_ name: String, _ version: String) throws -> PackageVersionInfo? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ? AND v.version = ?",
+                             arguments: [name, version]).map { try info($0, db) }
+        }
+    }
+
+    /// Every version of a name, newest first.
+    public func versions(of name: String) throws -> [PackageVersionInfo] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ?",
+                                        arguments: [name])
+            return try rows.map { try info($0, db) }.sorted { (SemanticVersion($0.version) ?? SemanticVersion(0, 0, 0)) > (SemanticVersion($1.version) ?? SemanticVersion(0, 0, 0)) }
+        }
+    }
+
+    public func bundle(_ name: String, _ version: String) throws -> Data? {
+        try read { try Data.fetchOne($0, sql: "SELECT bundle FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) }
+    }
+
+    public func report(_ name: String, _ version: String) throws -> Data? {
+        try read { try Data.fetchOne($0, sql: "SELECT report FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) }
+    }
+
+    /// Names containing `query` (all when empty), each with its newest version that is not yanked.
+    public func search(_ query: String) throws -> [PackageSummary] {
+        let names = try read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM owners WHERE instr(name, ?) > 0 ORDER BY name", arguments: [query.lowercased()])
+        }
+        return try names.compactMap { name in
+            guard let v = try versions(of: name).first(where: { !$0.yanked }) else { return nil }
+            return PackageSummary(name: name, latest: v.version, status: v.status, provedProperties: v.provedProperties, price: v.price)
+        }
+    }
+
+    func update(_ name: String, _ version: String, sql: String, arguments: StatementArguments) throws {
+        do {
+            try db.write { db in
+                try db.execute(sql: sql, arguments: arguments)
+                if db.changesCount == 0 { throw RegistryError.notFound("\(name)@\(version)") }
+            }
+        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    public func yank(_ name: String, _ version: String) throws {
+        try update(name, version, sql: "UPDATE versions SET yanked = 1 WHERE name = ? AND version = ?", arguments: [name, version])
+    }
+
+    public func setPrice(_ name: String, _ version: String, price: Int64) throws {
+        try update(name, version, sql: "UPDATE versions SET price = ? WHERE name = ? AND version = ? AND status = 'verified'",
+                   arguments: [price, name, version])
+    }
+
+    public func recordPurchase(_ name: String, _ version: String, buyer: String, split: MarketplaceSplit) throws -> Purchase {
+        do {
+            return try db.write { db in
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) else {
+                    throw RegistryError.notFound("\(name)@\(version)")
+                }
+                let at = Self.now()
+                try db.execute(sql: "INSERT INTO purchases (version_id, buyer, price, fee, seller_proceeds, purchased_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [id, buyer, split.price, split.fee, split.seller, at])
+                return Purchase(id: db.lastInsertedRowID, name: name, version: version, buyer: buyer, price: split.price,
+                                fee: split.fee, sellerProceeds: split.seller, purchasedAt: at)
+            }
+        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    /// Row counts of every table: what a test compares to see that nothing was left behind.
+    public func counts() throws -> [String: Int] {
+        try read { db in
+            var out: [String: Int] = [:]
+            for t in ["owners", "versions", "verdicts", "purchases"] { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
+            return out
+        }
+    }
+}

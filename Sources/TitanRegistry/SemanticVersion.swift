@@ -1,0 +1,134 @@
+import Foundation
+
+/// A semantic version `MAJOR.MINOR.PATCH` with an optional `-prerelease` (build metadata after
+/// `+` is accepted and ignored for ordering, as semver 2.0 says).
+public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConvertible, Codable {
+    public var major: Int, minor: Int, patch: Int
+    public var prerelease: [String]
+
+    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: [String] = []) {
+        self.major = major; self.minor = minor; self.patch = patch; self.prerelease = prerelease
+    }
+
+    /// Parses a full version (three numbers). Leading zeros and empty parts are rejected.
+    public init?(_ text: String) {
+        var core = Substring(text)
+        if let plus = core.firstIndex(of: "+") { core = core[..<plus] }
+        var pre: [String] = []
+        if let dash = core.firstIndex(of: "-") {
+            pre = core[core.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard !pre.isEmpty, pre.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else { return nil }
+            core = core[..<dash]
+        }
+        guard let numbers = Self.numbers(core), numbers.count == 3 else { return nil }
+        self.init(numbers[0], numbers[1], numbers[2], prerelease: pre)
+    }
+
+    /// "1", "1.2" or "1.2.3" as numbers; nil when a part is not a plain decimal.
+    static func numbers(_ text: Substring) -> [Int]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var out: [Int] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 9, p.allSatisfy({ $0.isASCII && $0.isNumber }), p == "0" || !p.hasPrefix("0"), let n = Int(p) else { return nil }
+            out.append(n)
+        }
+        return out
+    }
+
+    public var description: String {
+        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
+    }
+
+    public static func < (a: SemanticVersion, b: SemanticVersion) -> Bool {
+        if (a.major, a.minor, a.patch) != (b.major, b.minor, b.patch) { return (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch) }
+        // A prerelease sorts before its release; identifiers compare numerically when both are numbers.
+        if a.prerelease.isEmpty || b.prerelease.isEmpty { return !a.prerelease.isEmpty && b.prerelease.isEmpty }
+        for (x, y) in zip(a.prerelease, b.prerelease) where x != y {
+            switch (Int(x), Int(y)) {
+            case let (i?, j?): return i < j
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return x < y
+            }
+        }
+        return a.prerelease.count < b.prerelease.count
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let v = SemanticVersion(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a semantic version: \(text)"))
+        }
+        self = v
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// A dependency's version range, as Cargo reads them: `^1.2` (and a bare `1.2`) allows changes
+/// that keep the leftmost non-zero part; `~1.2` allows patch changes; `=1.2.3` is exact.
+/// Prerelease versions match only an exact requirement.
+public struct VersionRequirement: Hashable, Sendable, CustomStringConvertible, Codable {
+    public enum Kind: String, Sendable, Codable { case caret, tilde, exact }
+    public var kind: Kind
+    public var lower: SemanticVersion
+    /// How many parts were written (1 to 3): `^0.1` differs from `^0.1.0` only for 0.0.x.
+    public var parts: Int
+    public var text: String
+
+    public init?(_ text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        var body = Substring(t)
+        var kind = Kind.caret
+        if body.hasPrefix("^") { body = body.dropFirst() } else if body.hasPrefix("~") { kind = .tilde; body = body.dropFirst() } else if body.hasPrefix("=") { kind = .exact; body = body.dropFirst() }
+        body = body.drop(while: { $0 == " " })
+        if kind == .exact {
+            guard let v = SemanticVersion(String(body)) else { return nil }
+            self.kind = kind; lower = v; parts = 3; self.text = t
+            return
+        }
+        guard let n = SemanticVersion.numbers(body) else { return nil }
+        self.kind = kind
+        lower = SemanticVersion(n[0], n.count > 1 ? n[1] : 0, n.count > 2 ? n[2] : 0)
+        parts = n.count
+        self.text = t
+    }
+
+    public var description: String { text }
+
+    /// The first version past the range.
+    var upper: SemanticVersion {
+        switch kind {
+        case .exact: return lower
+        case .tilde:
+            return parts == 1 ? SemanticVersion(lower.major + 1, 0, 0) : SemanticVersion(lower.major, lower.minor + 1, 0)
+        case .caret:
+            if lower.major > 0 || parts == 1 { return SemanticVersion(lower.major + 1, 0, 0) }
+            if lower.minor > 0 || parts == 2 { return SemanticVersion(0, lower.minor + 1, 0) }
+            return SemanticVersion(0, 0, lower.patch + 1)
+        }
+    }
+
+    public func matches(_ v: SemanticVersion) -> Bool {
+        if kind == .exact { return v == lower }
+        guard v.prerelease.isEmpty else { return false }
+        return v >= lower && v < upper
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let r = VersionRequirement(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a version requirement: \(text)"))
+        }
+        self = r
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import TitanRegistry
+
+@main
+struct TPM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tpm",
+        abstract: "Titan package manager: publish packages whose proofs the registry re-checks, and install only what is proved.",
+        discussion: """
+        The registry is a SQLite file (default ~/.titan/registry.sqlite, or TITAN_REGISTRY, or --registry PATH) or a `tpm serve` URL (--registry http://127.0.0.1:PORT).
+
+        Exit codes: 0 success (published verified, installed, verified), 1 not verified (published but stored unverified, install refused, re-check failed, audit found stale packages), 2 usage error or rejected input (bad signature, tampered or unsafe bundle, malformed manifest, unknown property, spec error), 3 conflict (name@version already published), 4 registry unavailable.
+        """,
+        version: Recheck.toolVersion,
+        subcommands: [Keygen.self, Init.self, Pack.self, Sign.self, Publish.self, Verify.self, Install.self, Audit.self,
+                      Search.self, Show.self, Yank.self, List.self, Buy.self, Serve.self]
+    )
+
+    /// Like the default entry point, but usage errors exit 2 (not 64), as for `titan`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Where the registry is, and how it re-checks proofs when it is embedded.
+struct RegistryOptions: ParsableArguments {
+    @Option(help: "Registry store file, or the URL of `tpm serve` (default: $TITAN_REGISTRY, else ~/.titan/registry.sqlite).")
+    var registry: String?
+
+    @Option(help: "Per-query solver timeout in seconds for re-checking (embedded registry; `tpm serve` uses its own). A timeout is unknown, never proved.")
+    var timeout: Double = 30
+
+    @Option(help: "Bounded model-checking depth for re-checking.")
+    var depth: Int = 4
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard (1...64).contains(depth) else { throw ValidationError("--depth must be between 1 and 64") }
+    }
+
+    var recheck: Recheck { Recheck(depth: depth, timeoutSeconds: timeout) }
+
+    func open() throws -> any RegistryClient {
+        try openRegistry(registry, recheck: recheck, progress: { printError("tpm: " + $0) })
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Prints a refusal and exits with its code (see the table in `TPM`'s help).
+func fail(_ error: Error) -> ExitCode {
+    guard let e = error as? RegistryError else {
+        printError("error: \(error)")
+        return ExitCode(2)
+    }
+    printError("error: \(e.description)")
+    switch e.code {
+    case "conflict": return ExitCode(3)
+    case "unavailable", "internal": return ExitCode(4)
+    case "proof-required": return ExitCode(1)
+    default: return ExitCode(2)
+    }
+}
+
+/// Runs a command body, turning registry refusals into messages and exit codes.
+func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let e as ExitCode { throw e } catch { throw fail(error) }
+}
+
+/// `NAME@VERSION`.
+struct PackageID: ExpressibleByArgument, CustomStringConvertible {
+    var name: String
+    var version: String
+    init?(argument: String) {
+        let parts = argument.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, Manifest.isValidName(String(parts[0])), SemanticVersion(String(parts[1])) != nil else { return nil }
+        name = String(parts[0]); version = String(parts[1])
+    }
+    var description: String { "\(name)@\(version)" }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try enc.encode(value), as: UTF8.self))
+}
