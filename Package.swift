@@ -71,8 +71,8 @@ let package = Package(
         .executableTarget(name: "tpm", dependencies: [
             "TitanRegistry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
-        // Benchmark table: reference, backends, external process, campaign, prover (`swift run -c release titan-bench`).
-        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver"], path: "Sources/TitanBench", swiftSettings: v5),
+        // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
+        .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout", "TitanRegistry",
             .product(name: "PropertyBased", package: "swift-property-based"),
