@@ -62,3 +62,29 @@ public indirect enum Expr: Hashable, Sendable {
         }
     }
 }
+
+extension Expr {
+    /// The children of a node, in order.
+    public var children: [Expr] {
+        switch self {
+        case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _): return []
+        case .sum(_, let k?, _): return [k]
+        case .unary(_, let a), .widen(let a, _), .length(let a): return [a]
+        case .binary(_, let a, let b, _), .select(let a, let b): return [a, b]
+        case .ite(let a, let b, let c): return [a, b, c]
+        }
+    }
+
+    /// Height and node count, stopping once the count passes `limit` (then the count returned
+    /// is above `limit`), so a huge tree costs no more than `limit` steps to measure.
+    public func measure(limit: Int) -> (height: Int, count: Int) {
+        var count = 0
+        func walk(_ e: Expr, _ depth: Int) -> Int {
+            count += 1
+            if count > limit { return depth }
+            return e.children.reduce(depth) { max($0, walk($1, depth + 1)) }
+        }
+        let height = walk(self, 1)
+        return (height, count)
+    }
+}

@@ -43,4 +43,10 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
 
 extension Sort {
     public var isUint: Bool { if case .uint = self { return true } else { return false } }
+
+    /// Bits that hold any sum (or count, for bools) over a map from `key` to `value`.
+    public static func sumBits(key: Sort, value: Sort) -> Int {
+        let keyBits = key == .bool ? 1 : key.bitWidth ?? sumWidth
+        return value == .bool ? keyBits + 1 : keyBits + (value.bitWidth ?? sumWidth)
+    }
 }

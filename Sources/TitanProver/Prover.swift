@@ -295,7 +295,7 @@ public final class Prover {
     func readSteps(_ q: Query, _ m: ModelValues, depth: Int) -> [Step]? {
         var steps: [Step] = []
         for i in 0..<depth {
-            let sel = q.z3.constant("action@\(i)", q.z3.intSort())
+            let sel = q.z3.constant(Query.selectorName(i), q.z3.intSort())
             guard let idx = m.number(sel).map(Int.init), idx < model.actions.count else { return nil }
             let action = model.actions[idx]
             var args: [String: Value] = [:]

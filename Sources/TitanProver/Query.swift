@@ -31,7 +31,8 @@ final class Query {
         }
         for v in model.stateVars where model.summedMaps.contains(v.name) {
             guard let ghost = Executor<SymbolicDomain>.ghostSort(of: v.sort) else { continue }
-            let t = z3.constant("sum_\(v.name)@\(tag)", domain.sort(ghost))
+            // "#" cannot appear in a spec identifier, so no state variable can share this name.
+            let t = z3.constant("#sum.\(v.name)@\(tag)", domain.sort(ghost))
             domain.noteRange(t, ghost)
             sums[v.name] = t
         }
@@ -71,6 +72,9 @@ final class Query {
         }
     }
 
+    /// Which action step `i` of a trace takes; "#" keeps it apart from every spec identifier.
+    static func selectorName(_ i: Int) -> String { "#action@\(i)" }
+
     func equal(_ a: State<Term>, _ b: State<Term>) -> Term {
         var eqs: [Term] = []
         for v in model.stateVars { eqs.append(z3.eq(a.vars[v.name]!, b.vars[v.name]!)) }
@@ -87,7 +91,7 @@ final class Query {
 
     func transition(from s: State<Term>, step i: Int) -> Transition {
         let next = freshState(String(i + 1))
-        let selector = z3.constant("action@\(i)", z3.intSort())
+        let selector = z3.constant(Query.selectorName(i), z3.intSort())
         var choices: [Term] = []
         var allArgs: [[String: Term]] = []
         for (idx, action) in model.actions.enumerated() {
@@ -121,9 +125,19 @@ final class Query {
 
     /// Reads a concrete value of a parameter back from a model.
     func concrete(_ t: Term, _ sort: Sort, in m: ModelValues) -> Value? {
+        // Only values the sort admits are replayed: a value from elsewhere (a tampered cache
+        // entry) must make the trace unreadable, never a violation no real input can cause.
         switch sort {
         case .bool: return m.bool(t).map(Value.bool)
-        case .uint, .address, .bytes: return m.number(t).map(Value.bits)
+        case .uint, .address:
+            guard let n = m.number(t), n.bitWidth <= sort.bitWidth! else { return nil }
+            return .bits(n)
+        case .bytes(let max):
+            guard let n = m.number(t) else { return nil }
+            let v = Value.bits(n)
+            let data = v.byteArray(maxLength: max)
+            guard data.count <= max, Value.bytes(data, maxLength: max) == v else { return nil }
+            return v
         case .map: return nil
         }
     }

@@ -53,11 +53,11 @@ public struct Executor<D: Domain> {
 
     /// The sort of a summed map's ghost: a number for a map of scalars, a map of numbers
     /// (one sum per outer key) for a map of maps.
-    /// The ghost's width bounds the sum: 2^keyBits entries below 2^valueBits each (a bool counts 1).
+    /// The ghost's width bounds the sum: at most 2^keyBits entries, each below 2^valueBits, so
+    /// the sum is below 2^(keyBits + valueBits); a count is at most 2^keyBits. The type checker
+    /// admits sums only where that fits the 512 bits the semantics computes them in.
     public static func ghostSort(of sort: Sort) -> Sort? {
-        func bound(_ k: Sort, _ v: Sort) -> Sort {
-            .uint(min(Sort.sumWidth, (k == .bool ? 1 : k.bitWidth ?? Sort.sumWidth) + (v == .bool ? 1 : v.bitWidth ?? Sort.sumWidth) + 1))
-        }
+        func bound(_ k: Sort, _ v: Sort) -> Sort { .uint(min(Sort.sumWidth, Sort.sumBits(key: k, value: v))) }
         switch sort {
         case .map(let k, let v) where v == .bool || v.isUint: return bound(k, v)
         case .map(let k, .map(let k2, let v)) where v == .bool || v.isUint: return .map(key: k, value: bound(k2, v))

@@ -6,6 +6,9 @@ import TitanIR
 extension TypeChecker {
     static func maxValue(bits: Int) -> BigUInt { (BigUInt(1) << bits) - 1 }
 
+    /// The most nodes one view call may expand to.
+    static let maxExpandedNodes = 100_000
+
     /// A literal of `sort`, or nil (reported) if it does not fit.
     mutating func numberLiteral(_ value: BigUInt, sort: Sort, at location: SourceLocation) -> Expr? {
         let bits = sort.bitWidth ?? 256
@@ -140,7 +143,15 @@ extension TypeChecker {
             bound[p.name] = x
         }
         guard ok, let body = view.body else { return nil }
-        return ViewExpansion.substitute(body, bound, primed: primed)
+        // Views expand in place, so chains of views can build trees far larger than their text:
+        // bound the expansion as the parser bounds written expressions.
+        let expanded = ViewExpansion.substitute(body, bound, primed: primed)
+        let (height, count) = expanded.measure(limit: TypeChecker.maxExpandedNodes)
+        guard height <= Parser.maxHeight, count <= TypeChecker.maxExpandedNodes else {
+            report("view '\(name)' expands to an expression too large to check (more than \(Parser.maxHeight) levels or \(TypeChecker.maxExpandedNodes) nodes)", at: location)
+            return nil
+        }
+        return expanded
     }
 
     private mutating func checkPrimed(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
@@ -181,17 +192,26 @@ extension TypeChecker {
         guard let sort = state else { return nil }
         func summable(_ v: Sort) -> Bool { counting ? v == .bool : v.isUint }
         let needs = counting ? "a map with bool values" : "a map with uint values"
+        func fits(_ k: Sort, _ v: Sort) -> Bool {
+            guard Sort.sumBits(key: k, value: v) <= Sort.sumWidth else {
+                report("\(word) over \(sort) could exceed \(Sort.sumWidth) bits, which sums are computed in; use narrower keys (at most \(Sort.sumWidth - (v == .bool ? 1 : v.bitWidth ?? 0)) bits)", at: location)
+                return false
+            }
+            return true
+        }
         guard let key else {
-            guard case .map(_, let v) = sort, summable(v) else {
+            guard case .map(let k, let v) = sort, summable(v) else {
                 report("\(word) needs \(needs), found \(sort)", at: location)
                 return nil
             }
+            guard fits(k, v) else { return nil }
             return .sum(name, key: nil, post: primed)
         }
-        guard case .map(let outerKey, .map(_, let v)) = sort, summable(v) else {
+        guard case .map(let outerKey, .map(let innerKey, let v)) = sort, summable(v) else {
             report("\(word)(\(name)[...]) needs a map of maps with \(counting ? "bool" : "uint") values, found \(sort)", at: location)
             return nil
         }
+        guard fits(innerKey, v) else { return nil }
         guard let kx = checkIndexValue(key, keySort: outerKey, scope: scope) else { return nil }
         return .sum(name, key: kx, post: primed)
     }

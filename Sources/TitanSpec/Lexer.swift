@@ -114,7 +114,7 @@ struct Lexer {
         advance() // opening quote
         var digits: [Character] = []
         while let d = peek(), d != "\"" {
-            guard d.isHexDigit else {
+            guard d.isASCII, d.isHexDigit else {
                 if d.isNewline { break }
                 throw source.diagnostic("invalid character '\(d)' in hex literal; only 0-9 and a-f are allowed", at: location)
             }
@@ -126,7 +126,9 @@ struct Lexer {
         guard digits.count % 2 == 0 else {
             throw source.diagnostic("hex literal needs an even number of digits (whole bytes)", at: location)
         }
-        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
+        return stride(from: 0, to: digits.count, by: 2).map {
+            UInt8((digits[$0].hexDigitValue ?? 0) * 16 + (digits[$0 + 1].hexDigitValue ?? 0))
+        }
     }
 
     static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
