@@ -55,6 +55,16 @@ public struct HTMLRenderer: Sendable {
 
     static func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
 
+    /// A page of its own for results that are not proof results (a fuzz campaign): the
+    /// report's styling, a heading, and the sections.
+    public func standalonePage(title: String) -> String {
+        var body = "<header><h1>\(Self.escape(title))</h1></header>\n"
+        for section in sections {
+            body += "<section id=\"\(Self.escape(section.id))\"><h2>\(Self.escape(section.title))</h2>\n\(section.bodyHTML())</section>\n"
+        }
+        return document(title: title, body: body)
+    }
+
     func document(title: String, body: String) -> String {
         """
         <!DOCTYPE html>

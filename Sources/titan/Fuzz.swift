@@ -24,6 +24,9 @@ extension Titan {
         @Option(help: "Run only shard i of n (1-based, e.g. 2/3) of the campaign's sequences: the same seed on n machines runs every sequence once.")
         var shard: Shard?
 
+        @Option(help: "Also write the campaign's report (fuzz.json and an offline index.html: counts, backends, each divergence's shrunk trace) to this directory.")
+        var reportDir: String?
+
         @Option(help: "Stop after this many seconds.")
         var timeLimit: Double?
 
@@ -130,6 +133,16 @@ extension Titan {
             print("titan fuzz: seed \(seed), \(report.sequences) sequences, \(report.operations) operations in "
                   + String(format: "%.1f s (%.0f ops/s, %.0f sequences/s)", report.elapsed, report.operationsPerSecond, report.sequencesPerSecond))
             print("backends: \(backends.map(\.name).joined(separator: ", "))")
+            if let reportDir {
+                let summary = FuzzCampaignSummary(seed: seed, shard: shard.map { "\($0.index)/\($0.count)" },
+                                                  backends: backends.map(\.name), report: report)
+                do {
+                    try FuzzCampaignSection.write(summary, to: reportDir)
+                    print("report written to \(reportDir)/index.html (and fuzz.json)")
+                } catch {
+                    throw fail("error: could not write the report to \(reportDir): \(error.localizedDescription)")
+                }
+            }
             if !report.known.isEmpty {
                 print("\nknown divergences (documented chain properties, not failures):")
                 for f in report.known {
