@@ -20,7 +20,9 @@ public final class ReferenceModel {
 
     let vss: TitanSemantics.Executor<ConcreteDomain>
     let ledger: TitanSemantics.Executor<ConcreteDomain>
-    let write, read, delete, mintAction, transferAction: Action
+    let write, read, delete, mintAction, transferAction: TitanSemantics.Executor<ConcreteDomain>.CompiledAction
+    /// Slots of the state variables the results are read from.
+    let present, store, lastCode, lastLen, lastValue, balances, totalSupplySlot: Int
     var vssState: ConcreteState
     var ledgerState: ConcreteState
     let vssInitial: ConcreteState
@@ -29,24 +31,31 @@ public final class ReferenceModel {
     /// `vss` and `ledger` are the VSS and Ledger models; their actions and state variables are
     /// checked here so that a changed spec fails loudly, not with wrong comparisons.
     public init(vss vssModel: Model, ledger ledgerModel: Model) throws {
-        func action(_ m: Model, _ n: String, _ params: [String]) throws -> Action {
-            guard let a = m.action(n), a.params.map(\.name) == params else {
+        func action(_ m: Model, _ n: String, _ params: [String], _ e: TitanSemantics.Executor<ConcreteDomain>) throws
+            -> TitanSemantics.Executor<ConcreteDomain>.CompiledAction {
+            guard let a = e.compiled(n), a.params.map(\.name) == params else {
                 throw ModelError(description: "model \(m.name) needs action \(n)(\(params.joined(separator: ", ")))")
             }
             return a
         }
-        write = try action(vssModel, "storage_write", ["c", "key", "value"])
-        read = try action(vssModel, "storage_read", ["c", "key", "buf_len"])
-        delete = try action(vssModel, "storage_delete", ["c", "key"])
-        mintAction = try action(ledgerModel, "mint", ["to", "amount"])
-        transferAction = try action(ledgerModel, "transfer", ["from", "to", "amount"])
-        for (m, vars) in [(vssModel, ["present", "store", "lastCode", "lastLen", "lastValue"]), (ledgerModel, ["balances", "totalSupply"])] {
-            for v in vars where m.stateVar(v) == nil {
-                throw ModelError(description: "model \(m.name) needs state variable \(v)")
-            }
-        }
         vss = TitanSemantics.Executor(model: vssModel, domain: ConcreteDomain())
         ledger = TitanSemantics.Executor(model: ledgerModel, domain: ConcreteDomain())
+        write = try action(vssModel, "storage_write", ["c", "key", "value"], vss)
+        read = try action(vssModel, "storage_read", ["c", "key", "buf_len"], vss)
+        delete = try action(vssModel, "storage_delete", ["c", "key"], vss)
+        mintAction = try action(ledgerModel, "mint", ["to", "amount"], ledger)
+        transferAction = try action(ledgerModel, "transfer", ["from", "to", "amount"], ledger)
+        func slot(_ m: Model, _ name: String, _ e: TitanSemantics.Executor<ConcreteDomain>) throws -> Int {
+            guard let i = e.layout.slot(name) else { throw ModelError(description: "model \(m.name) needs state variable \(name)") }
+            return i
+        }
+        present = try slot(vssModel, "present", vss)
+        store = try slot(vssModel, "store", vss)
+        lastCode = try slot(vssModel, "lastCode", vss)
+        lastLen = try slot(vssModel, "lastLen", vss)
+        lastValue = try slot(vssModel, "lastValue", vss)
+        balances = try slot(ledgerModel, "balances", ledger)
+        totalSupplySlot = try slot(ledgerModel, "totalSupply", ledger)
         vssInitial = vss.initialState()
         ledgerInitial = ledger.initialState()
         vssState = vssInitial
@@ -79,25 +88,22 @@ public final class ReferenceModel {
     /// The value stored under `key`, nil when absent.
     public func stored(_ key: [UInt8]) -> [UInt8]? {
         let k = ReferenceModel.key(key)
-        guard vssState.vars["present"]!.asMap[ReferenceModel.contract].asMap[k].asBool else { return nil }
-        return vssState.vars["store"]!.asMap[ReferenceModel.contract].asMap[k].byteArray(maxLength: ReferenceModel.valueMaxLength)
+        guard vssState.values[present].asMap[ReferenceModel.contract].asMap[k].asBool else { return nil }
+        return vssState.values[store].asMap[ReferenceModel.contract].asMap[k].byteArray(maxLength: ReferenceModel.valueMaxLength)
     }
 
-    public var totalSupply: UInt256 { ReferenceModel.uint256(ledgerState.vars["totalSupply"]!) }
+    public var totalSupply: UInt256 { ReferenceModel.uint256(ledgerState.values[totalSupplySlot]) }
 
     public func balance(_ a: Address) -> UInt256 {
-        ReferenceModel.uint256(ledgerState.vars["balances"]!.asMap[ReferenceModel.address(a)])
+        ReferenceModel.uint256(ledgerState.values[balances].asMap[ReferenceModel.address(a)])
     }
 
-    func runVSS(_ a: Action, _ args: [String: Value]) {
-        let out = vss.run(a, args: args, from: vssState)
-        vssState = out.state
+    func runVSS(_ a: TitanSemantics.Executor<ConcreteDomain>.CompiledAction, _ args: [Value]) {
+        _ = vss.run(a, args: args, state: &vssState)
     }
 
-    func runLedger(_ a: Action, _ args: [String: Value]) -> Int {
-        let out = ledger.run(a, args: args, from: ledgerState)
-        ledgerState = out.state
-        return out.ok.asBool ? 0 : 1
+    func runLedger(_ a: TitanSemantics.Executor<ConcreteDomain>.CompiledAction, _ args: [Value]) -> Int {
+        ledger.run(a, args: args, state: &ledgerState).asBool ? 0 : 1
     }
 
     /// Runs one call on the models. VSS return codes are uint8 (1 for -1, 2 for -2); ledger
@@ -109,24 +115,23 @@ public final class ReferenceModel {
             reset()
             return OpResult(ret: 0)
         case .storageWrite(let k, let v):
-            runVSS(write, ["c": c, "key": ReferenceModel.key(k), "value": .bytes(v, maxLength: ReferenceModel.valueMaxLength)])
+            runVSS(write, [c, ReferenceModel.key(k), .bytes(v, maxLength: ReferenceModel.valueMaxLength)])
             return OpResult(ret: 0)
         case .storageRead(let k, let n):
-            runVSS(read, ["c": c, "key": ReferenceModel.key(k), "buf_len": .bits(BigUInt(n))])
-            let len = Int(vssState.vars["lastLen"]!.asBits)
-            switch vssState.vars["lastCode"]!.asBits {
-            case 0: return OpResult(ret: 0, value: vssState.vars["lastValue"]!.byteArray(maxLength: ReferenceModel.valueMaxLength), outLen: len)
+            runVSS(read, [c, ReferenceModel.key(k), .bits(BigUInt(n))])
+            let len = Int(vssState.values[lastLen].asBits)
+            switch vssState.values[lastCode].asBits {
+            case 0: return OpResult(ret: 0, value: vssState.values[lastValue].byteArray(maxLength: ReferenceModel.valueMaxLength), outLen: len)
             case 1: return OpResult(ret: -1)
             default: return OpResult(ret: -2, outLen: len)
             }
         case .storageDelete(let k):
-            runVSS(delete, ["c": c, "key": ReferenceModel.key(k)])
-            return OpResult(ret: vssState.vars["lastCode"]!.asBits == 0 ? 0 : -1)
+            runVSS(delete, [c, ReferenceModel.key(k)])
+            return OpResult(ret: vssState.values[lastCode].asBits == 0 ? 0 : -1)
         case .mint(let to, let amount):
-            return OpResult(ret: runLedger(mintAction, ["to": ReferenceModel.address(to), "amount": ReferenceModel.number(amount)]))
+            return OpResult(ret: runLedger(mintAction, [ReferenceModel.address(to), ReferenceModel.number(amount)]))
         case .transfer(let from, let to, let amount):
-            return OpResult(ret: runLedger(transferAction, ["from": ReferenceModel.address(from), "to": ReferenceModel.address(to),
-                                                            "amount": ReferenceModel.number(amount)]))
+            return OpResult(ret: runLedger(transferAction, [ReferenceModel.address(from), ReferenceModel.address(to), ReferenceModel.number(amount)]))
         case .balance(let a):
             return OpResult(ret: 0, amount: balance(a))
         case .totalSupply:

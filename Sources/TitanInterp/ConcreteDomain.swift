@@ -53,5 +53,17 @@ public struct ConcreteDomain: Domain {
         m[key] = value
         return .map(m)
     }
+    public func store(into map: inout Value, _ key: Value, _ value: Value) {
+        guard case .map(var m) = map else { return }
+        map = .bool(false)  // drop this reference so that `m` may be the only one: no copy
+        m[key] = value
+        map = .map(m)
+    }
+    public func modify(_ map: inout Value, at key: Value, valueSort: Sort, _ body: (inout Value) -> Void) {
+        guard case .map(var m) = map else { return }
+        map = .bool(false)
+        m.modify(key, body)
+        map = .map(m)
+    }
     public func known(_ condition: Value) -> Bool? { condition.asBool }
 }

@@ -42,8 +42,8 @@ public struct Interpreter {
     /// A state with the given variables; missing ones are zero, sums are computed from the maps.
     public func state(_ vars: [String: Value]) -> ConcreteState {
         var s = initialState()
-        for (k, v) in vars { s.vars[k] = v }
-        for m in model.summedMaps { s.sums[m] = Interpreter.ghost(of: s.vars[m]!) }
+        for (k, v) in vars { s[k] = v }
+        for m in model.summedMaps { s.setSum(m, Interpreter.ghost(of: s[m])) }
         return s
     }
 
@@ -68,7 +68,7 @@ public struct Interpreter {
             throw InterpreterError.missingArgument(action: action.name, param: p.name)
         }
         let out = executor.run(action, args: step.args, from: s)
-        for m in model.summedMaps where out.state.sums[m]! != Interpreter.ghost(of: out.state.vars[m]!) {
+        for m in model.summedMaps where out.state.sum(m)! != Interpreter.ghost(of: out.state[m]) {
             throw InterpreterError.ghostMismatch(map: m)
         }
         return out

@@ -3,11 +3,29 @@ import BigInt
 import TitanIR
 
 /// A concrete value of any sort.
-public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
+public enum Value: Hashable, Sendable, CustomStringConvertible {
     case bool(Bool)
     /// A uint or address, always reduced modulo 2^width.
     case bits(BigUInt)
     case map(MapValue)
+
+    /// One word per number (its words folded together) instead of one per word: map keys are
+    /// hashed on every read and write, and byte-string keys are ten words long.
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .bool(let b):
+            hasher.combine(0 as UInt8)
+            hasher.combine(b)
+        case .bits(let n):
+            var folded: UInt64 = 0xcbf2_9ce4_8422_2325
+            for w in n.words { folded = (folded ^ UInt64(w)) &* 0x0000_0100_0000_01b3 }
+            hasher.combine(1 as UInt8)
+            hasher.combine(folded)
+        case .map(let m):
+            hasher.combine(2 as UInt8)
+            hasher.combine(m)
+        }
+    }
 
     public var asBool: Bool { if case .bool(let b) = self { return b }; return false }
     public var asBits: BigUInt { if case .bits(let n) = self { return n }; return 0 }
@@ -38,18 +56,42 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
 
     /// A byte string as a value of sort `bytes<maxLength>` (see `Sort.bytes`).
     public static func bytes(_ data: [UInt8], maxLength: Int) -> Value {
-        let content = BigUInt(Data(data))
-        return .bits((BigUInt(data.count) << (8 * maxLength)) | content)
+        precondition(data.count <= maxLength, "a byte string longer than its sort admits")
+        // Built word by word: the length sits at bit 8 * maxLength, the content below it.
+        let lengthBit = 8 * maxLength
+        var words = [UInt](repeating: 0, count: lengthBit / UInt.bitWidth + 2)
+        words[lengthBit / UInt.bitWidth] = UInt(data.count) << (lengthBit % UInt.bitWidth)
+        if lengthBit % UInt.bitWidth != 0 {
+            words[lengthBit / UInt.bitWidth + 1] = UInt(data.count) >> (UInt.bitWidth - lengthBit % UInt.bitWidth)
+        }
+        for (i, byte) in data.enumerated() {
+            let position = 8 * (data.count - 1 - i)
+            words[position / UInt.bitWidth] |= UInt(byte) << (position % UInt.bitWidth)
+        }
+        return .bits(BigUInt(words: words))
     }
 
     /// The byte string a value of sort `bytes<maxLength>` holds.
     public func byteArray(maxLength: Int) -> [UInt8] {
-        let n = asBits
-        let length = Int(n >> (8 * maxLength))
-        let content = n & ((BigUInt(1) << (8 * maxLength)) - 1)
-        let raw = [UInt8](content.serialize())
-        if raw.count >= length { return Array(raw.suffix(length)) }
-        return [UInt8](repeating: 0, count: length - raw.count) + raw
+        let words = asBits.words
+        let count = words.count
+        func word(_ i: Int) -> UInt { i < count ? words[i] : 0 }
+        let bits = UInt.bitWidth
+        let lengthBit = 8 * maxLength
+        var length = Int(truncatingIfNeeded: word(lengthBit / bits) >> (lengthBit % bits))
+        if lengthBit % bits != 0 {
+            length |= Int(truncatingIfNeeded: word(lengthBit / bits + 1) << (bits - lengthBit % bits))
+        }
+        length = min(max(length, 0), maxLength)  // a well-formed value never needs this
+        return [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            var current: UInt = 0, index = -1
+            for i in 0..<length {
+                let position = 8 * (length - 1 - i)
+                if position / bits != index { index = position / bits; current = word(index) }
+                buffer[i] = UInt8(truncatingIfNeeded: current >> (position % bits))
+            }
+            initialized = length
+        }
     }
 
     public static func addressString(_ n: BigUInt) -> String {
@@ -68,18 +110,57 @@ public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
 
 /// A total map: a default value plus the keys that differ from it. Entries equal to the
 /// default are never stored, so equal maps are equal values.
+///
+/// A value type over a shared buffer, copied on write like the standard collections: the
+/// interpreter updates a map it holds alone in place, however deeply it is nested.
 public struct MapValue: Hashable, Sendable, CustomStringConvertible {
-    public var defaultValue: Value
-    public private(set) var entries: [Value: Value]
+    final class Storage: @unchecked Sendable {  // mutated only while uniquely referenced
+        let defaultValue: Value
+        var entries: [Value: Value]
+        init(defaultValue: Value, entries: [Value: Value]) { self.defaultValue = defaultValue; self.entries = entries }
+    }
+    private var storage: Storage
 
     public init(defaultValue: Value, entries: [Value: Value] = [:]) {
-        self.defaultValue = defaultValue
-        self.entries = entries.filter { $0.value != defaultValue }
+        storage = Storage(defaultValue: defaultValue, entries: entries.filter { $0.value != defaultValue })
+    }
+
+    public var defaultValue: Value { storage.defaultValue }
+    public var entries: [Value: Value] { storage.entries }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(defaultValue: storage.defaultValue, entries: storage.entries)
+        }
     }
 
     public subscript(key: Value) -> Value {
-        get { entries[key] ?? defaultValue }
-        set { entries[key] = newValue == defaultValue ? nil : newValue }
+        get { storage.entries[key] ?? storage.defaultValue }
+        set {
+            makeUnique()
+            if newValue == storage.defaultValue {
+                storage.entries.removeValue(forKey: key)
+            } else {
+                storage.entries[key] = newValue
+            }
+        }
+    }
+
+    /// `self[key] = body(self[key])`, changing the entry in place.
+    public mutating func modify(_ key: Value, _ body: (inout Value) -> Void) {
+        makeUnique()
+        let dflt = storage.defaultValue
+        body(&storage.entries[key, default: dflt])
+        if storage.entries[key] == dflt { storage.entries.removeValue(forKey: key) }
+    }
+
+    public static func == (a: MapValue, b: MapValue) -> Bool {
+        a.storage === b.storage || (a.storage.defaultValue == b.storage.defaultValue && a.storage.entries == b.storage.entries)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.defaultValue)
+        hasher.combine(storage.entries)
     }
 
     public var description: String {

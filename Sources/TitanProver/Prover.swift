@@ -310,7 +310,7 @@ public final class Prover {
     }
 
     func render(_ s: ConcreteState) -> [NamedValue] {
-        model.stateVars.map { NamedValue(name: $0.name, value: s.vars[$0.name]!.rendered(as: $0.sort)) }
+        model.stateVars.map { NamedValue(name: $0.name, value: s[$0.name].rendered(as: $0.sort)) }
     }
 
     func traceSteps(_ steps: [Step], _ states: [ConcreteState], holds: (ConcreteState) -> Bool) -> [TraceStep] {
@@ -318,7 +318,7 @@ public final class Prover {
             let action = model.action(st.action)!
             let before = states[i], after = states[i + 1]
             let changes = model.stateVars.compactMap { v -> Change? in
-                let a = before.vars[v.name]!, b = after.vars[v.name]!
+                let a = before[v.name], b = after[v.name]
                 return a == b ? nil : Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
             }
             return TraceStep(action: st.action, args: rendered(action.params, st.args), changes: changes, propertyHolds: holds(after))

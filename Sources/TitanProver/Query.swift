@@ -36,7 +36,7 @@ final class Query {
             domain.noteRange(t, ghost)
             sums[v.name] = t
         }
-        return State(vars: vars, sums: sums)
+        return State(layout: exec.layout, vars: vars, sums: sums)
     }
 
     func freshArgs(_ action: Action, tag: String) -> [String: Term] {
@@ -77,8 +77,8 @@ final class Query {
 
     func equal(_ a: State<Term>, _ b: State<Term>) -> Term {
         var eqs: [Term] = []
-        for v in model.stateVars { eqs.append(z3.eq(a.vars[v.name]!, b.vars[v.name]!)) }
-        for m in model.summedMaps { eqs.append(z3.eq(a.sums[m]!, b.sums[m]!)) }
+        for v in model.stateVars { eqs.append(z3.eq(a[v.name], b[v.name])) }
+        for m in model.summedMaps { eqs.append(z3.eq(a.sum(m)!, b.sum(m)!)) }
         return z3.and(eqs)
     }
 
@@ -115,11 +115,11 @@ final class Query {
             let keys = domain.observedKeys[m] ?? []
             var total = z3.integer(0)
             for (i, k) in keys.enumerated() {
-                let entry = exec.contribution(domain.select(s.vars[m]!, k, valueSort: v), v)
+                let entry = exec.contribution(domain.select(s[m], k, valueSort: v), v)
                 let fresh = z3.and(keys[..<i].map { z3.not(z3.eq($0, k)) })
                 total = z3.add(total, z3.ite(fresh, entry, z3.integer(0)))
             }
-            solver.assert(z3.le(total, s.sums[m]!))
+            solver.assert(z3.le(total, s.sum(m)!))
         }
     }
 

@@ -80,7 +80,11 @@ public final class SymbolicDomain: Domain {
     public func bool(_ b: Bool) -> Term { z3.bool(b) }
     public func number(_ n: BigUInt, width: Int) -> Term { z3.integer(n & ((BigUInt(1) << width) - 1)) }
     public func constMap(key: Sort, value: Sort, default v: Term) -> Term { z3.constArray(key: sort(key), value: v) }
-    public func not(_ a: Term) -> Term { z3.not(a) }
+    public func not(_ a: Term) -> Term {
+        if z3.isTrue(a) { return z3.bool(false) }
+        if z3.isFalse(a) { return z3.bool(true) }
+        return z3.not(a)
+    }
     public func and(_ a: Term, _ b: Term) -> Term {
         if z3.isTrue(a) { return b }
         if z3.isTrue(b) { return a }

@@ -34,6 +34,10 @@ public protocol Domain {
     /// Reads `map[key]`; `valueSort` is the sort of what is read.
     func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value
     func store(_ map: Value, _ key: Value, _ value: Value) -> Value
+    /// `map = store(map, key, value)`; a concrete domain updates the map in place.
+    func store(into map: inout Value, _ key: Value, _ value: Value)
+    /// `map[key] = body(map[key])`; a concrete domain updates the inner value in place.
+    func modify(_ map: inout Value, at key: Value, valueSort: Sort, _ body: (inout Value) -> Void)
 
     /// The truth of a condition when it is known without solving (always, for concrete values).
     /// The executor uses it to take one branch instead of merging both.
@@ -48,6 +52,12 @@ public protocol Domain {
 }
 
 extension Domain {
+    public func store(into map: inout Value, _ key: Value, _ value: Value) { map = store(map, key, value) }
+    public func modify(_ map: inout Value, at key: Value, valueSort: Sort, _ body: (inout Value) -> Void) {
+        var inner = select(map, key, valueSort: valueSort)
+        body(&inner)
+        map = store(map, key, inner)
+    }
     public func observeKey(map: String, key: Value) {}
     public func observeTerm(_ term: Value, sort: Sort) {}
     public func zero(_ sort: Sort) -> Value {

@@ -4,15 +4,24 @@ import TitanIR
 /// The one definition of what IR means. Running an action, evaluating a property and building
 /// the initial state are written once here, over the primitive operations of a `Domain`.
 /// The interpreter instantiates it with concrete values, the prover with Z3 terms.
+///
+/// The IR is compiled once into closures (names resolved to slots, sorts and constants worked
+/// out ahead); both domains run the same compiled code, so there is still one semantics, read
+/// without walking the tree or looking names up on every step.
 public struct Executor<D: Domain> {
     public let domain: D
     public let model: Model
-    let summed: Set<String>
+    public let layout: StateLayout
+    @usableFromInline let actions: [String: CompiledAction]
 
-    public init(model: Model, domain: D) {
+    @inlinable public init(model: Model, domain: D) {
         self.model = model
         self.domain = domain
-        self.summed = Set(model.summedMaps)
+        let compiler = Compiler(model: model, domain: domain)
+        self.layout = compiler.layout
+        var actions: [String: CompiledAction] = [:]
+        for a in model.actions where actions[a.name] == nil { actions[a.name] = compiler.action(a) }
+        self.actions = actions
     }
 
     /// The result of one action: the state it would leave and whether it completed.
@@ -20,6 +29,7 @@ public struct Executor<D: Domain> {
     public struct Outcome {
         public var state: State<D.Value>
         public var ok: D.Value
+        @inlinable init(state: State<D.Value>, ok: D.Value) { self.state = state; self.ok = ok }
     }
 
     /// The values that name a property may refer to.
@@ -33,22 +43,56 @@ public struct Executor<D: Domain> {
         }
     }
 
+    /// An action ready to run: its body compiled, its parameters in local slots 0..<n.
+    public struct CompiledAction {
+        public let name: String
+        public let params: [Param]
+        @usableFromInline let localCount: Int
+        @usableFromInline let body: StmtCode
+        /// False when nothing in the body can revert (no `require`, no checked arithmetic):
+        /// then the pre-state need not be kept, and the state is updated in place.
+        @usableFromInline let canRevert: Bool
+
+        @inlinable init(name: String, params: [Param], localCount: Int, body: @escaping StmtCode, canRevert: Bool) {
+            self.name = name; self.params = params; self.localCount = localCount; self.body = body; self.canRevert = canRevert
+        }
+    }
+
+    /// What compiled code reads and writes besides the state: locals, the post-state and
+    /// revert flag of a rule, and the conditions under which the action faults.
+    @usableFromInline struct Scratch {
+        @usableFromInline var post: State<D.Value>?
+        @usableFromInline var locals: [D.Value]
+        @usableFromInline var reverted: D.Value?
+        /// Fault conditions of the expression being evaluated (checked arithmetic).
+        @usableFromInline var faults: [D.Value]
+        /// Under which condition the action has reverted so far.
+        @usableFromInline var reverts: D.Value
+
+        @inlinable init(post: State<D.Value>?, locals: [D.Value], reverted: D.Value?, faults: [D.Value], reverts: D.Value) {
+            self.post = post; self.locals = locals; self.reverted = reverted; self.faults = faults; self.reverts = reverts
+        }
+    }
+
+    @usableFromInline typealias ExprCode = (inout State<D.Value>, inout Scratch) -> D.Value
+    @usableFromInline typealias StmtCode = (inout State<D.Value>, inout Scratch, D.Value) -> Void
+
     // MARK: Initial state
 
-    public func initialState() -> State<D.Value> {
-        var vars: [String: D.Value] = [:]
+    @inlinable public func initialState() -> State<D.Value> {
+        let placeholder = domain.bool(false)
+        var empty = State(layout: layout, values: Array(repeating: placeholder, count: layout.names.count),
+                          ghostSums: Array(repeating: nil, count: layout.names.count))
+        var scratch = Scratch(post: nil, locals: [], reverted: nil, faults: [], reverts: placeholder)
+        let compiler = Compiler(model: model, domain: domain, layout: layout)
+        let summed = Set(model.summedMaps)
+        var values: [D.Value] = [], sums: [D.Value?] = []
         for v in model.stateVars {
-            if let e = v.initial {
-                vars[v.name] = evaluate(e, in: Frame(pre: State(vars: [:], sums: [:])))
-            } else {
-                vars[v.name] = domain.zero(v.sort)
-            }
+            // Initial values are closed expressions: they read nothing from the empty state.
+            values.append(v.initial.map { compiler.expr($0, [:])(&empty, &scratch) } ?? domain.zero(v.sort))
+            sums.append(summed.contains(v.name) ? Executor.ghostSort(of: v.sort).map { domain.zero($0) } : nil)
         }
-        var sums: [String: D.Value] = [:]
-        for v in model.stateVars where summed.contains(v.name) {
-            if let s = Executor.ghostSort(of: v.sort) { sums[v.name] = domain.zero(s) }
-        }
-        return State(vars: vars, sums: sums)
+        return State(layout: layout, values: values, ghostSums: sums)
     }
 
     /// The sort of a summed map's ghost: a number for a map of scalars, a map of numbers
@@ -66,93 +110,190 @@ public struct Executor<D: Domain> {
     }
 
     /// What one map entry adds to its map's sum: the number itself, or 1 for a true bool.
-    public func contribution(_ v: D.Value, _ sort: Sort) -> D.Value {
-        if sort == .bool { return domain.ite(v, domain.number(1, width: Sort.sumWidth), domain.number(0, width: Sort.sumWidth)) }
-        return domain.zeroExtend(v, from: sort.bitWidth ?? Sort.sumWidth, to: Sort.sumWidth)
+    @inlinable public func contribution(_ v: D.Value, _ sort: Sort) -> D.Value {
+        Executor.contribution(domain, v, sort)
     }
 
-    /// sum - contribution(old) + contribution(new), exact in 512 bits.
-    func adjust(_ sum: D.Value, old: D.Value, new: D.Value, _ sort: Sort) -> D.Value {
-        domain.add(domain.sub(sum, contribution(old, sort), width: Sort.sumWidth), contribution(new, sort), width: Sort.sumWidth)
+    @inlinable static func contribution(_ d: D, _ v: D.Value, _ sort: Sort) -> D.Value {
+        if sort == .bool { return d.ite(v, d.number(1, width: Sort.sumWidth), d.number(0, width: Sort.sumWidth)) }
+        return d.zeroExtend(v, from: sort.bitWidth ?? Sort.sumWidth, to: Sort.sumWidth)
     }
 
     // MARK: Actions
 
-    /// Runs `action` with `args` (by parameter name) from `pre`.
-    public func run(_ action: Action, args: [String: D.Value], from pre: State<D.Value>) -> Outcome {
-        var run = Run(exec: self, state: pre, names: args)
-        run.block(action.body, path: domain.bool(true))
-        let ok = domain.not(run.reverts)
-        // A reverted action leaves the pre-state: merge so both readers see exactly that.
-        let state: State<D.Value>
-        if let k = domain.known(ok) {
-            state = k ? run.state : pre
-        } else {
-            state = merge(ok, run.state, pre, changed: Set(model.stateVars.map(\.name)))
-        }
+    /// The compiled form of one of the model's actions, by name.
+    @inlinable public func compiled(_ name: String) -> CompiledAction? { actions[name] }
+
+    /// Runs `action` (one of the model's, by name) with `args` (by parameter name) from `pre`.
+    @inlinable public func run(_ action: Action, args: [String: D.Value], from pre: State<D.Value>) -> Outcome {
+        guard let compiled = actions[action.name] else { preconditionFailure("action \(action.name) is not in model \(model.name)") }
+        var state = pre
+        let ok = run(compiled, args: compiled.params.map { args[$0.name]! }, state: &state)
         return Outcome(state: state, ok: ok)
     }
 
-    func merge(_ c: D.Value, _ a: State<D.Value>, _ b: State<D.Value>, changed: Set<String>) -> State<D.Value> {
+    /// Runs a compiled action with its arguments in parameter order, updating `state` to the
+    /// state it leaves (the pre-state when it reverts); returns whether it completed.
+    @inlinable public func run(_ action: CompiledAction, args: [D.Value], state: inout State<D.Value>) -> D.Value {
+        let d = domain
+        var locals = args
+        if action.localCount > args.count {
+            locals.reserveCapacity(action.localCount)
+            for _ in args.count..<action.localCount { locals.append(d.bool(false)) }
+        }
+        var scratch = Scratch(post: nil, locals: locals, reverted: nil, faults: [], reverts: d.bool(false))
+        guard action.canRevert else {
+            action.body(&state, &scratch, d.bool(true))
+            return d.not(scratch.reverts)
+        }
+        let pre = state
+        action.body(&state, &scratch, d.bool(true))
+        let ok = d.not(scratch.reverts)
+        // A reverted action leaves the pre-state: merge so both readers see exactly that.
+        if let k = d.known(ok) {
+            if !k { state = pre }
+        } else {
+            state = Executor.merge(d, ok, state, pre, slots: layout.slotsByName)
+        }
+        return ok
+    }
+
+    @inlinable static func merge(_ d: D, _ c: D.Value, _ a: State<D.Value>, _ b: State<D.Value>, slots: [Int]) -> State<D.Value> {
         var out = b
-        for name in changed.sorted() {  // sorted: the same terms in the same order on every run
-            if let x = a.vars[name], let y = b.vars[name] { out.vars[name] = domain.ite(c, x, y) }
-            if let x = a.sums[name], let y = b.sums[name] { out.sums[name] = domain.ite(c, x, y) }
+        for i in slots {  // by name: the same terms in the same order on every run
+            out.values[i] = d.ite(c, a.values[i], b.values[i])
+            if let x = a.ghostSums[i], let y = b.ghostSums[i] { out.ghostSums[i] = d.ite(c, x, y) }
         }
         return out
     }
 
-    /// The mutable walk through one action body.
-    struct Run {
-        let exec: Executor
-        var state: State<D.Value>
-        var names: [String: D.Value]
-        /// Under which condition the action has reverted so far.
-        var reverts: D.Value
-        var d: D { exec.domain }
+    // MARK: Expressions
 
-        init(exec: Executor, state: State<D.Value>, names: [String: D.Value]) {
-            self.exec = exec; self.state = state; self.names = names
-            self.reverts = exec.domain.bool(false)
+    /// Evaluates a property or closed expression. Arithmetic in properties wraps.
+    @inlinable public func evaluate(_ e: Expr, in frame: Frame) -> D.Value {
+        let names = frame.names.keys.sorted()
+        var scope: [String: Int] = [:]
+        for (i, n) in names.enumerated() { scope[n] = i }
+        let code = Compiler(model: model, domain: domain, layout: layout).expr(e, scope)
+        var pre = frame.pre
+        var scratch = Scratch(post: frame.post, locals: names.map { frame.names[$0]! }, reverted: frame.reverted,
+                              faults: [], reverts: domain.bool(false))
+        return code(&pre, &scratch)
+    }
+}
+
+extension StateLayout {
+    /// Every slot, ordered by variable name.
+    @inlinable var slotsByName: [Int] { names.indices.sorted { names[$0] < names[$1] } }
+}
+
+extension Executor {
+    /// Turns IR into closures over a domain. Each IR construct's meaning is written here once.
+    @usableFromInline final class Compiler {
+        @usableFromInline let model: Model
+        @usableFromInline let d: D
+        @usableFromInline let layout: StateLayout
+        @usableFromInline let summed: Set<String>
+        /// Local slots handed out so far in the action being compiled.
+        @usableFromInline var localCount = 0
+
+        @inlinable init(model: Model, domain: D, layout: StateLayout? = nil) {
+            self.model = model
+            self.d = domain
+            self.layout = layout ?? StateLayout(model: model)
+            self.summed = Set(model.summedMaps)
         }
 
-        mutating func fault(_ cond: D.Value, path: D.Value) {
-            reverts = d.or(reverts, d.and(path, cond))
+        @inlinable func slot(_ name: String) -> Int {
+            guard let i = layout.slot(name) else { preconditionFailure("no state variable \(name) in model \(model.name)") }
+            return i
         }
 
-        mutating func block(_ stmts: [Stmt], path: D.Value) {
-            let scope = names
-            for s in stmts { statement(s, path: path) }
-            names = scope
+        @inlinable func action(_ a: Action) -> CompiledAction {
+            localCount = a.params.count
+            var scope: [String: Int] = [:]
+            for (i, p) in a.params.enumerated() { scope[p.name] = i }
+            let body = block(a.body, scope)
+            return CompiledAction(name: a.name, params: a.params, localCount: localCount, body: body,
+                                  canRevert: a.body.contains(where: Compiler.canFault))
         }
 
-        mutating func statement(_ s: Stmt, path: D.Value) {
+        /// Whether running a statement can add a revert condition.
+        @inlinable static func canFault(_ s: Stmt) -> Bool {
+            func visit(_ e: Expr) -> Bool {
+                if case .binary(let op, _, _, .checked) = e, op.isArithmetic { return true }
+                return e.children.contains(where: visit)
+            }
             switch s {
-            case .require(let e, _):
-                let c = value(e, path: path)
-                fault(d.not(c), path: path)
-            case .bind(let n, let e):
-                names[n] = value(e, path: path)
-            case .assign(let lv, let e):
-                let v = value(e, path: path)
-                assign(lv, v, path: path, source: e)
-            case .ifElse(let c, let t, let f):
-                let cond = value(c, path: path)
-                if let k = d.known(cond) {
-                    block(k ? t : f, path: path)
-                    return
-                }
-                let before = state
-                block(t, path: d.and(path, cond))
-                let afterThen = state
-                state = before
-                block(f, path: d.and(path, d.not(cond)))
-                let changed = assigned(t).union(assigned(f))
-                state = exec.merge(cond, afterThen, state, changed: changed)
+            case .require: return true
+            case .bind(_, let e): return visit(e)
+            case .assign(let lv, let e): return lv.indices.contains(where: visit) || visit(e)
+            case .ifElse(let c, let t, let f): return visit(c) || t.contains(where: canFault) || f.contains(where: canFault)
             }
         }
 
-        func assigned(_ stmts: [Stmt]) -> Set<String> {
+        // MARK: Statements
+
+        @inlinable func block(_ stmts: [Stmt], _ outer: [String: Int]) -> StmtCode {
+            var scope = outer
+            let codes = stmts.map { statement($0, &scope) }
+            switch codes.count {
+            case 0: return { _, _, _ in }
+            case 1: return codes[0]
+            default: return { s, x, path in for c in codes { c(&s, &x, path) } }
+            }
+        }
+
+        /// An expression evaluated inside an action: its faults revert the action on `path`.
+        @inlinable func value(_ e: Expr, _ scope: [String: Int]) -> (inout State<D.Value>, inout Scratch, D.Value) -> D.Value {
+            let code = expr(e, scope)
+            let d = self.d
+            return { s, x, path in
+                let mark = x.faults.count
+                let v = code(&s, &x)
+                if x.faults.count > mark {
+                    for f in x.faults[mark...] { x.reverts = d.or(x.reverts, d.and(path, f)) }
+                    x.faults.removeSubrange(mark...)
+                }
+                return v
+            }
+        }
+
+        @inlinable func statement(_ stmt: Stmt, _ scope: inout [String: Int]) -> StmtCode {
+            let d = self.d
+            switch stmt {
+            case .require(let e, _):
+                let c = value(e, scope)
+                return { s, x, path in
+                    let cond = c(&s, &x, path)
+                    x.reverts = d.or(x.reverts, d.and(path, d.not(cond)))
+                }
+            case .bind(let n, let e):
+                let v = value(e, scope)
+                let i = localCount
+                localCount += 1
+                scope[n] = i
+                return { s, x, path in x.locals[i] = v(&s, &x, path) }
+            case .assign(let lv, let e):
+                return assign(lv, e, scope)
+            case .ifElse(let c, let t, let f):
+                let cond = value(c, scope)
+                let then = block(t, scope), otherwise = block(f, scope)
+                let changed = assigned(t).union(assigned(f)).sorted().map(slot)
+                return { s, x, path in
+                    let cv = cond(&s, &x, path)
+                    if let k = d.known(cv) { return (k ? then : otherwise)(&s, &x, path) }
+                    let before = s
+                    then(&s, &x, d.and(path, cv))
+                    let afterThen = s
+                    s = before
+                    otherwise(&s, &x, d.and(path, d.not(cv)))
+                    s = Executor.merge(d, cv, afterThen, s, slots: changed)
+                }
+            }
+        }
+
+        @inlinable func assigned(_ stmts: [Stmt]) -> Set<String> {
             var out = Set<String>()
             for s in stmts {
                 switch s {
@@ -164,162 +305,242 @@ public struct Executor<D: Domain> {
             return out
         }
 
-        mutating func assign(_ lv: LValue, _ v: D.Value, path: D.Value, source: Expr) {
-            let indices = lv.indices.map { value($0, path: path) }
-            guard let old = state.vars[lv.root] else { return }
-            if indices.isEmpty {
-                state.vars[lv.root] = v
+        @inlinable func assign(_ lv: LValue, _ e: Expr, _ scope: [String: Int]) -> StmtCode {
+            let d = self.d
+            let root = slot(lv.root), rootName = lv.root
+            let valueCode = value(e, scope)
+            let indexCodes = lv.indices.map { value($0, scope) }
+            if indexCodes.isEmpty {
                 // A whole map copied from another state map brings that map's sum along.
-                if exec.summed.contains(lv.root), case .state(let src, _) = source, let s = state.sums[src] {
-                    state.sums[lv.root] = s
+                var source: Int?
+                if summed.contains(lv.root), case .state(let src, _) = e { source = slot(src) }
+                return { s, x, path in
+                    s.values[root] = valueCode(&s, &x, path)
+                    if let source, let sum = s.ghostSums[source] { s.ghostSums[root] = sum }
                 }
-                return
             }
-            d.observeKey(map: lv.root, key: indices[0])
+            // The sort of each level: keySorts[i] is the key sort of indices[i], valueSorts[i]
+            // the sort of the map read at that key.
+            var keySorts: [Sort] = [], valueSorts: [Sort] = []
             var sort = lv.rootSort
-            for k in indices {
+            for _ in lv.indices {
                 guard case .map(let ks, let vs) = sort else { break }
-                d.observeTerm(k, sort: ks)
+                keySorts.append(ks); valueSorts.append(vs)
                 sort = vs
             }
-            state.vars[lv.root] = exec.storePath(old, indices[...], v, sort: lv.rootSort)
-            guard exec.summed.contains(lv.root), let sum = state.sums[lv.root] else { return }
-            switch (lv.rootSort, indices.count) {
-            case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
-                let prev = d.select(old, indices[0], valueSort: vs)
-                state.sums[lv.root] = exec.adjust(sum, old: prev, new: v, vs)
-            case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
-                let inner = d.select(old, indices[0], valueSort: .map(key: .bool, value: vs))
-                let prev = d.select(inner, indices[1], valueSort: vs)
-                guard case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) else { return }
-                let s = d.select(sum, indices[0], valueSort: bound)
-                state.sums[lv.root] = d.store(sum, indices[0], exec.adjust(s, old: prev, new: v, vs))
-            default:
-                break
-            }
-        }
-
-        mutating func value(_ e: Expr, path: D.Value) -> D.Value {
-            var faults: [D.Value] = []
-            let frame = Frame(pre: state, names: names)
-            let v = exec.evaluate(e, in: frame, faults: &faults)
-            for f in faults { fault(f, path: path) }
-            return v
-        }
-    }
-
-    func storePath(_ m: D.Value, _ keys: ArraySlice<D.Value>, _ v: D.Value, sort: Sort) -> D.Value {
-        guard let k = keys.first, case .map(_, let valueSort) = sort else { return v }
-        if keys.count == 1 { return domain.store(m, k, v) }
-        let inner = domain.select(m, k, valueSort: valueSort)
-        return domain.store(m, k, storePath(inner, keys.dropFirst(), v, sort: valueSort))
-    }
-
-    // MARK: Expressions
-
-    /// Evaluates a property or closed expression. Arithmetic in properties wraps.
-    public func evaluate(_ e: Expr, in frame: Frame) -> D.Value {
-        var faults: [D.Value] = []
-        return evaluate(e, in: frame, faults: &faults)
-    }
-
-    /// Evaluates `e`; conditions under which checked arithmetic faults are appended to `faults`.
-    func evaluate(_ e: Expr, in f: Frame, faults: inout [D.Value]) -> D.Value {
-        let d = domain
-        switch e {
-        case .bool(let b): return d.bool(b)
-        case .number(let n, let s): return d.number(n, width: s.bitWidth ?? 256)
-        case .state(let n, _): return f.pre.vars[n]!
-        case .post(let n, _): return (f.post ?? f.pre).vars[n]!
-        case .name(let n, _): return f.names[n]!
-        case .reverted: return f.reverted ?? d.bool(false)
-        case .sum(let n, let key, let post):
-            let ghost = (post ? (f.post ?? f.pre) : f.pre).sums[n]!
-            guard let key else { return ghost }
-            guard case .map(_, let bound)? = model.stateVar(n).flatMap({ Executor.ghostSort(of: $0.sort) }) else { return ghost }
-            return d.select(ghost, evaluate(key, in: f, faults: &faults), valueSort: bound)
-        case .length(let b):
-            guard case .bytes(let n) = b.sort else { return d.number(0, width: 256) }
-            let w = b.sort.bitWidth!
-            return d.udiv(evaluate(b, in: f, faults: &faults), d.number(BigUInt(1) << (8 * n), width: w), width: w)
-        case .unary(.not, let a): return d.not(evaluate(a, in: f, faults: &faults))
-        case .widen(let a, let w):
-            return d.zeroExtend(evaluate(a, in: f, faults: &faults), from: a.sort.bitWidth ?? w, to: w)
-        case .ite(let c, let t, let x):
-            let cv = evaluate(c, in: f, faults: &faults)
-            // A decided condition: the other branch's value and faults are masked out anyway.
-            if let k = d.known(cv) { return evaluate(k ? t : x, in: f, faults: &faults) }
-            var tf: [D.Value] = [], xf: [D.Value] = []
-            let tv = evaluate(t, in: f, faults: &tf), xv = evaluate(x, in: f, faults: &xf)
-            faults += tf.map { d.and(cv, $0) } + xf.map { d.and(d.not(cv), $0) }
-            return d.ite(cv, tv, xv)
-        case .select(let m, let k):
-            let mv = evaluate(m, in: f, faults: &faults)
-            let kv = evaluate(k, in: f, faults: &faults)
-            if case .state(let root, _) = m { d.observeKey(map: root, key: kv) }
-            if case .post(let root, _) = m { d.observeKey(map: root, key: kv) }
-            if case .map(let ks, _) = m.sort { d.observeTerm(kv, sort: ks) }
-            return d.select(mv, kv, valueSort: e.sort)
-        case .binary(let op, let l, let r, let arith):
-            let a = evaluate(l, in: f, faults: &faults)
-            // A decided left side settles &&, || and ==> without the right side, whose faults
-            // would be masked by it anyway.
-            if op.isLogical, let k = d.known(a) {
-                switch (op, k) {
-                case (.and, false): return d.bool(false)
-                case (.or, true), (.implies, false): return d.bool(true)
-                default: break
+            let store = storePath(valueSorts)
+            // How the ghost sum follows the write, read from the value it replaces.
+            var ghost: ((inout State<D.Value>, [D.Value], D.Value) -> Void)?
+            if summed.contains(lv.root) {
+                switch (lv.rootSort, lv.indices.count) {
+                case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
+                    ghost = { s, keys, v in
+                        guard let sum = s.ghostSums[root] else { return }
+                        let prev = d.select(s.values[root], keys[0], valueSort: vs)
+                        s.ghostSums[root] = Compiler.adjust(d, sum, old: prev, new: v, vs)
+                    }
+                case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
+                    if case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) {
+                        ghost = { s, keys, v in
+                            guard let sum = s.ghostSums[root] else { return }
+                            let inner = d.select(s.values[root], keys[0], valueSort: .map(key: .bool, value: vs))
+                            let prev = d.select(inner, keys[1], valueSort: vs)
+                            let old = d.select(sum, keys[0], valueSort: bound)
+                            s.ghostSums[root] = d.store(sum, keys[0], Compiler.adjust(d, old, old: prev, new: v, vs))
+                        }
+                    }
+                default:
+                    break
                 }
             }
-            // Short-circuit operators still evaluate both sides: faults on the right are guarded.
-            var rf: [D.Value] = []
-            let b = evaluate(r, in: f, faults: &rf)
-            switch op {
-            case .and: faults += rf.map { d.and(a, $0) }
-            case .or, .implies: faults += rf.map { d.and(op == .or ? d.not(a) : a, $0) }
-            default: faults += rf
+            return { s, x, path in
+                let v = valueCode(&s, &x, path)
+                let keys = indexCodes.map { $0(&s, &x, path) }
+                d.observeKey(map: rootName, key: keys[0])
+                for (k, ks) in zip(keys, keySorts) { d.observeTerm(k, sort: ks) }
+                // The sum reads the entry being replaced, so it moves before the write.
+                ghost?(&s, keys, v)
+                store(&s.values[root], keys[...], v)
             }
-            return binary(op, a, b, width: l.sort.bitWidth ?? 0, arithmetic: arith, faults: &faults)
         }
-    }
 
-    func binary(_ op: BinaryOp, _ a: D.Value, _ b: D.Value, width w: Int, arithmetic: Arithmetic,
-                faults: inout [D.Value]) -> D.Value {
-        let d = domain
-        let checked = arithmetic == .checked
-        let zero = d.number(0, width: max(w, 1))
-        switch op {
-        case .and: return d.and(a, b)
-        case .or: return d.or(a, b)
-        case .implies: return d.or(d.not(a), b)
-        case .eq: return d.eq(a, b)
-        case .ne: return d.not(d.eq(a, b))
-        case .lt: return d.ult(a, b)
-        case .le: return d.ule(a, b)
-        case .gt: return d.ult(b, a)
-        case .ge: return d.ule(b, a)
-        case .add:
-            let r = d.add(a, b, width: w)
-            if checked { faults.append(d.ult(r, a)) }          // wrapped past 2^w
-            return r
-        case .sub:
-            if checked { faults.append(d.ult(a, b)) }          // would go below zero
-            return d.sub(a, b, width: w)
-        case .mul:
-            let r = d.mul(a, b, width: w)
-            if checked {
-                // The exact product needs at most 2w bits: overflow iff it exceeds 2^w - 1.
-                let wide = d.mul(d.zeroExtend(a, from: w, to: 2 * w), d.zeroExtend(b, from: w, to: 2 * w), width: 2 * w)
-                faults.append(d.ult(d.number((BigUInt(1) << w) - 1, width: 2 * w), wide))
+        /// `map[k1]...[kn] = v`, through the domain's in-place updates.
+        @inlinable func storePath(_ valueSorts: [Sort]) -> (inout D.Value, ArraySlice<D.Value>, D.Value) -> Void {
+            let d = self.d
+            func go(_ m: inout D.Value, _ keys: ArraySlice<D.Value>, _ v: D.Value, _ level: Int) {
+                guard let k = keys.first, level < valueSorts.count else { m = v; return }
+                if keys.count == 1 { d.store(into: &m, k, v); return }
+                d.modify(&m, at: k, valueSort: valueSorts[level]) { inner in go(&inner, keys.dropFirst(), v, level + 1) }
             }
-            return r
-        case .div, .mod:
-            let bZero = d.eq(b, zero)
-            if checked { faults.append(bZero) }
-            // EVM: x / 0 == 0 and x % 0 == 0.
-            let safeB = d.ite(bZero, d.number(1, width: w), b)
-            let q = op == .div ? d.udiv(a, safeB, width: w) : d.urem(a, safeB, width: w)
-            return d.ite(bZero, zero, q)
+            return { m, keys, v in go(&m, keys, v, 0) }
+        }
+
+        /// sum - contribution(old) + contribution(new), exact in 512 bits.
+        @inlinable static func adjust(_ d: D, _ sum: D.Value, old: D.Value, new: D.Value, _ sort: Sort) -> D.Value {
+            d.add(d.sub(sum, Executor.contribution(d, old, sort), width: Sort.sumWidth), Executor.contribution(d, new, sort), width: Sort.sumWidth)
+        }
+
+        // MARK: Expressions
+
+        /// Compiles `e`; running the code appends to `faults` the conditions under which checked
+        /// arithmetic faults.
+        @inlinable func expr(_ e: Expr, _ scope: [String: Int]) -> ExprCode {
+            let d = self.d
+            switch e {
+            case .bool(let b):
+                let v = d.bool(b)
+                return { _, _ in v }
+            case .number(let n, let s):
+                let v = d.number(n, width: s.bitWidth ?? 256)
+                return { _, _ in v }
+            case .state(let n, _):
+                let i = slot(n)
+                return { s, _ in s.values[i] }
+            case .post(let n, _):
+                let i = slot(n)
+                return { s, x in x.post?.values[i] ?? s.values[i] }
+            case .name(let n, _):
+                // An unbound name is a caller's error, reported where it is read, as before compiling.
+                guard let i = scope[n] else { return { _, _ in preconditionFailure("unbound name \(n)") } }
+                return { _, x in x.locals[i] }
+            case .reverted:
+                let no = d.bool(false)
+                return { _, x in x.reverted ?? no }
+            case .sum(let n, let key, let post):
+                let i = slot(n)
+                let ghost: ExprCode = { s, x in
+                    if post, let p = x.post { return p.ghostSums[i]! }
+                    return s.ghostSums[i]!
+                }
+                guard let key else { return ghost }
+                guard case .map(_, let bound)? = model.stateVar(n).flatMap({ Executor.ghostSort(of: $0.sort) }) else { return ghost }
+                let k = expr(key, scope)
+                return { s, x in
+                    let g = ghost(&s, &x)
+                    return d.select(g, k(&s, &x), valueSort: bound)
+                }
+            case .length(let b):
+                guard case .bytes(let n) = b.sort else {
+                    let zero = d.number(0, width: 256)
+                    return { _, _ in zero }
+                }
+                let w = b.sort.bitWidth!
+                let unit = d.number(BigUInt(1) << (8 * n), width: w)
+                let bc = expr(b, scope)
+                return { s, x in d.udiv(bc(&s, &x), unit, width: w) }
+            case .unary(.not, let a):
+                let ac = expr(a, scope)
+                return { s, x in d.not(ac(&s, &x)) }
+            case .widen(let a, let w):
+                let ac = expr(a, scope)
+                let from = a.sort.bitWidth ?? w
+                return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
+            case .ite(let c, let t, let f):
+                let cc = expr(c, scope), tc = expr(t, scope), fc = expr(f, scope)
+                return { s, x in
+                    let cv = cc(&s, &x)
+                    // A decided condition: the other branch's value and faults are masked out anyway.
+                    if let k = d.known(cv) { return k ? tc(&s, &x) : fc(&s, &x) }
+                    let mark = x.faults.count
+                    let tv = tc(&s, &x)
+                    let middle = x.faults.count
+                    let fv = fc(&s, &x)
+                    for i in mark..<middle { x.faults[i] = d.and(cv, x.faults[i]) }
+                    for i in middle..<x.faults.count { x.faults[i] = d.and(d.not(cv), x.faults[i]) }
+                    return d.ite(cv, tv, fv)
+                }
+            case .select(let m, let k):
+                let mc = expr(m, scope), kc = expr(k, scope)
+                var root: String?
+                if case .state(let r, _) = m { root = r }
+                if case .post(let r, _) = m { root = r }
+                var keySort: Sort?
+                if case .map(let ks, _) = m.sort { keySort = ks }
+                let valueSort = e.sort
+                return { s, x in
+                    let mv = mc(&s, &x)
+                    let kv = kc(&s, &x)
+                    if let root { d.observeKey(map: root, key: kv) }
+                    if let keySort { d.observeTerm(kv, sort: keySort) }
+                    return d.select(mv, kv, valueSort: valueSort)
+                }
+            case .binary(let op, let l, let r, let arithmetic):
+                let lc = expr(l, scope), rc = expr(r, scope)
+                let apply = binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
+                let yes = d.bool(true), no = d.bool(false)
+                let logical = op.isLogical
+                return { s, x in
+                    let a = lc(&s, &x)
+                    // A decided left side settles &&, || and ==> without the right side, whose
+                    // faults would be masked by it anyway.
+                    if logical, let k = d.known(a) {
+                        switch (op, k) {
+                        case (.and, false): return no
+                        case (.or, true), (.implies, false): return yes
+                        default: break
+                        }
+                    }
+                    // Short-circuit operators still evaluate both sides: faults on the right are guarded.
+                    let mark = x.faults.count
+                    let b = rc(&s, &x)
+                    if logical, x.faults.count > mark {
+                        for i in mark..<x.faults.count {
+                            x.faults[i] = d.and(op == .or ? d.not(a) : a, x.faults[i])
+                        }
+                    }
+                    return apply(a, b, &x.faults)
+                }
+            }
+        }
+
+        /// A binary operator of operands `width` bits wide; checked arithmetic appends its fault
+        /// condition.
+        @inlinable func binary(_ op: BinaryOp, width w: Int, arithmetic: Arithmetic) -> (D.Value, D.Value, inout [D.Value]) -> D.Value {
+            let d = self.d
+            let checked = arithmetic == .checked
+            switch op {
+            case .and: return { a, b, _ in d.and(a, b) }
+            case .or: return { a, b, _ in d.or(a, b) }
+            case .implies: return { a, b, _ in d.or(d.not(a), b) }
+            case .eq: return { a, b, _ in d.eq(a, b) }
+            case .ne: return { a, b, _ in d.not(d.eq(a, b)) }
+            case .lt: return { a, b, _ in d.ult(a, b) }
+            case .le: return { a, b, _ in d.ule(a, b) }
+            case .gt: return { a, b, _ in d.ult(b, a) }
+            case .ge: return { a, b, _ in d.ule(b, a) }
+            case .add:
+                return { a, b, faults in
+                    let r = d.add(a, b, width: w)
+                    if checked { faults.append(d.ult(r, a)) }          // wrapped past 2^w
+                    return r
+                }
+            case .sub:
+                return { a, b, faults in
+                    if checked { faults.append(d.ult(a, b)) }          // would go below zero
+                    return d.sub(a, b, width: w)
+                }
+            case .mul:
+                // The exact product needs at most 2w bits: overflow iff it exceeds 2^w - 1.
+                let max = d.number((BigUInt(1) << w) - 1, width: 2 * w)
+                return { a, b, faults in
+                    let r = d.mul(a, b, width: w)
+                    if checked {
+                        let wide = d.mul(d.zeroExtend(a, from: w, to: 2 * w), d.zeroExtend(b, from: w, to: 2 * w), width: 2 * w)
+                        faults.append(d.ult(max, wide))
+                    }
+                    return r
+                }
+            case .div, .mod:
+                let zero = d.number(0, width: Swift.max(w, 1)), one = d.number(1, width: w)
+                return { a, b, faults in
+                    let bZero = d.eq(b, zero)
+                    if checked { faults.append(bZero) }
+                    // EVM: x / 0 == 0 and x % 0 == 0.
+                    let safeB = d.ite(bZero, one, b)
+                    let q = op == .div ? d.udiv(a, safeB, width: w) : d.urem(a, safeB, width: w)
+                    return d.ite(bZero, zero, q)
+                }
+            }
         }
     }
 }

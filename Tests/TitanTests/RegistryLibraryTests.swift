@@ -136,12 +136,12 @@ struct RegistryLibraryTests {
             let out = try interpreter.step(Step(action: "purchase", args: ["buyer": .bits(1), "seller": .bits(2), "price": .bits(BigUInt(price))]), from: state)
             #expect(out.ok.asBool)
             state = out.state
-            #expect(state.vars["lastFee"]!.asBits == BigUInt(split.fee), "price \(price)")
-            #expect(state.vars["lastSeller"]!.asBits == BigUInt(split.seller), "price \(price)")
+            #expect(state["lastFee"].asBits == BigUInt(split.fee), "price \(price)")
+            #expect(state["lastSeller"].asBits == BigUInt(split.seller), "price \(price)")
             #expect(split.fee + split.seller == split.price && split.fee == price / 10)
             fees += split.fee
         }
-        #expect(state.vars["totalFees"]!.asBits == BigUInt(fees))
+        #expect(state["totalFees"].asBits == BigUInt(fees))
         #expect(throws: RegistryError.self) { try MarketplaceSplit(price: 0) }
     }
 }

@@ -78,15 +78,15 @@ struct SemanticsAgreementTests {
         let q = Query(model: model, timeoutMilliseconds: 60_000)
         let symPre = q.freshState("0")
         let symArgs = q.freshArgs(action, tag: "0")
-        for v in model.stateVars { q.solver.assert(q.z3.eq(symPre.vars[v.name]!, q.domain.lift(pre.vars[v.name]!, v.sort))) }
+        for v in model.stateVars { q.solver.assert(q.z3.eq(symPre[v.name], q.domain.lift(pre[v.name], v.sort))) }
         func ghost(_ m: String) -> Sort { Executor<SymbolicDomain>.ghostSort(of: model.stateVar(m)!.sort)! }
-        for m in model.summedMaps { q.solver.assert(q.z3.eq(symPre.sums[m]!, q.domain.lift(pre.sums[m]!, ghost(m)))) }
+        for m in model.summedMaps { q.solver.assert(q.z3.eq(symPre.sum(m)!, q.domain.lift(pre.sum(m)!, ghost(m)))) }
         for p in action.params { q.solver.assert(q.z3.eq(symArgs[p.name]!, q.domain.lift(args[p.name]!, p.sort))) }
         let out = q.exec.run(action, args: symArgs, from: symPre)
         var same: [Term] = [q.z3.eq(out.ok, q.z3.bool(expected.ok.asBool))]
-        for v in model.stateVars { same.append(q.z3.eq(out.state.vars[v.name]!, q.domain.lift(expected.state.vars[v.name]!, v.sort))) }
+        for v in model.stateVars { same.append(q.z3.eq(out.state[v.name], q.domain.lift(expected.state[v.name], v.sort))) }
         for m in model.summedMaps {
-            same.append(q.z3.eq(out.state.sums[m]!, q.domain.lift(expected.state.sums[m]!, ghost(m))))
+            same.append(q.z3.eq(out.state.sum(m)!, q.domain.lift(expected.state.sum(m)!, ghost(m))))
         }
         // Any post-state other than the interpreter's must be impossible.
         q.solver.assert(q.z3.not(q.z3.and(same)))
