@@ -13,7 +13,7 @@ import PackageDescription
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 /// The semantics is generic over its value domain; release builds specialize it across module
 /// boundaries so the interpreter runs without generic dispatch.
-let hot: [SwiftSetting] = v5 + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+let hot: [SwiftSetting] = v5 + [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "TitanVerify",
@@ -51,7 +51,7 @@ let package = Package(
         // Chain backends on their native state models, and the external-process backend.
         .target(name: "TitanBackends", swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
-        .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
+        .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).

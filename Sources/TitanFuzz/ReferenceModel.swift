@@ -68,11 +68,23 @@ public final class ReferenceModel {
     }
 
     static func key(_ k: [UInt8]) -> Value { .bytes(k, maxLength: keyMaxLength) }
-    static func number(_ n: UInt256) -> Value { .bits(BigUInt(Data(n.bigEndianBytes))) }
-    static func address(_ a: Address) -> Value { .bits(BigUInt(Data(a.bytes))) }
+    static func number(_ n: UInt256) -> Value {
+        let l = n.limbs
+        return .bits(BigUInt(words: [UInt(l.0), UInt(l.1), UInt(l.2), UInt(l.3)]))
+    }
+    static func address(_ a: Address) -> Value {
+        // 20 big-endian bytes as three little-endian words.
+        var words: [UInt] = [0, 0, 0]
+        for (i, byte) in a.bytes.enumerated() {
+            let position = 8 * (a.bytes.count - 1 - i)
+            words[position / 64] |= UInt(byte) << (position % 64)
+        }
+        return .bits(BigUInt(words: words))
+    }
     static func uint256(_ v: Value) -> UInt256 {
-        let bytes = [UInt8](v.asBits.serialize())
-        return UInt256(bigEndian: Array(bytes.suffix(32)))
+        let words = v.asBits.words
+        func word(_ i: Int) -> UInt64 { i < words.count ? UInt64(words[i]) : 0 }
+        return UInt256(limbs: word(0), word(1), word(2), word(3))
     }
 
     /// Whether the reference can take `op` (keys and values within the specs' bounds).

@@ -43,8 +43,13 @@ public struct ConcreteDomain: Domain {
 
     /// k when n == 2^k.
     static func powerOfTwo(_ n: BigUInt) -> Int? {
-        let k = n.trailingZeroBitCount
-        return n.bitWidth == k + 1 ? k : nil
+        let words = n.words
+        let count = words.count
+        guard count > 0 else { return nil }
+        let top = words[count - 1]
+        guard top != 0, top & (top &- 1) == 0 else { return nil }
+        for i in 0..<(count - 1) where words[i] != 0 { return nil }
+        return (count - 1) * UInt.bitWidth + top.trailingZeroBitCount
     }
     public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
     public func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value { map.asMap[key] }

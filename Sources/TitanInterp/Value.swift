@@ -64,10 +64,17 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         if lengthBit % UInt.bitWidth != 0 {
             words[lengthBit / UInt.bitWidth + 1] = UInt(data.count) >> (UInt.bitWidth - lengthBit % UInt.bitWidth)
         }
-        for (i, byte) in data.enumerated() {
-            let position = 8 * (data.count - 1 - i)
-            words[position / UInt.bitWidth] |= UInt(byte) << (position % UInt.bitWidth)
+        // The last byte is the least significant: fill words from the end of the data.
+        var word = 0, shift = 0, accumulated: UInt = 0
+        for byte in data.reversed() {
+            accumulated |= UInt(byte) << shift
+            shift += 8
+            if shift == UInt.bitWidth {
+                words[word] |= accumulated
+                word += 1; shift = 0; accumulated = 0
+            }
         }
+        if shift > 0 { words[word] |= accumulated }
         return .bits(BigUInt(words: words))
     }
 
@@ -150,8 +157,14 @@ public struct MapValue: Hashable, Sendable, CustomStringConvertible {
     public mutating func modify(_ key: Value, _ body: (inout Value) -> Void) {
         makeUnique()
         let dflt = storage.defaultValue
-        body(&storage.entries[key, default: dflt])
-        if storage.entries[key] == dflt { storage.entries.removeValue(forKey: key) }
+        if let i = storage.entries.index(forKey: key) {
+            body(&storage.entries.values[i])
+            if storage.entries.values[i] == dflt { storage.entries.remove(at: i) }
+        } else {
+            var v = dflt
+            body(&v)
+            if v != dflt { storage.entries[key] = v }
+        }
     }
 
     public static func == (a: MapValue, b: MapValue) -> Bool {

@@ -218,12 +218,15 @@ extension Executor {
                                   canRevert: a.body.contains(where: Compiler.canFault))
         }
 
+        /// Whether evaluating an expression can fault (checked arithmetic).
+        @inlinable static func canFault(_ e: Expr) -> Bool {
+            if case .binary(let op, _, _, .checked) = e, op.isArithmetic { return true }
+            return e.children.contains(where: canFault)
+        }
+
         /// Whether running a statement can add a revert condition.
         @inlinable static func canFault(_ s: Stmt) -> Bool {
-            func visit(_ e: Expr) -> Bool {
-                if case .binary(let op, _, _, .checked) = e, op.isArithmetic { return true }
-                return e.children.contains(where: visit)
-            }
+            let visit: (Expr) -> Bool = canFault
             switch s {
             case .require: return true
             case .bind(_, let e): return visit(e)
@@ -236,11 +239,25 @@ extension Executor {
 
         @inlinable func block(_ stmts: [Stmt], _ outer: [String: Int]) -> StmtCode {
             var scope = outer
-            let codes = stmts.map { statement($0, &scope) }
+            return sequence(stmts.map { statement($0, &scope) }[...])
+        }
+
+        /// Statements one after another, as a tree of closures that each call their parts
+        /// directly (no array of closures walked on every run).
+        @inlinable func sequence(_ codes: ArraySlice<StmtCode>) -> StmtCode {
             switch codes.count {
             case 0: return { _, _, _ in }
-            case 1: return codes[0]
-            default: return { s, x, path in for c in codes { c(&s, &x, path) } }
+            case 1: return codes[codes.startIndex]
+            case 2:
+                let a = codes[codes.startIndex], b = codes[codes.startIndex + 1]
+                return { s, x, path in a(&s, &x, path); b(&s, &x, path) }
+            case 3:
+                let a = codes[codes.startIndex], b = codes[codes.startIndex + 1], c = codes[codes.startIndex + 2]
+                return { s, x, path in a(&s, &x, path); b(&s, &x, path); c(&s, &x, path) }
+            default:
+                let middle = codes.startIndex + codes.count / 2
+                let a = sequence(codes[..<middle]), b = sequence(codes[middle...])
+                return { s, x, path in a(&s, &x, path); b(&s, &x, path) }
             }
         }
 
@@ -248,6 +265,7 @@ extension Executor {
         @inlinable func value(_ e: Expr, _ scope: [String: Int]) -> (inout State<D.Value>, inout Scratch, D.Value) -> D.Value {
             let code = expr(e, scope)
             let d = self.d
+            if !Compiler.canFault(e) { return { s, x, _ in code(&s, &x) } }
             return { s, x, path in
                 let mark = x.faults.count
                 let v = code(&s, &x)
@@ -328,38 +346,62 @@ extension Executor {
                 keySorts.append(ks); valueSorts.append(vs)
                 sort = vs
             }
-            let store = storePath(valueSorts)
-            // How the ghost sum follows the write, read from the value it replaces.
-            var ghost: ((inout State<D.Value>, [D.Value], D.Value) -> Void)?
+            // How the ghost sum follows the write, read from the value it replaces: called with
+            // the keys (the first twice for a map of scalars) and the value written.
+            var ghost: ((inout State<D.Value>, D.Value, D.Value, D.Value) -> Void)?
             if summed.contains(lv.root) {
                 switch (lv.rootSort, lv.indices.count) {
                 case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
-                    ghost = { s, keys, v in
+                    ghost = { s, k0, _, v in
                         guard let sum = s.ghostSums[root] else { return }
-                        let prev = d.select(s.values[root], keys[0], valueSort: vs)
+                        let prev = d.select(s.values[root], k0, valueSort: vs)
                         s.ghostSums[root] = Compiler.adjust(d, sum, old: prev, new: v, vs)
                     }
                 case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
                     if case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) {
-                        ghost = { s, keys, v in
+                        ghost = { s, k0, k1, v in
                             guard let sum = s.ghostSums[root] else { return }
-                            let inner = d.select(s.values[root], keys[0], valueSort: .map(key: .bool, value: vs))
-                            let prev = d.select(inner, keys[1], valueSort: vs)
-                            let old = d.select(sum, keys[0], valueSort: bound)
-                            s.ghostSums[root] = d.store(sum, keys[0], Compiler.adjust(d, old, old: prev, new: v, vs))
+                            let inner = d.select(s.values[root], k0, valueSort: .map(key: .bool, value: vs))
+                            let prev = d.select(inner, k1, valueSort: vs)
+                            let old = d.select(sum, k0, valueSort: bound)
+                            s.ghostSums[root] = d.store(sum, k0, Compiler.adjust(d, old, old: prev, new: v, vs))
                         }
                     }
                 default:
                     break
                 }
             }
+            // The sum reads the entry being replaced, so it is updated before the write.
+            // One and two keys are spelled out: no array of keys per write.
+            if indexCodes.count == 1, valueSorts.count == 1 {
+                let i0 = indexCodes[0], ks0 = keySorts[0]
+                return { s, x, path in
+                    let v = valueCode(&s, &x, path)
+                    let k0 = i0(&s, &x, path)
+                    d.observeKey(map: rootName, key: k0)
+                    d.observeTerm(k0, sort: ks0)
+                    ghost?(&s, k0, k0, v)
+                    d.store(into: &s.values[root], k0, v)
+                }
+            }
+            if indexCodes.count == 2, valueSorts.count == 2 {
+                let i0 = indexCodes[0], i1 = indexCodes[1], ks0 = keySorts[0], ks1 = keySorts[1], vs0 = valueSorts[0]
+                return { s, x, path in
+                    let v = valueCode(&s, &x, path)
+                    let k0 = i0(&s, &x, path), k1 = i1(&s, &x, path)
+                    d.observeKey(map: rootName, key: k0)
+                    d.observeTerm(k0, sort: ks0)
+                    d.observeTerm(k1, sort: ks1)
+                    ghost?(&s, k0, k1, v)
+                    d.modify(&s.values[root], at: k0, valueSort: vs0) { inner in d.store(into: &inner, k1, v) }
+                }
+            }
+            let store = storePath(valueSorts)
             return { s, x, path in
                 let v = valueCode(&s, &x, path)
                 let keys = indexCodes.map { $0(&s, &x, path) }
                 d.observeKey(map: rootName, key: keys[0])
                 for (k, ks) in zip(keys, keySorts) { d.observeTerm(k, sort: ks) }
-                // The sum reads the entry being replaced, so it moves before the write.
-                ghost?(&s, keys, v)
                 store(&s.values[root], keys[...], v)
             }
         }

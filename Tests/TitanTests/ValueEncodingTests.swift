@@ -35,3 +35,26 @@ struct ValueEncodingTests {
         #expect(Value.bytes([], maxLength: 64) != Value.bytes([0], maxLength: 64))
     }
 }
+
+/// Division and remainder by powers of two take a shortcut in the interpreter (byte-string
+/// lengths divide by 2^(8N)); it must agree with long division everywhere.
+@Suite("Concrete division")
+struct ConcreteDivisionTests {
+    @Test("udiv and urem agree with long division, powers of two and zero included")
+    func agreesWithLongDivision() {
+        let d = ConcreteDomain()
+        var rng = SystemRandomNumberGenerator()
+        var divisors: [BigUInt] = [0, 1, 2, 3, 6, 255, 256, (BigUInt(1) << 64) - 1, BigUInt(1) << 64, (BigUInt(1) << 64) + 1,
+                                   BigUInt(1) << 512, (BigUInt(1) << 512) | 1, (BigUInt(1) << 2048) + (BigUInt(1) << 100)]
+        for k in [0, 1, 7, 63, 64, 65, 127, 128, 255, 511, 2048] { divisors.append(BigUInt(1) << k) }
+        for _ in 0..<100 {
+            let dividend = BigUInt.randomInteger(withMaximumWidth: 2100, using: &rng)
+            for divisor in divisors {
+                let q = d.udiv(.bits(dividend), .bits(divisor), width: 2100).asBits
+                let r = d.urem(.bits(dividend), .bits(divisor), width: 2100).asBits
+                #expect(q == (divisor == 0 ? 0 : dividend / divisor), "\(dividend) / \(divisor)")
+                #expect(r == (divisor == 0 ? 0 : dividend % divisor), "\(dividend) % \(divisor)")
+            }
+        }
+    }
+}
