@@ -12,7 +12,9 @@ import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 /// The semantics is generic over its value domain; release builds specialize it across module
-/// boundaries so the interpreter runs without generic dispatch.
+/// boundaries so the interpreter runs without generic dispatch. Runtime exclusivity checks are
+/// off in release for these targets: the interpreter's maps are updated in place, and the
+/// static checks (and every debug build, where tests run) still enforce exclusive access.
 let hot: [SwiftSetting] = v5 + [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(

@@ -113,7 +113,7 @@ public final class ExternalProcessBackend: ChainBackend {
         let firstId = nextId
         var out = [UInt8]()
         for op in ops {
-            out += Array(ExternalProtocol.request(id: nextId, op).utf8)
+            ExternalProtocol.appendRequest(id: nextId, op, to: &out)
             out.append(10)
             nextId += 1
         }
@@ -145,23 +145,26 @@ public final class ExternalProcessBackend: ChainBackend {
                                   sent: Array(ops.prefix(results.count + 1)))
                 }
                 pending += buffer[0..<r]
-                while let nl = pending.firstIndex(of: 10) {
-                    let line = Array(pending[..<nl])
-                    pending.removeSubrange(...nl)
+                // Lines are read where they lie; the consumed prefix is dropped once per read.
+                var lineStart = pending.startIndex
+                defer { pending.removeSubrange(..<lineStart) }
+                while let nl = pending[lineStart...].firstIndex(of: 10) {
+                    let line = pending[lineStart..<nl]
+                    lineStart = nl + 1
                     let i = results.count
                     guard i < ops.count else { break }
                     let expectedId = firstId + i
-                    let sentSoFar = Array(ops.prefix(i + 1))
-                    guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                        throw failure("backend printed something that is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))", sent: sentSoFar)
+                    func sentSoFar() -> [TitanCall] { Array(ops.prefix(i + 1)) }
+                    guard let obj = ExternalProtocol.replyObject(line) else {
+                        throw failure("backend printed something that is not a JSON object: \(String(decoding: line.prefix(200), as: UTF8.self))", sent: sentSoFar())
                     }
-                    guard let id = (obj["id"] as? NSNumber)?.intValue, id == expectedId else {
-                        throw failure("backend answered with id \(obj["id"].map { "\($0)" } ?? "none") where \(expectedId) was expected", sent: sentSoFar)
+                    guard let id = ExternalProtocol.integer(obj["id"]), id == expectedId else {
+                        throw failure("backend answered with id \(obj["id"].map { "\($0)" } ?? "none") where \(expectedId) was expected", sent: sentSoFar())
                     }
                     do {
                         results.append(try ExternalProtocol.result(from: obj, for: ops[i]))
                     } catch {
-                        throw failure("malformed reply to request id \(expectedId): \(error)", sent: sentSoFar)
+                        throw failure("malformed reply to request id \(expectedId): \(error)", sent: sentSoFar())
                     }
                     deadline = Date().addingTimeInterval(timeout)
                 }

@@ -1,7 +1,8 @@
 // The benchmark table: the reference interpreter, each backend, the external-process path, a
 // fuzz campaign, and the prover (time per property cold and cached, the kernel suite at 1 and
 // 2 jobs). Run from the package root:
-//     swift run -c release titan-bench [SECONDS_PER_ROW] [reference] [--json FILE]
+//     swift run -c release titan-bench [SECONDS_PER_ROW] [reference | external] [--json FILE]
+// `reference` and `external` run that row alone (for profiling).
 // `scripts/bench-compare` compares a --json run against the baseline in Reports/bench/.
 import Foundation
 import TitanBackends
@@ -12,8 +13,59 @@ import TitanRegistry
 import TitanSpec
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+/// `titan-bench null-backend`: a child that answers every request of the external protocol
+/// at once without doing anything (storage always absent, amounts zero). Run as the external
+/// backend it leaves only the pipe and the fuzzer's side to measure.
+func nullBackend() -> Never {
+    var input = [UInt8](repeating: 0, count: 1 << 16)
+    var pending: [UInt8] = []
+    var output: [UInt8] = []
+    func field(_ line: ArraySlice<UInt8>, _ name: String) -> ArraySlice<UInt8>? {
+        let key = Array("\"\(name)\":".utf8)
+        guard let r = line.firstRange(of: key) else { return nil }
+        var end = r.upperBound
+        if end < line.endIndex, line[end] == 34 {
+            end += 1
+            let start = end
+            while end < line.endIndex, line[end] != 34 { end += 1 }
+            return line[start..<end]
+        }
+        let start = end
+        while end < line.endIndex, line[end] >= 48, line[end] <= 57 { end += 1 }
+        return line[start..<end]
+    }
+    while true {
+        let n = input.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if n <= 0 { exit(0) }
+        pending += input[0..<n]
+        var start = 0
+        while let nl = pending[start...].firstIndex(of: 10) {
+            let line = pending[start..<nl]
+            start = nl + 1
+            let id = field(line, "id") ?? []
+            let op = String(decoding: field(line, "op") ?? [], as: UTF8.self)
+            output += Array("{\"id\":".utf8) + id
+            switch op {
+            case "storage_read", "storage_delete": output += Array(",\"ret\":-1}\n".utf8)
+            case "balance", "total_supply": output += Array(",\"ret\":0,\"amount\":\"0\"}\n".utf8)
+            default: output += Array(",\"ret\":0}\n".utf8)
+            }
+        }
+        pending.removeSubrange(..<start)
+        var written = 0
+        while written < output.count {
+            let w = output[written...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if w <= 0 { exit(1) }
+            written += w
+        }
+        output.removeAll(keepingCapacity: true)
+    }
+}
+if arguments.first == "null-backend" { nullBackend() }
 let secondsPerRow = arguments.first.flatMap(Double.init) ?? 2.0
 let referenceOnly = arguments.contains("reference")
+let externalOnly = arguments.contains("external")
 let jsonPath: String? = arguments.firstIndex(of: "--json").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 
 func cpuSeconds(_ who: __rusage_who) -> Double {
@@ -70,33 +122,41 @@ func measure(_ pass: () throws -> Void) rethrows -> Double {
 
 print("| what | figure |")
 print("| --- | --- |")
-record("reference interpreter (VSS + Ledger specs)", measure {
+if !externalOnly { record("reference interpreter (VSS + Ledger specs)", measure {
     for s in sequences {
         reference.reset()
         for op in s { _ = reference.perform(op) }
     }
-}, "ops/s")
+}, "ops/s") }
 if referenceOnly { finish() }
 
-for name in BuiltinBackends.names {
+for name in BuiltinBackends.names where !externalOnly {
     let b = BuiltinBackends.make(name)!
     record("backend \(name)", try measure { for s in sequences { _ = try b.performAll(s) } }, "ops/s")
 }
 
-// The external path: the example backend, requests of each sequence pipelined.
-let ext = ExternalProcessBackend(command: "python3 examples/backend/titan_backend.py", timeout: 10)
-let parentBefore = cpuSeconds(RUSAGE_SELF)
-var extOps = 0
-let extStart = Date()
-repeat {
-    for s in sequences.prefix(500) { _ = try ext.performAll(s); extOps += s.count + 1 }
-} while Date().timeIntervalSince(extStart) < secondsPerRow
-let extElapsed = Date().timeIntervalSince(extStart)
-let parentCPU = cpuSeconds(RUSAGE_SELF) - parentBefore
-ext.stop()
-let childCPU = cpuSeconds(RUSAGE_CHILDREN)
-record("external process (python3 example backend)", Double(extOps) / extElapsed, "ops/s",
-       note: String(format: "our CPU %.1f µs/op, the child's %.1f µs/op", parentCPU / Double(extOps) * 1e6, childCPU / Double(extOps) * 1e6))
+// The external path, requests of each sequence pipelined: the example backend, then a child
+// that answers without doing anything, which leaves the pipe and our side alone.
+var childCPUSoFar = 0.0
+func external(_ title: String, _ command: String) throws {
+    let ext = ExternalProcessBackend(command: command, timeout: 10)
+    let parentBefore = cpuSeconds(RUSAGE_SELF)
+    var extOps = 0
+    let extStart = Date()
+    repeat {
+        for s in sequences.prefix(500) { _ = try ext.performAll(s); extOps += s.count + 1 }
+    } while Date().timeIntervalSince(extStart) < secondsPerRow
+    let extElapsed = Date().timeIntervalSince(extStart)
+    let parentCPU = cpuSeconds(RUSAGE_SELF) - parentBefore
+    ext.stop()
+    let childCPU = cpuSeconds(RUSAGE_CHILDREN) - childCPUSoFar
+    childCPUSoFar += childCPU
+    record(title, Double(extOps) / extElapsed, "ops/s",
+           note: String(format: "our CPU %.1f µs/op, the child's %.1f µs/op", parentCPU / Double(extOps) * 1e6, childCPU / Double(extOps) * 1e6))
+}
+try external("external process (python3 example backend)", "python3 examples/backend/titan_backend.py")
+try external("external process (null backend: the pipe and our side alone)", "'\(CommandLine.arguments[0])' null-backend")
+if externalOnly { finish() }
 
 // A campaign: generation, reference, all built-in backends, comparison, shrinking of known divergences.
 var options = Campaign.Options()
