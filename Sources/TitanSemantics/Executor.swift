@@ -8,7 +8,7 @@ import TitanIR
 /// The IR is compiled once into closures (names resolved to slots, sorts and constants worked
 /// out ahead); both domains run the same compiled code, so there is still one semantics, read
 /// without walking the tree or looking names up on every step.
-public struct Executor<D: Domain> {
+public final class Executor<D: Domain> {
     public let domain: D
     public let model: Model
     public let layout: StateLayout
@@ -44,7 +44,7 @@ public struct Executor<D: Domain> {
     }
 
     /// An action ready to run: its body compiled, its parameters in local slots 0..<n.
-    public struct CompiledAction {
+    public final class CompiledAction {
         public let name: String
         public let params: [Param]
         @usableFromInline let localCount: Int
@@ -417,6 +417,12 @@ extension Executor {
             return { m, keys, v in go(&m, keys, v, 0) }
         }
 
+        /// Records a fault condition; one known to be false cannot revert anything and is dropped
+        /// (the interpreter then never fills the list on the common, non-faulting path).
+        @inlinable static func fault(_ d: D, _ condition: D.Value, _ faults: inout [D.Value]) {
+            if d.known(condition) != false { faults.append(condition) }
+        }
+
         /// sum - contribution(old) + contribution(new), exact in 512 bits.
         @inlinable static func adjust(_ d: D, _ sum: D.Value, old: D.Value, new: D.Value, _ sort: Sort) -> D.Value {
             d.add(d.sub(sum, Executor.contribution(d, old, sort), width: Sort.sumWidth), Executor.contribution(d, new, sort), width: Sort.sumWidth)
@@ -553,12 +559,12 @@ extension Executor {
             case .add:
                 return { a, b, faults in
                     let r = d.add(a, b, width: w)
-                    if checked { faults.append(d.ult(r, a)) }          // wrapped past 2^w
+                    if checked { Compiler.fault(d, d.ult(r, a), &faults) }          // wrapped past 2^w
                     return r
                 }
             case .sub:
                 return { a, b, faults in
-                    if checked { faults.append(d.ult(a, b)) }          // would go below zero
+                    if checked { Compiler.fault(d, d.ult(a, b), &faults) }          // would go below zero
                     return d.sub(a, b, width: w)
                 }
             case .mul:
@@ -568,7 +574,7 @@ extension Executor {
                     let r = d.mul(a, b, width: w)
                     if checked {
                         let wide = d.mul(d.zeroExtend(a, from: w, to: 2 * w), d.zeroExtend(b, from: w, to: 2 * w), width: 2 * w)
-                        faults.append(d.ult(max, wide))
+                        Compiler.fault(d, d.ult(max, wide), &faults)
                     }
                     return r
                 }
@@ -576,7 +582,7 @@ extension Executor {
                 let zero = d.number(0, width: Swift.max(w, 1)), one = d.number(1, width: w)
                 return { a, b, faults in
                     let bZero = d.eq(b, zero)
-                    if checked { faults.append(bZero) }
+                    if checked { Compiler.fault(d, bZero, &faults) }
                     // EVM: x / 0 == 0 and x % 0 == 0.
                     let safeB = d.ite(bZero, one, b)
                     let q = op == .div ? d.udiv(a, safeB, width: w) : d.urem(a, safeB, width: w)
