@@ -64,17 +64,22 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         if lengthBit % UInt.bitWidth != 0 {
             words[lengthBit / UInt.bitWidth + 1] = UInt(data.count) >> (UInt.bitWidth - lengthBit % UInt.bitWidth)
         }
-        // The last byte is the least significant: fill words from the end of the data.
-        var word = 0, shift = 0, accumulated: UInt = 0
-        for byte in data.reversed() {
-            accumulated |= UInt(byte) << shift
-            shift += 8
-            if shift == UInt.bitWidth {
-                words[word] |= accumulated
-                word += 1; shift = 0; accumulated = 0
+        // The last byte is the least significant: eight bytes at a time from the end of the
+        // data, each group read big-endian, then what is left at the front.
+        data.withUnsafeBytes { raw in
+            var end = raw.count, word = 0
+            while end >= 8 {
+                words[word] |= UInt(UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)))
+                word += 1; end -= 8
             }
+            var accumulated: UInt = 0, shift = 0
+            while end > 0 {
+                end -= 1
+                accumulated |= UInt(raw[end]) << shift
+                shift += 8
+            }
+            words[word] |= accumulated
         }
-        if shift > 0 { words[word] |= accumulated }
         return .bits(BigUInt(words: words))
     }
 
@@ -91,11 +96,17 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
         length = min(max(length, 0), maxLength)  // a well-formed value never needs this
         return [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            var current: UInt = 0, index = -1
-            for i in 0..<length {
-                let position = 8 * (length - 1 - i)
-                if position / bits != index { index = position / bits; current = word(index) }
-                buffer[i] = UInt8(truncatingIfNeeded: current >> (position % bits))
+            // Whole words from the end, big-endian, then the bytes left at the front.
+            var end = length, index = 0
+            while end >= 8 {
+                UnsafeMutableRawPointer(buffer.baseAddress! + (end - 8)).storeBytes(of: UInt64(word(index)).bigEndian, as: UInt64.self)
+                index += 1; end -= 8
+            }
+            var current = word(index)
+            while end > 0 {
+                end -= 1
+                buffer[end] = UInt8(truncatingIfNeeded: current)
+                current >>= 8
             }
             initialized = length
         }
