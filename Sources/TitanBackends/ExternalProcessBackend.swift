@@ -147,7 +147,7 @@ public final class ExternalProcessBackend: ChainBackend {
                 pending += buffer[0..<r]
                 // Lines are read where they lie; the consumed prefix is dropped once per read.
                 var lineStart = pending.startIndex
-                defer { pending.removeSubrange(..<lineStart) }
+                defer { pending.removeFirst(min(lineStart, pending.count)) }
                 while let nl = pending[lineStart...].firstIndex(of: 10) {
                     let line = pending[lineStart..<nl]
                     lineStart = nl + 1

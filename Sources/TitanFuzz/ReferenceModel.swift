@@ -73,8 +73,8 @@ public final class ReferenceModel {
         return .bits(BigUInt(words: [UInt(l.0), UInt(l.1), UInt(l.2), UInt(l.3)]))
     }
     static func address(_ a: Address) -> Value {
-        // 20 big-endian bytes as three little-endian words.
-        var words: [UInt] = [0, 0, 0]
+        // Big-endian bytes (20 of them) as little-endian words.
+        var words = [UInt](repeating: 0, count: (a.bytes.count + 7) / 8)
         for (i, byte) in a.bytes.enumerated() {
             let position = 8 * (a.bytes.count - 1 - i)
             words[position / 64] |= UInt(byte) << (position % 64)

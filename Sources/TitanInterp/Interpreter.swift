@@ -39,10 +39,11 @@ public struct Interpreter {
 
     public func initialState() -> ConcreteState { executor.initialState() }
 
-    /// A state with the given variables; missing ones are zero, sums are computed from the maps.
+    /// A state with the given variables (names the model does not declare are ignored); missing
+    /// ones are zero, sums are computed from the maps.
     public func state(_ vars: [String: Value]) -> ConcreteState {
         var s = initialState()
-        for (k, v) in vars { s[k] = v }
+        for (k, v) in vars where s.layout.slot(k) != nil { s[k] = v }
         for m in model.summedMaps { s.setSum(m, Interpreter.ghost(of: s[m])) }
         return s
     }
