@@ -1,54 +1,114 @@
 import Foundation
 
-/// Picks one version per dependency, transitively: the highest version that matches the range,
-/// is not yanked, and, for `proof = "required"`, is verified. A name required twice must be
-/// satisfied by the version chosen first (no backtracking); otherwise resolution fails.
+/// Picks one version per dependency, transitively: for each name, a version that matches every
+/// range asking for it, is not yanked, and is verified where any dependent says
+/// `proof = "required"`. Newer versions are tried first; when a choice leads to a conflict
+/// further down, the search backs up and tries the next version of the most recent choice
+/// (depth-first, like Cargo's resolver without its conflict caching). With no solution, the
+/// first conflict met on the newest-first path is reported.
 public struct Resolver: Sendable {
     public let registry: any RegistryClient
-    public init(registry: any RegistryClient) { self.registry = registry }
+    /// The most candidate versions the search may try before giving up.
+    public let maxSteps: Int
+    public init(registry: any RegistryClient, maxSteps: Int = 10_000) { self.registry = registry; self.maxSteps = maxSteps }
+
+    /// A dependency still to be satisfied, and who asked for it.
+    struct Pending {
+        var dependency: Manifest.Dependency
+        var by: String
+        var description: String {
+            "\(dependency.name) \(dependency.requirement)\(dependency.proofRequired ? " (proof required)" : "") needed by \(by)"
+        }
+    }
+
+    /// One search: the registry's answers are fetched once per name.
+    final class Search {
+        let registry: any RegistryClient
+        var versions: [String: [PackageVersionInfo]] = [:]
+        var firstFailure: RegistryError?
+        var steps = 0
+        let maxSteps: Int
+        init(registry: any RegistryClient, maxSteps: Int) { self.registry = registry; self.maxSteps = maxSteps }
+
+        var missing = Set<String>()
+
+        /// Every version of a name; nil when the registry has no such package.
+        func versions(of name: String) async throws -> [PackageVersionInfo]? {
+            if let v = versions[name] { return v }
+            if missing.contains(name) { return nil }
+            do {
+                let all = try await registry.versions(of: name)
+                versions[name] = all
+                return all
+            } catch let e as RegistryError where e.code == "not-found" {
+                missing.insert(name)
+                return nil
+            }
+        }
+
+        /// Records a dead end; the search goes on.
+        func fail(_ e: RegistryError) -> [LockedPackage]? {
+            if firstFailure == nil { firstFailure = e }
+            return nil
+        }
+    }
 
     public func resolve(_ manifest: Manifest) async throws -> [LockedPackage] {
-        var chosen: [String: LockedPackage] = [:]
-        var order: [String] = []
-        var queue = manifest.dependencies.map { ($0, manifest.name) }
-        while !queue.isEmpty {
-            let (dep, by) = queue.removeFirst()
-            let what = "\(dep.name) \(dep.requirement)\(dep.proofRequired ? " (proof required)" : "") needed by \(by)"
-            if let c = chosen[dep.name] {
-                guard let v = SemanticVersion(c.version), dep.requirement.matches(v) else {
-                    throw RegistryError.unresolvable("\(what) conflicts with \(c.name)@\(c.version), already chosen")
-                }
-                if dep.proofRequired && c.status != .verified {
-                    throw RegistryError.proofRequired("\(what), but \(c.name)@\(c.version) is not verified")
-                }
-                continue
-            }
-            let all: [PackageVersionInfo]
-            do {
-                all = try await registry.versions(of: dep.name)
-            } catch let e as RegistryError where e.code == "not-found" {
-                throw RegistryError.unresolvable("\(what): no such package in the registry")
-            }
-            let matching = all.filter { !$0.yanked && (SemanticVersion($0.version).map(dep.requirement.matches) ?? false) }
-                .sorted { SemanticVersion($0.version)! > SemanticVersion($1.version)! }
-            guard let best = matching.first else {
-                throw RegistryError.unresolvable("\(what): no version that is not yanked matches (published: \(all.map(\.version).joined(separator: ", ")))")
-            }
-            var pick = best
-            if dep.proofRequired {
-                guard let verified = matching.first(where: { $0.status == .verified }) else {
-                    let why = best.reasons.isEmpty ? "" : ": " + best.reasons.joined(separator: "; ")
-                    throw RegistryError.proofRequired("\(what), but no matching version is verified; \(best.name)@\(best.version) is \(best.status.rawValue)\(why)")
-                }
-                pick = verified
-            }
-            chosen[dep.name] = LockedPackage(name: pick.name, version: pick.version, digest: pick.digest, status: pick.status,
-                                             checkedWith: pick.checkedWith, proofRequired: dep.proofRequired,
-                                             provedProperties: pick.provedProperties)
-            order.append(dep.name)
-            queue += pick.dependencies.map { ($0, "\(pick.name)@\(pick.version)") }
+        let search = Search(registry: registry, maxSteps: maxSteps)
+        let pending = manifest.dependencies.map { Pending(dependency: $0, by: manifest.name) }
+        guard let chosen = try await solve(pending[...], chosen: [:], order: [], search: search) else {
+            throw search.firstFailure ?? RegistryError.unresolvable("no set of versions satisfies every dependency")
         }
-        return order.map { chosen[$0]! }
+        return chosen
+    }
+
+    /// Satisfies `pending` in order, given the choices so far; nil when no extension works.
+    func solve(_ pending: ArraySlice<Pending>, chosen: [String: LockedPackage], order: [String],
+               search: Search) async throws -> [LockedPackage]? {
+        var pending = pending
+        // Requirements on names already chosen are checked, not searched.
+        while let p = pending.first, let c = chosen[p.dependency.name] {
+            guard let v = SemanticVersion(c.version), p.dependency.requirement.matches(v) else {
+                return search.fail(.unresolvable("\(p.description) conflicts with \(c.name)@\(c.version), already chosen"))
+            }
+            if p.dependency.proofRequired && c.status != .verified {
+                return search.fail(.proofRequired("\(p.description), but \(c.name)@\(c.version) is not verified"))
+            }
+            pending = pending.dropFirst()
+        }
+        guard let p = pending.first else { return order.map { chosen[$0]! } }
+        let dep = p.dependency
+        guard let all = try await search.versions(of: dep.name) else {
+            return search.fail(.unresolvable("\(p.description): no such package in the registry"))
+        }
+        let matching = all.filter { !$0.yanked && (SemanticVersion($0.version).map(dep.requirement.matches) ?? false) }
+            .sorted { SemanticVersion($0.version)! > SemanticVersion($1.version)! }
+        guard let best = matching.first else {
+            return search.fail(.unresolvable("\(p.description): no version that is not yanked matches (published: \(all.map(\.version).joined(separator: ", ")))"))
+        }
+        var candidates = matching
+        if dep.proofRequired {
+            candidates = matching.filter { $0.status == .verified }
+            if candidates.isEmpty {
+                let why = best.reasons.isEmpty ? "" : ": " + best.reasons.joined(separator: "; ")
+                return search.fail(.proofRequired("\(p.description), but no matching version is verified; \(best.name)@\(best.version) is \(best.status.rawValue)\(why)"))
+            }
+        }
+        for pick in candidates {
+            search.steps += 1
+            guard search.steps <= search.maxSteps else {
+                throw RegistryError.unresolvable("gave up after trying \(search.maxSteps) versions; \(search.firstFailure.map { "first conflict: \($0)" } ?? "no conflict found yet")")
+            }
+            var next = chosen
+            next[dep.name] = LockedPackage(name: pick.name, version: pick.version, digest: pick.digest, status: pick.status,
+                                           checkedWith: pick.checkedWith, proofRequired: dep.proofRequired,
+                                           provedProperties: pick.provedProperties)
+            let more = pick.dependencies.map { Pending(dependency: $0, by: "\(pick.name)@\(pick.version)") }
+            if let done = try await solve(pending.dropFirst() + more, chosen: next, order: order + [dep.name], search: search) {
+                return done
+            }
+        }
+        return nil
     }
 }
 
