@@ -13,6 +13,7 @@ public enum RegistryServer {
 
     static func router(_ registry: LocalRegistry) -> Router<BasicRequestContext> {
         let router = Router()
+        let pageCache = PageCache()
         router.get("/health") { _, _ in json(["status": "ok"]) }
         router.get("/v1/packages") { request, _ in
             try await respond { json(try await registry.search(String(request.uri.queryParameters.get("q") ?? ""))) }
@@ -62,22 +63,52 @@ public enum RegistryServer {
             }
         }
         router.get("/packages/:name/:version/report/") { _, context in
-            try await respond { try await page(registry, context, "index.html") }
+            try await respond { try await page(registry, pageCache, context, "index.html") }
         }
         router.get("/packages/:name/:version/report/index.html") { _, context in
-            try await respond { try await page(registry, context, "index.html") }
+            try await respond { try await page(registry, pageCache, context, "index.html") }
         }
         router.get("/packages/:name/:version/report/properties/:page") { _, context in
-            try await respond { try await page(registry, context, "properties/" + (try parameter(context, "page"))) }
+            try await respond { try await page(registry, pageCache, context, "properties/" + (try parameter(context, "page"))) }
         }
         return router
     }
 
-    static func page(_ registry: LocalRegistry, _ context: BasicRequestContext, _ path: String) async throws -> Response {
+    /// Rendered report pages by version. A version's report never changes, but the verdict
+    /// section shows its listing (yanked, price), so pages are reused only while the version's
+    /// record is exactly the one they were rendered from.
+    final class PageCache: @unchecked Sendable {
+        let lock = NSLock()
+        var entries: [String: (info: PackageVersionInfo, pages: [String: String])] = [:]
+        var recency: [String] = []
+        let capacity: Int
+        init(capacity: Int = 64) { self.capacity = capacity }
+
+        func pages(for info: PackageVersionInfo, render: () throws -> [String: String]) rethrows -> [String: String] {
+            let key = "\(info.name)@\(info.version)"
+            lock.lock()
+            if let e = entries[key], e.info == info {
+                lock.unlock()
+                return e.pages
+            }
+            lock.unlock()
+            let pages = try render()
+            lock.lock(); defer { lock.unlock() }
+            entries[key] = (info, pages)
+            recency.removeAll { $0 == key }
+            recency.append(key)
+            while recency.count > capacity { entries[recency.removeFirst()] = nil }
+            return pages
+        }
+    }
+    static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
         let name = try parameter(context, "name"), version = try parameter(context, "version")
         let info = try await registry.version(name, version)
-        guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version)") }
-        guard let html = try PackageReportPages(info: info, reportJSON: report).pages()[path] else {
+        let pages = try pageCache.pages(for: info) {
+            guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version)") }
+            return try PackageReportPages(info: info, reportJSON: report).pages()
+        }
+        guard let html = pages[path] else {
             throw RegistryError.notFound("no page \(path) in the report of \(name)@\(version)")
         }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))

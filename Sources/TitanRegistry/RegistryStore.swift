@@ -195,13 +195,31 @@ public final class RegistryStore: Sendable {
     }
 
     /// Names containing `query` (all when empty), each with its newest version that is not yanked.
+    ///
+    /// One read: the few columns a summary needs for every matching version, then the verdicts of
+    /// the chosen versions only (not every version's verdicts and manifests, as `versions(of:)` would).
     public func search(_ query: String) throws -> [PackageSummary] {
-        let names = try read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM owners WHERE instr(name, ?) > 0 ORDER BY name", arguments: [query.lowercased()])
-        }
-        return try names.compactMap { name in
-            guard let v = try versions(of: name).first(where: { !$0.yanked }) else { return nil }
-            return PackageSummary(name: name, latest: v.version, status: v.status, provedProperties: v.provedProperties, price: v.price)
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT v.id, v.name, v.version, v.status, v.price FROM versions v JOIN owners o ON o.name = v.name
+                WHERE instr(v.name, ?) > 0 AND v.yanked = 0
+                """, arguments: [query.lowercased()])
+            // The newest version of each name, ordered as `versions(of:)` orders them.
+            func order(_ r: Row) -> SemanticVersion { SemanticVersion(r["version"] as String) ?? SemanticVersion(0, 0, 0) }
+            var newest: [String: Row] = [:]
+            for r in rows {
+                let name: String = r["name"]
+                if let current = newest[name], order(current) >= order(r) { continue }
+                newest[name] = r
+            }
+            return try newest.keys.sorted().map { name in
+                let r = newest[name]!
+                let proved = try Row.fetchAll(db, sql: "SELECT property, claimed, status FROM verdicts WHERE version_id = ? ORDER BY position",
+                                              arguments: [r["id"] as Int64])
+                    .filter { ($0["claimed"] as Bool) && Status(rawValue: $0["status"]) == .proved }.map { $0["property"] as String }
+                return PackageSummary(name: name, latest: r["version"], status: VerificationStatus(rawValue: r["status"]) ?? .unverified,
+                                      provedProperties: proved, price: r["price"])
+            }
         }
     }
 

@@ -66,7 +66,12 @@ struct RegistryServiceTests {
         #expect(refused.status == 2 && refused.stderr.contains("registered to another publisher key"), "\(refused.stderr)")
         #expect(try s.counts() == before)
 
+        // Report pages are cached per version, but never outlive a change to its record.
+        let (_, unlisted) = try await get("\(url)/packages/ledger/0.1.0/report/index.html")
+        #expect(unlisted.contains("Registry verdict: ledger@0.1.0") && !unlisted.contains("listing price"))
         try expectOK(s.tpm(["list", "ledger@0.1.0", "--price", "10", "--key", s.key, "--registry", url]))
+        let (_, listed) = try await get("\(url)/packages/ledger/0.1.0/report/index.html")
+        #expect(listed.contains("listing price (minor units)</th><td>10<"), "the page still shows the record from before the listing")
         let bought = try s.tpm(["buy", "ledger@0.1.0", "--buyer", "0xa11ce", "--registry", url, "--json"])
         let p = try JSONDecoder().decode(Purchase.self, from: Data(bought.stdout.utf8))
         #expect(p.fee == 1 && p.sellerProceeds == 9)
