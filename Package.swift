@@ -3,10 +3,10 @@
 //   TitanIR <- TitanSpec
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
-//   TitanBackends (no dependencies)
+//   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
-//   TitanLayout (Foundation only) <- titan (CLI)
+//   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
 //   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI)
 import PackageDescription
 
@@ -50,14 +50,16 @@ let package = Package(
         .target(name: "TitanProver", dependencies: [
             "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: v5),
+        // Fixed-width 256-bit unsigned words: EVM words, titan.h amounts, storage slot numbers.
+        .target(name: "TitanUInt256", swiftSettings: v5),
         // Chain backends on their native state models, and the external-process backend.
-        .target(name: "TitanBackends", swiftSettings: v5),
+        .target(name: "TitanBackends", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
-        .target(name: "TitanLayout", swiftSettings: v5),
+        .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,7 +78,7 @@ let package = Package(
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanFuzz", "TitanLayout", "TitanRegistry",
+            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// Bitcoin: no mutable storage and no balances, only a set of unspent outputs.
 /// - mint is a coinbase-like output; a balance is the sum of an owner's UTXOs, the supply the
 ///   sum of all of them; amounts are satoshis bounded by MAX_MONEY (21,000,000 BTC).

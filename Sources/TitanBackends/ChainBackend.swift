@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// A failure that stops a backend from answering at all (as opposed to a result that differs):
 /// an external process that crashed, hung, or spoke something other than the protocol.
 public struct BackendFailure: Error, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// The EVM: one contract's storage as Solidity lays out
 ///
 ///     mapping(bytes => bytes) store;           // slot 0

@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// One contract's EVM storage: 2^256 slots of 32-byte words, every unset slot reading zero.
 /// Storing zero clears the slot, as SSTORE does (there is no "set to zero" state on chain).
 public struct EVMStorage {

@@ -1,4 +1,5 @@
 import Foundation
+import TitanUInt256
 
 /// Children alive right now, so that an exit or a signal can kill them all.
 private let liveChildren = LiveChildren()

@@ -1,4 +1,5 @@
 import Foundation
+import TitanUInt256
 
 /// The JSON Lines protocol external backends speak (documented in the README): one request
 /// object per line on the backend's stdin, one reply per line on its stdout, in order.

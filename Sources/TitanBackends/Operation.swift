@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// A 20-byte account address, as titan.h and the reference ledger use.
 public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8]

@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// A Solana account's data: a fixed-size byte array that only a realloc changes, by at most
 /// 10 KiB per instruction and to at most 10 MiB in all.
 public struct SolanaAccount {

@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// Solana: VSS storage in one program-owned account's data, as records at computed offsets
 ///
 ///     header  [magic "TVSS" 4][layout_version u8][end u32 LE]

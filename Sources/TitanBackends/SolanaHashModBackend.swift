@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// Solana with the whitepaper's §2.1 slot scheme: a key lives in the 32-byte slot
 /// `base + (hash(key) mod 1_000_000)` of the program account, read and written as one word.
 /// The paper hashes with Wyhash; Keccak-256 stands in here, since any hash collides the same

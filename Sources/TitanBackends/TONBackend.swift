@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// TON: contract data (c4) is one root cell
 ///
 ///     storage:(HashmapE 520 ^Cell) balances:(HashmapE 160 ^Cell) total_supply:Coins

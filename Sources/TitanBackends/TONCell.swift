@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// A TON cell: at most 1023 data bits and at most 4 references to other cells. Cells are
 /// immutable; state changes build new cells.
 public final class Cell {

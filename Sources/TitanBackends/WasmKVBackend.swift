@@ -1,3 +1,5 @@
+import TitanUInt256
+
 /// Wasm chains with a host key-value store (Near, Cosmos, Polkadot style), modeled on Near:
 /// a contract sees one byte-keyed store through host calls, and namespaces its state by
 /// prefix: "s" + key for VSS values, "b" + address for balances, "t" for the supply. A read

@@ -4,6 +4,7 @@ import TitanBackends
 import TitanIR
 import TitanInterp
 import TitanSemantics
+import TitanUInt256
 
 /// The reference the backends are compared with: the interpreter running the shipped specs,
 /// VSS (Specs/kernel/vss.tspec) for storage and Ledger (Specs/kernel/ledger.tspec) for

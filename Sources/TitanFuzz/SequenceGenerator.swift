@@ -1,4 +1,5 @@
 import TitanBackends
+import TitanUInt256
 
 /// Generates operation sequences biased to where backends go wrong: empty, one-byte and
 /// maximal keys and values; values at EVM word (31/32/33) and TON cell (127/128) boundaries;

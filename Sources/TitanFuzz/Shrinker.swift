@@ -1,4 +1,5 @@
 import TitanBackends
+import TitanUInt256
 
 /// Shrinks a sequence while it keeps its verdict: first fewer operations (chunks, then single
 /// operations), then smaller arguments (shorter byte strings, smaller amounts and buffers,

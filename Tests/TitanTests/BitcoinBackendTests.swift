@@ -1,5 +1,6 @@
 import Testing
 import TitanBackends
+import TitanUInt256
 
 @Suite("Bitcoin backend: UTXOs, OP_RETURN metadata, OP_CHECKMULTISIG")
 struct BitcoinBackendTests {

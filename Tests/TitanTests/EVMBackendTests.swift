@@ -1,5 +1,6 @@
 import Testing
 import TitanBackends
+import TitanUInt256
 
 @Suite("EVM backend: Solidity storage layout")
 struct EVMBackendTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TitanBackends
+import TitanUInt256
 
 /// Replies from external backends are read by a direct reader for the flat shape every reply
 /// has, and by JSONSerialization otherwise. Whichever reads a line, the fuzzer must see the

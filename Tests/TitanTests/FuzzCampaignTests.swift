@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TitanBackends
 import TitanFuzz
+import TitanUInt256
 
 @Suite("titan fuzz: campaigns, corpus, external backends")
 struct FuzzCampaignTests {

@@ -1,5 +1,6 @@
 import Testing
 import TitanBackends
+import TitanUInt256
 
 @Suite("Keccak-256 (Ethereum's, not SHA3-256)")
 struct Keccak256Tests {
@@ -33,7 +34,7 @@ struct UInt256Tests {
         #expect(UInt256(decimal: "12a") == nil)
         #expect(UInt256.max.addingReportingOverflow(UInt256(1)).overflow)
         #expect(UInt256.zero.subtractingReportingOverflow(UInt256(1)).partialValue == .max)
-        #expect(UInt256.maxOf(bits: 64) == UInt256(.max))
+        #expect(UInt256.maxOf(bits: 64) == UInt256(UInt64.max))
         #expect(UInt256.maxOf(bits: 120).bitWidth == 120)
         #expect(UInt256(bigEndian: UInt256.maxOf(bits: 130).bigEndianBytes) == UInt256.maxOf(bits: 130))
     }

@@ -1,6 +1,7 @@
 import Testing
 import TitanBackends
 import TitanFuzz
+import TitanUInt256
 
 @Suite("Solana backends: account data, heap, SPL amounts, the whitepaper's hash-mod slots")
 struct SolanaBackendTests {

@@ -1,6 +1,7 @@
-/// An unsigned 256-bit integer: the EVM word, and the width of titan.h amounts in the reference.
-/// Fixed width (four 64-bit limbs, least significant first) so that backends do word arithmetic
-/// the way their chains do, without an arbitrary-precision library.
+/// An unsigned 256-bit integer: the EVM word, the width of titan.h amounts in the reference, and
+/// a storage slot number in a solc layout. Fixed width (four 64-bit limbs, least significant
+/// first) so that backends do word arithmetic the way their chains do, without an
+/// arbitrary-precision library.
 public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Limbs, least significant first.
     public var limbs: (UInt64, UInt64, UInt64, UInt64)
