@@ -23,12 +23,37 @@ public final class RegistryStore: Sendable {
             var config = Configuration()
             // Publishes from several processes wait for each other rather than fail.
             config.busyMode = .timeout(30)
-            db = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(db)
+            db = try Self.open(path, config)
         } catch let e as RegistryError {
             throw e
         } catch {
             throw RegistryError.unavailable("cannot open the registry store \(path): \(error)")
+        }
+    }
+
+    /// Opens and migrates the store. Two processes opening one new store at once (two
+    /// publishes, a publish and `tpm serve`) race twice: switching the file to WAL needs an
+    /// exclusive lock SQLite does not wait for ("database is locked"), and both may decide the
+    /// schema is missing, so the second to create it finds it there ("already exists"). Both
+    /// are retried, after which the schema and its migration record are seen; nothing else is.
+    static func open(_ path: String, _ config: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(30)
+        var schemaRaces = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: config)
+                try migrator.migrate(pool)
+                return pool
+            } catch let e as DatabaseError where Date() < deadline {
+                if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+                    // Waiting is the answer; only the deadline ends it.
+                } else if e.resultCode == .SQLITE_ERROR, (e.message ?? "").contains("already exists"), schemaRaces < 3 {
+                    schemaRaces += 1
+                } else {
+                    throw e
+                }
+                usleep(useconds_t(20_000 + Int.random(in: 0..<30_000)))
+            }
         }
     }
 

@@ -60,3 +60,27 @@ struct RegistrySearchTests {
         #expect(all.first?.status == .unverified && all.first?.provedProperties == ["Counter.bounded"])
     }
 }
+
+/// Several `tpm` processes may open one new store at the same moment (two publishes, a
+/// publish and `tpm serve`); none of them may fail for it.
+@Suite("Registry store opening")
+struct RegistryStoreOpeningTests {
+    @Test("concurrent opens of a new store all succeed")
+    func concurrentOpens() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-open-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        final class Failures: @unchecked Sendable {
+            let lock = NSLock()
+            var messages: [String] = []
+            func add(_ m: String) { lock.lock(); messages.append(m); lock.unlock() }
+        }
+        let failures = Failures()
+        for round in 0..<25 {
+            let path = dir.appendingPathComponent("r\(round).sqlite").path
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try RegistryStore(path: path).counts() } catch { failures.add("\(error)") }
+            }
+        }
+        #expect(failures.messages.isEmpty, "\(failures.messages.prefix(3))")
+    }
+}
