@@ -16,16 +16,15 @@ extension UInt256 {
         return Int(limbs.0)
     }
 
-    /// Wrapping addition: slot arithmetic on the EVM is modulo 2^256.
-    public static func + (a: UInt256, b: UInt256) -> UInt256 { a.addingReportingOverflow(b).partialValue }
-
-    public static func + (a: UInt256, b: Int) -> UInt256 { a + UInt256(b) }
+    /// Wrapping addition: slot arithmetic on the EVM is modulo 2^256. Spelled `&+`, as Swift
+    /// spells wrapping, so amounts (the same type) never wrap by accident.
+    public static func &+ (a: UInt256, b: UInt256) -> UInt256 { a.addingReportingOverflow(b).partialValue }
 
     /// The number of 32-byte slots `bytes` bytes take, rounded up.
     public var slotsRoundedUp: UInt256 {
         let (w0, w1, w2, w3) = limbs
         let r = UInt256(limbs: (w0 >> 5) | (w1 << 59), (w1 >> 5) | (w2 << 59), (w2 >> 5) | (w3 << 59), w3 >> 5)
-        return (w0 & 31) != 0 ? r + UInt256(1) : r
+        return (w0 & 31) != 0 ? r &+ UInt256(1) : r
     }
 }
 

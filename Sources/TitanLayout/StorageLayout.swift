@@ -114,6 +114,6 @@ public struct StorageType: Sendable {
         if let n = numberOfBytes.intValue, n < 32, case .value = shape {
             return StoragePosition(slot: start.slot, offset: start.offset + n)
         }
-        return StoragePosition(slot: start.slot + max(slots, SlotNumber(1)), offset: 0)
+        return StoragePosition(slot: start.slot &+ max(slots, SlotNumber(1)), offset: 0)
     }
 }

@@ -88,6 +88,8 @@ public enum RegistryServer {
             let key = "\(info.name)@\(info.version)"
             lock.lock()
             if let e = entries[key], e.info == info {
+                recency.removeAll { $0 == key }
+                recency.append(key)
                 lock.unlock()
                 return e.pages
             }

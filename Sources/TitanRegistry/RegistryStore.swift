@@ -202,12 +202,22 @@ public final class RegistryStore: Sendable {
         }
     }
 
+    /// The order versions are listed in, newest first: by semantic version (an unparsable one
+    /// counts as 0.0.0), and versions that compare equal (`1.0.0-01` and `1.0.0-1`) by their text,
+    /// so every listing and every choice of "the newest" is the same.
+    public static func newerFirst(_ a: String, _ b: String) -> Bool {
+        let x = SemanticVersion(a) ?? SemanticVersion(0, 0, 0), y = SemanticVersion(b) ?? SemanticVersion(0, 0, 0)
+        if x > y { return true }
+        if y > x { return false }
+        return a > b
+    }
+
     /// Every version of a name, newest first.
     public func versions(of name: String) throws -> [PackageVersionInfo] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ?",
                                         arguments: [name])
-            return try rows.map { try info($0, db) }.sorted { (SemanticVersion($0.version) ?? SemanticVersion(0, 0, 0)) > (SemanticVersion($1.version) ?? SemanticVersion(0, 0, 0)) }
+            return try rows.map { try info($0, db) }.sorted { Self.newerFirst($0.version, $1.version) }
         }
     }
 
@@ -230,11 +240,10 @@ public final class RegistryStore: Sendable {
                 WHERE instr(v.name, ?) > 0 AND v.yanked = 0
                 """, arguments: [query.lowercased()])
             // The newest version of each name, ordered as `versions(of:)` orders them.
-            func order(_ r: Row) -> SemanticVersion { SemanticVersion(r["version"] as String) ?? SemanticVersion(0, 0, 0) }
             var newest: [String: Row] = [:]
             for r in rows {
                 let name: String = r["name"]
-                if let current = newest[name], order(current) >= order(r) { continue }
+                if let current = newest[name], !Self.newerFirst(r["version"], current["version"]) { continue }
                 newest[name] = r
             }
             return try newest.keys.sorted().map { name in

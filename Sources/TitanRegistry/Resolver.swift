@@ -82,7 +82,7 @@ public struct Resolver: Sendable {
             return search.fail(.unresolvable("\(p.description): no such package in the registry"))
         }
         let matching = all.filter { !$0.yanked && (SemanticVersion($0.version).map(dep.requirement.matches) ?? false) }
-            .sorted { SemanticVersion($0.version)! > SemanticVersion($1.version)! }
+            .sorted { RegistryStore.newerFirst($0.version, $1.version) }
         guard let best = matching.first else {
             return search.fail(.unresolvable("\(p.description): no version that is not yanked matches (published: \(all.map(\.version).joined(separator: ", ")))"))
         }

@@ -10,7 +10,8 @@ public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConve
         self.major = major; self.minor = minor; self.patch = patch; self.prerelease = prerelease
     }
 
-    /// Parses a full version (three numbers). Leading zeros and empty parts are rejected.
+    /// Parses a full version (three numbers). Leading zeros (also in numeric prerelease
+    /// identifiers) and empty parts are rejected.
     public init?(_ text: String) {
         var core = Substring(text)
         if let plus = core.firstIndex(of: "+") { core = core[..<plus] }
@@ -18,6 +19,8 @@ public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConve
         if let dash = core.firstIndex(of: "-") {
             pre = core[core.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             guard !pre.isEmpty, pre.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else { return nil }
+            // Numeric identifiers have no leading zeros (semver 2.0), so no two texts name one version.
+            guard pre.allSatisfy({ id in !id.allSatisfy(\.isNumber) || id == "0" || !id.hasPrefix("0") }) else { return nil }
             core = core[..<dash]
         }
         guard let numbers = Self.numbers(core), numbers.count == 3 else { return nil }

@@ -112,7 +112,7 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses a decimal string; nil when it is not a number in 0 ... 2^256 - 1.
     public init?(decimal s: String) {
-        guard !s.isEmpty, s.utf8.count <= 78 else { return nil }
+        guard !s.isEmpty else { return nil }
         var v = UInt256.zero
         for c in s.utf8 {
             guard c >= 48 && c <= 57 else { return nil }

@@ -32,6 +32,8 @@ struct UInt256Tests {
         #expect(UInt256(decimal: "115792089237316195423570985008687907853269984665640564039457584007913129639936") == nil)
         #expect(UInt256(decimal: "18446744073709551616")?.description == "18446744073709551616")
         #expect(UInt256(decimal: "12a") == nil)
+        // Leading zeros are digits like any other: a slot written with 80 of them is still 42.
+        #expect(UInt256(decimal: String(repeating: "0", count: 80) + "42") == UInt256(42))
         #expect(UInt256.max.addingReportingOverflow(UInt256(1)).overflow)
         #expect(UInt256.zero.subtractingReportingOverflow(UInt256(1)).partialValue == .max)
         #expect(UInt256.maxOf(bits: 64) == UInt256(UInt64.max))

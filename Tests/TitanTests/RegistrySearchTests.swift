@@ -30,6 +30,18 @@ struct RegistrySearchTests {
         _ = try registry.publishNow(try bundle.encoded())
     }
 
+    @Test("versions are ordered newest first by semantic version, and strictly, even where two compare equal")
+    func versionOrder() {
+        #expect(RegistryStore.newerFirst("0.10.0", "0.9.0") && !RegistryStore.newerFirst("0.9.0", "0.10.0"))
+        #expect(RegistryStore.newerFirst("1.0.0", "1.0.0-rc.1"))
+        // Numeric prerelease identifiers take no leading zeros, so no two texts name one version;
+        // texts that are not versions still get a fixed place.
+        #expect(SemanticVersion("1.0.0-01") == nil && SemanticVersion("1.0.0-0") != nil && SemanticVersion("1.0.0-0a1") != nil)
+        #expect(RegistryStore.newerFirst("1.0.0-1", "1.0.0-01") != RegistryStore.newerFirst("1.0.0-01", "1.0.0-1"))
+        #expect(RegistryStore.newerFirst("not-a-version", "also-not") != RegistryStore.newerFirst("also-not", "not-a-version"))
+        #expect(!RegistryStore.newerFirst("2.0.0", "2.0.0"))
+    }
+
     @Test("each name's newest version that is not yanked, with its proved claims, as the full records say")
     func agreesWithFullRecords() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-search-\(UUID().uuidString)")
