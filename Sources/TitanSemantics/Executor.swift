@@ -261,20 +261,15 @@ extension Executor {
             }
         }
 
-        /// An expression evaluated inside an action: its faults revert the action on `path`.
-        @inlinable func value(_ e: Expr, _ scope: [String: Int]) -> (inout State<D.Value>, inout Scratch, D.Value) -> D.Value {
-            let code = expr(e, scope)
-            let d = self.d
-            if !Compiler.canFault(e) { return { s, x, _ in code(&s, &x) } }
-            return { s, x, path in
-                let mark = x.faults.count
-                let v = code(&s, &x)
-                if x.faults.count > mark {
-                    for f in x.faults[mark...] { x.reverts = d.or(x.reverts, d.and(path, f)) }
-                    x.faults.removeSubrange(mark...)
-                }
-                return v
-            }
+        /// An expression evaluated inside an action. Its faults are left in `faults` until the
+        /// statement calls `flush`, which makes them revert the action on the statement's path.
+        @inlinable func value(_ e: Expr, _ scope: [String: Int]) -> ExprCode { expr(e, scope) }
+
+        /// Folds the pending fault conditions into the revert condition, in the order they arose.
+        @inlinable static func flush(_ d: D, _ x: inout Scratch, _ path: D.Value) {
+            guard !x.faults.isEmpty else { return }
+            for f in x.faults { x.reverts = d.or(x.reverts, d.and(path, f)) }
+            x.faults.removeAll(keepingCapacity: true)
         }
 
         @inlinable func statement(_ stmt: Stmt, _ scope: inout [String: Int]) -> StmtCode {
@@ -283,7 +278,8 @@ extension Executor {
             case .require(let e, _):
                 let c = value(e, scope)
                 return { s, x, path in
-                    let cond = c(&s, &x, path)
+                    let cond = c(&s, &x)
+                    Compiler.flush(d, &x, path)
                     x.reverts = d.or(x.reverts, d.and(path, d.not(cond)))
                 }
             case .bind(let n, let e):
@@ -291,7 +287,10 @@ extension Executor {
                 let i = localCount
                 localCount += 1
                 scope[n] = i
-                return { s, x, path in x.locals[i] = v(&s, &x, path) }
+                return { s, x, path in
+                    x.locals[i] = v(&s, &x)
+                    Compiler.flush(d, &x, path)
+                }
             case .assign(let lv, let e):
                 return assign(lv, e, scope)
             case .ifElse(let c, let t, let f):
@@ -299,7 +298,8 @@ extension Executor {
                 let then = block(t, scope), otherwise = block(f, scope)
                 let changed = assigned(t).union(assigned(f)).sorted().map(slot)
                 return { s, x, path in
-                    let cv = cond(&s, &x, path)
+                    let cv = cond(&s, &x)
+                    Compiler.flush(d, &x, path)
                     if let k = d.known(cv) { return (k ? then : otherwise)(&s, &x, path) }
                     let before = s
                     then(&s, &x, d.and(path, cv))
@@ -333,7 +333,8 @@ extension Executor {
                 var source: Int?
                 if summed.contains(lv.root), case .state(let src, _) = e { source = slot(src) }
                 return { s, x, path in
-                    s.values[root] = valueCode(&s, &x, path)
+                    s.values[root] = valueCode(&s, &x)
+                    Compiler.flush(d, &x, path)
                     if let source, let sum = s.ghostSums[source] { s.ghostSums[root] = sum }
                 }
             }
@@ -376,8 +377,9 @@ extension Executor {
             if indexCodes.count == 1, valueSorts.count == 1 {
                 let i0 = indexCodes[0], ks0 = keySorts[0]
                 return { s, x, path in
-                    let v = valueCode(&s, &x, path)
-                    let k0 = i0(&s, &x, path)
+                    let v = valueCode(&s, &x)
+                    let k0 = i0(&s, &x)
+                    Compiler.flush(d, &x, path)
                     d.observeKey(map: rootName, key: k0)
                     d.observeTerm(k0, sort: ks0)
                     ghost?(&s, k0, k0, v)
@@ -387,8 +389,9 @@ extension Executor {
             if indexCodes.count == 2, valueSorts.count == 2 {
                 let i0 = indexCodes[0], i1 = indexCodes[1], ks0 = keySorts[0], ks1 = keySorts[1], vs0 = valueSorts[0]
                 return { s, x, path in
-                    let v = valueCode(&s, &x, path)
-                    let k0 = i0(&s, &x, path), k1 = i1(&s, &x, path)
+                    let v = valueCode(&s, &x)
+                    let k0 = i0(&s, &x), k1 = i1(&s, &x)
+                    Compiler.flush(d, &x, path)
                     d.observeKey(map: rootName, key: k0)
                     d.observeTerm(k0, sort: ks0)
                     d.observeTerm(k1, sort: ks1)
@@ -398,8 +401,9 @@ extension Executor {
             }
             let store = storePath(valueSorts)
             return { s, x, path in
-                let v = valueCode(&s, &x, path)
-                let keys = indexCodes.map { $0(&s, &x, path) }
+                let v = valueCode(&s, &x)
+                let keys = indexCodes.map { $0(&s, &x) }
+                Compiler.flush(d, &x, path)
                 d.observeKey(map: rootName, key: keys[0])
                 for (k, ks) in zip(keys, keySorts) { d.observeTerm(k, sort: ks) }
                 store(&s.values[root], keys[...], v)
