@@ -44,7 +44,7 @@ public struct Interpreter {
     public func state(_ vars: [String: Value]) -> ConcreteState {
         var s = initialState()
         for (k, v) in vars where s.layout.slot(k) != nil { s[k] = v }
-        for m in model.summedMaps { s.setSum(m, Interpreter.ghost(of: s[m])) }
+        for m in executor.summedMaps { s.setSum(m, Interpreter.ghost(of: s[m])) }
         return s
     }
 
@@ -69,7 +69,7 @@ public struct Interpreter {
             throw InterpreterError.missingArgument(action: action.name, param: p.name)
         }
         let out = executor.run(action, args: step.args, from: s)
-        for m in model.summedMaps where out.state.sum(m)! != Interpreter.ghost(of: out.state[m]) {
+        for m in executor.summedMaps where out.state.sum(m)! != Interpreter.ghost(of: out.state[m]) {
             throw InterpreterError.ghostMismatch(map: m)
         }
         return out

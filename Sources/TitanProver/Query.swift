@@ -29,7 +29,7 @@ final class Query {
             domain.noteRange(t, v.sort)
             vars[v.name] = t
         }
-        for v in model.stateVars where model.summedMaps.contains(v.name) {
+        for v in model.stateVars where exec.summedMaps.contains(v.name) {
             guard let ghost = Executor<SymbolicDomain>.ghostSort(of: v.sort) else { continue }
             // "#" cannot appear in a spec identifier, so no state variable can share this name.
             let t = z3.constant("#sum.\(v.name)@\(tag)", domain.sort(ghost))
@@ -66,8 +66,9 @@ final class Query {
                 let terms = pool[p.sort] ?? []
                 combos = combos.flatMap { c in terms.map { t in c.merging([p.name: t]) { a, _ in a } } }
             }
+            let body = exec.compile(inv.body, names: inv.params.map(\.name))
             for names in combos.prefix(4096) {
-                solver.assert(exec.evaluate(inv.body, in: .init(pre: s, names: names)))
+                solver.assert(body(.init(pre: s, names: names)))
             }
         }
     }
@@ -78,7 +79,7 @@ final class Query {
     func equal(_ a: State<Term>, _ b: State<Term>) -> Term {
         var eqs: [Term] = []
         for v in model.stateVars { eqs.append(z3.eq(a[v.name], b[v.name])) }
-        for m in model.summedMaps { eqs.append(z3.eq(a.sum(m)!, b.sum(m)!)) }
+        for m in exec.summedMaps { eqs.append(z3.eq(a.sum(m)!, b.sum(m)!)) }
         return z3.and(eqs)
     }
 
@@ -110,7 +111,7 @@ final class Query {
     /// values is at least the sum over the distinct keys the query touches. True of every
     /// reachable state (finitely many non-zero entries), so assuming it is sound.
     func assumeSumBounds(_ s: State<Term>) {
-        for m in model.summedMaps {
+        for m in exec.summedMaps {
             guard case .map(_, let v)? = model.stateVar(m)?.sort, v == .bool || v.isUint else { continue }
             let keys = domain.observedKeys[m] ?? []
             var total = z3.integer(0)

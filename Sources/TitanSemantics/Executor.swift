@@ -12,16 +12,23 @@ public final class Executor<D: Domain> {
     public let domain: D
     public let model: Model
     public let layout: StateLayout
+    /// The maps whose sums are kept as ghosts (`Model.summedMaps`, worked out once).
+    public let summedMaps: [String]
     @usableFromInline let actions: [String: CompiledAction]
+    /// Compiles properties and initial values after the actions; it only reads its state then.
+    @usableFromInline let compiler: Compiler
 
     @inlinable public init(model: Model, domain: D) {
         self.model = model
         self.domain = domain
-        let compiler = Compiler(model: model, domain: domain)
+        let summedMaps = model.summedMaps
+        let compiler = Compiler(model: model, domain: domain, summed: Set(summedMaps))
+        self.summedMaps = summedMaps
         self.layout = compiler.layout
         var actions: [String: CompiledAction] = [:]
         for a in model.actions where actions[a.name] == nil { actions[a.name] = compiler.action(a) }
         self.actions = actions
+        self.compiler = compiler
     }
 
     /// The result of one action: the state it would leave and whether it completed.
@@ -84,13 +91,11 @@ public final class Executor<D: Domain> {
         var empty = State(layout: layout, values: Array(repeating: placeholder, count: layout.names.count),
                           ghostSums: Array(repeating: nil, count: layout.names.count))
         var scratch = Scratch(post: nil, locals: [], reverted: nil, faults: [], reverts: placeholder)
-        let compiler = Compiler(model: model, domain: domain, layout: layout)
-        let summed = Set(model.summedMaps)
         var values: [D.Value] = [], sums: [D.Value?] = []
         for v in model.stateVars {
             // Initial values are closed expressions: they read nothing from the empty state.
             values.append(v.initial.map { compiler.expr($0, [:])(&empty, &scratch) } ?? domain.zero(v.sort))
-            sums.append(summed.contains(v.name) ? Executor.ghostSort(of: v.sort).map { domain.zero($0) } : nil)
+            sums.append(compiler.summed.contains(v.name) ? Executor.ghostSort(of: v.sort).map { domain.zero($0) } : nil)
         }
         return State(layout: layout, values: values, ghostSums: sums)
     }
@@ -171,14 +176,23 @@ public final class Executor<D: Domain> {
 
     /// Evaluates a property or closed expression. Arithmetic in properties wraps.
     @inlinable public func evaluate(_ e: Expr, in frame: Frame) -> D.Value {
-        let names = frame.names.keys.sorted()
+        compile(e, names: Array(frame.names.keys))(frame)
+    }
+
+    /// A property compiled once, to evaluate in many frames that each bind exactly `names`
+    /// (an invariant assumed for every combination of terms, for instance).
+    @inlinable public func compile(_ e: Expr, names: [String]) -> (Frame) -> D.Value {
+        let order = names.sorted()
         var scope: [String: Int] = [:]
-        for (i, n) in names.enumerated() { scope[n] = i }
-        let code = Compiler(model: model, domain: domain, layout: layout).expr(e, scope)
-        var pre = frame.pre
-        var scratch = Scratch(post: frame.post, locals: names.map { frame.names[$0]! }, reverted: frame.reverted,
-                              faults: [], reverts: domain.bool(false))
-        return code(&pre, &scratch)
+        for (i, n) in order.enumerated() { scope[n] = i }
+        let code = compiler.expr(e, scope)
+        let d = domain
+        return { frame in
+            var pre = frame.pre
+            var scratch = Scratch(post: frame.post, locals: order.map { frame.names[$0]! }, reverted: frame.reverted,
+                                  faults: [], reverts: d.bool(false))
+            return code(&pre, &scratch)
+        }
     }
 }
 
@@ -197,11 +211,11 @@ extension Executor {
         /// Local slots handed out so far in the action being compiled.
         @usableFromInline var localCount = 0
 
-        @inlinable init(model: Model, domain: D, layout: StateLayout? = nil) {
+        @inlinable init(model: Model, domain: D, summed: Set<String>) {
             self.model = model
             self.d = domain
-            self.layout = layout ?? StateLayout(model: model)
-            self.summed = Set(model.summedMaps)
+            self.layout = StateLayout(model: model)
+            self.summed = summed
         }
 
         @inlinable func slot(_ name: String) -> Int {
