@@ -73,15 +73,7 @@ public final class ReferenceModel {
         let l = n.limbs
         return .bits(BigUInt(words: [UInt(l.0), UInt(l.1), UInt(l.2), UInt(l.3)]))
     }
-    static func address(_ a: Address) -> Value {
-        // Big-endian bytes (20 of them) as little-endian words.
-        var words = [UInt](repeating: 0, count: (a.bytes.count + 7) / 8)
-        for (i, byte) in a.bytes.enumerated() {
-            let position = 8 * (a.bytes.count - 1 - i)
-            words[position / 64] |= UInt(byte) << (position % 64)
-        }
-        return .bits(BigUInt(words: words))
-    }
+    static func address(_ a: Address) -> Value { .number(bigEndian: a.bytes) }
     static func uint256(_ v: Value) -> UInt256 {
         let words = v.asBits.words
         func word(_ i: Int) -> UInt64 { i < words.count ? UInt64(words[i]) : 0 }

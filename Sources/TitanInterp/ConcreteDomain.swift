@@ -58,16 +58,16 @@ public struct ConcreteDomain: Domain {
         m[key] = value
         return .map(m)
     }
-    public func store(into map: inout Value, _ key: Value, _ value: Value) {
+    public func store(into map: inout Value, _ key: Value, _ value: Value) { update(&map) { $0[key] = value } }
+    public func modify(_ map: inout Value, at key: Value, valueSort: Sort, _ body: (inout Value) -> Void) {
+        update(&map) { $0.modify(key, body) }
+    }
+
+    /// Changes the map inside `map`, in place when nothing else holds it.
+    func update(_ map: inout Value, _ change: (inout MapValue) -> Void) {
         guard case .map(var m) = map else { return }
         map = .bool(false)  // drop this reference so that `m` may be the only one: no copy
-        m[key] = value
-        map = .map(m)
-    }
-    public func modify(_ map: inout Value, at key: Value, valueSort: Sort, _ body: (inout Value) -> Void) {
-        guard case .map(var m) = map else { return }
-        map = .bool(false)
-        m.modify(key, body)
+        change(&m)
         map = .map(m)
     }
     public func known(_ condition: Value) -> Bool? { condition.asBool }

@@ -64,6 +64,19 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         if lengthBit % UInt.bitWidth != 0 {
             words[lengthBit / UInt.bitWidth + 1] = UInt(data.count) >> (UInt.bitWidth - lengthBit % UInt.bitWidth)
         }
+        addBigEndian(data, to: &words)
+        return .bits(BigUInt(words: words))
+    }
+
+    /// A number written as big-endian bytes (an address, for instance).
+    public static func number(bigEndian bytes: [UInt8]) -> Value {
+        var words = [UInt](repeating: 0, count: (bytes.count + 7) / 8 + 1)
+        addBigEndian(bytes, to: &words)
+        return .bits(BigUInt(words: words))
+    }
+
+    /// Ors the big-endian number `data` into little-endian `words`, which must be long enough.
+    static func addBigEndian(_ data: [UInt8], to words: inout [UInt]) {
         // The last byte is the least significant: eight bytes at a time from the end of the
         // data, each group read big-endian, then what is left at the front.
         data.withUnsafeBytes { raw in
@@ -80,7 +93,6 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
             }
             words[word] |= accumulated
         }
-        return .bits(BigUInt(words: words))
     }
 
     /// The byte string a value of sort `bytes<maxLength>` holds.

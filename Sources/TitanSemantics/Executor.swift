@@ -147,13 +147,11 @@ public final class Executor<D: Domain> {
             for _ in args.count..<action.localCount { locals.append(d.bool(false)) }
         }
         var scratch = Scratch(post: nil, locals: locals, reverted: nil, faults: [], reverts: d.bool(false))
-        guard action.canRevert else {
-            action.body(&state, &scratch, d.bool(true))
-            return d.not(scratch.reverts)
-        }
-        let pre = state
+        // An action that cannot revert needs no copy of the pre-state: it changes `state` in place.
+        let pre = action.canRevert ? state : nil
         action.body(&state, &scratch, d.bool(true))
         let ok = d.not(scratch.reverts)
+        guard let pre else { return ok }
         // A reverted action leaves the pre-state: merge so both readers see exactly that.
         if let k = d.known(ok) {
             if !k { state = pre }
@@ -275,11 +273,8 @@ extension Executor {
             }
         }
 
-        /// An expression evaluated inside an action. Its faults are left in `faults` until the
-        /// statement calls `flush`, which makes them revert the action on the statement's path.
-        @inlinable func value(_ e: Expr, _ scope: [String: Int]) -> ExprCode { expr(e, scope) }
-
-        /// Folds the pending fault conditions into the revert condition, in the order they arose.
+        /// Folds the fault conditions of a statement's expressions (left in `faults` as they
+        /// arose) into the revert condition, on the statement's path.
         @inlinable static func flush(_ d: D, _ x: inout Scratch, _ path: D.Value) {
             guard !x.faults.isEmpty else { return }
             for f in x.faults { x.reverts = d.or(x.reverts, d.and(path, f)) }
@@ -290,14 +285,14 @@ extension Executor {
             let d = self.d
             switch stmt {
             case .require(let e, _):
-                let c = value(e, scope)
+                let c = expr(e, scope)
                 return { s, x, path in
                     let cond = c(&s, &x)
                     Compiler.flush(d, &x, path)
                     x.reverts = d.or(x.reverts, d.and(path, d.not(cond)))
                 }
             case .bind(let n, let e):
-                let v = value(e, scope)
+                let v = expr(e, scope)
                 let i = localCount
                 localCount += 1
                 scope[n] = i
@@ -308,7 +303,7 @@ extension Executor {
             case .assign(let lv, let e):
                 return assign(lv, e, scope)
             case .ifElse(let c, let t, let f):
-                let cond = value(c, scope)
+                let cond = expr(c, scope)
                 let then = block(t, scope), otherwise = block(f, scope)
                 let changed = assigned(t).union(assigned(f)).sorted().map(slot)
                 return { s, x, path in
@@ -340,8 +335,8 @@ extension Executor {
         @inlinable func assign(_ lv: LValue, _ e: Expr, _ scope: [String: Int]) -> StmtCode {
             let d = self.d
             let root = slot(lv.root), rootName = lv.root
-            let valueCode = value(e, scope)
-            let indexCodes = lv.indices.map { value($0, scope) }
+            let valueCode = expr(e, scope)
+            let indexCodes = lv.indices.map { expr($0, scope) }
             if indexCodes.isEmpty {
                 // A whole map copied from another state map brings that map's sum along.
                 var source: Int?
@@ -372,11 +367,11 @@ extension Executor {
                         let prev = d.select(s.values[root], k0, valueSort: vs)
                         s.ghostSums[root] = Compiler.adjust(d, sum, old: prev, new: v, vs)
                     }
-                case (.map(_, .map(_, let vs)), 2) where vs == .bool || vs.isUint:
+                case (.map(_, .map(let innerKey, let vs)), 2) where vs == .bool || vs.isUint:
                     if case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) {
                         ghost = { s, k0, k1, v in
                             guard let sum = s.ghostSums[root] else { return }
-                            let inner = d.select(s.values[root], k0, valueSort: .map(key: .bool, value: vs))
+                            let inner = d.select(s.values[root], k0, valueSort: .map(key: innerKey, value: vs))
                             let prev = d.select(inner, k1, valueSort: vs)
                             let old = d.select(sum, k0, valueSort: bound)
                             s.ghostSums[root] = d.store(sum, k0, Compiler.adjust(d, old, old: prev, new: v, vs))
