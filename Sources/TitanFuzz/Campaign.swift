@@ -68,8 +68,9 @@ public final class Campaign {
             generated += 1
             if let shard = options.shard, (generated - 1) % shard.count != shard.index - 1 { continue }
             report.sequences += 1
+            let expected = runner.expected(ops)
             for backend in backends {
-                let outcome = try runner.run(ops, on: backend)
+                let outcome = try runner.run(ops, on: backend, expected: expected)
                 report.operations += (outcome.index.map { $0 + 1 } ?? ops.count)
                 guard outcome.verdict != .agree else { continue }
                 if case .known = outcome.verdict,

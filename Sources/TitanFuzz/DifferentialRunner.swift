@@ -37,21 +37,32 @@ public struct DifferentialRunner {
     public let reference: ReferenceModel
     public init(reference: ReferenceModel) { self.reference = reference }
 
-    public func run(_ ops: [TitanCall], on backend: ChainBackend) throws -> RunOutcome {
-        let results = try backend.performAll(ops)
+    /// The reference's result for every step of `ops`, from a reset.
+    public func expected(_ ops: [TitanCall]) -> [OpResult] {
         reference.reset()
-        for (i, op) in ops.enumerated() {
-            let stored = op.storageKey.flatMap { reference.stored($0) }
-            let supply = reference.totalSupply
-            let expected = reference.perform(op)
-            guard expected != results[i] else { continue }
-            let o = Observation(op: op, reference: expected, backend: results[i], history: Array(ops[..<i]),
-                                storedBefore: stored, supplyBefore: supply)
-            if let k = backend.knownDivergences.first(where: { $0.matches(o) }) {
-                return RunOutcome(verdict: .known(k.name), index: i, observation: o)
-            }
-            return RunOutcome(verdict: .divergence, index: i, observation: o)
+        return ops.map(reference.perform)
+    }
+
+    public func run(_ ops: [TitanCall], on backend: ChainBackend) throws -> RunOutcome {
+        try run(ops, on: backend, expected: expected(ops))
+    }
+
+    /// `run` against the reference's results worked out beforehand (`expected(ops)`), so that
+    /// one reference run serves every backend.
+    public func run(_ ops: [TitanCall], on backend: ChainBackend, expected: [OpResult]) throws -> RunOutcome {
+        let results = try backend.performAll(ops)
+        guard let i = ops.indices.first(where: { expected[$0] != results[$0] }) else {
+            return RunOutcome(verdict: .agree, index: nil, observation: nil)
         }
-        return RunOutcome(verdict: .agree, index: nil, observation: nil)
+        // What the reference held just before the differing step, which the known-divergence
+        // rules look at: replayed only here, off the path of agreeing steps.
+        reference.reset()
+        for op in ops[..<i] { _ = reference.perform(op) }
+        let o = Observation(op: ops[i], reference: expected[i], backend: results[i], history: Array(ops[..<i]),
+                            storedBefore: ops[i].storageKey.flatMap { reference.stored($0) }, supplyBefore: reference.totalSupply)
+        if let k = backend.knownDivergences.first(where: { $0.matches(o) }) {
+            return RunOutcome(verdict: .known(k.name), index: i, observation: o)
+        }
+        return RunOutcome(verdict: .divergence, index: i, observation: o)
     }
 }
