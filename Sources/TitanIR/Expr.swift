@@ -43,6 +43,9 @@ public indirect enum Expr: Hashable, Sendable {
     case length(Expr)
     /// Zero-extension of a uint to a wider uint, inserted by the type checker.
     case widen(Expr, to: Int)
+    /// An explicit conversion to a narrower uint (`uint8(e)`): a value that does not fit reverts
+    /// in checked arithmetic and keeps its low `to` bits in wrapping arithmetic.
+    case narrow(Expr, to: Int, arithmetic: Arithmetic)
     /// Whether the action reverted; rules only.
     case reverted
 
@@ -58,7 +61,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .ite(_, let t, _): return t.sort
         case .sum: return .uint(Sort.sumWidth)
         case .length: return .uint256
-        case .widen(_, let w): return .uint(w)
+        case .widen(_, let w), .narrow(_, let w, _): return .uint(w)
         }
     }
 }
@@ -69,7 +72,7 @@ extension Expr {
         switch self {
         case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _): return []
         case .sum(_, let k?, _): return [k]
-        case .unary(_, let a), .widen(let a, _), .length(let a): return [a]
+        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a): return [a]
         case .binary(_, let a, let b, _), .select(let a, let b): return [a, b]
         case .ite(let a, let b, let c): return [a, b, c]
         }

@@ -52,6 +52,7 @@ public struct ConcreteDomain: Domain {
         return (count - 1) * UInt.bitWidth + top.trailingZeroBitCount
     }
     public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
+    public func truncate(_ a: Value, from: Int, to: Int) -> Value { .bits(mask(a.asBits, to)) }
     public func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value { map.asMap[key] }
     public func store(_ map: Value, _ key: Value, _ value: Value) -> Value {
         var m = map.asMap

@@ -4,6 +4,34 @@ public enum Status: String, Codable, Sendable {
     case proved, violated, unknown
     /// The tool failed (a counterexample did not replay, the solver raised an error).
     case error
+    /// True only because nothing can happen: the rule's action can never complete, its premise
+    /// can never hold, or a `require` can never pass. Fails the CI gate like `violated`.
+    case vacuous
+}
+
+/// A state from which one action breaks an invariant although every assumed invariant holds
+/// there. It shows what the induction is missing; it is *not shown reachable* from the
+/// initial state (a reachable one would be a counterexample).
+public struct CounterexampleToInduction: Codable, Sendable, Hashable {
+    /// Always "not shown reachable".
+    public var label: String
+    /// The pre-state: every variable (maps at the keys the query touched).
+    public var preState: [NamedValue]
+    public var action: String
+    public var args: [NamedValue]
+    /// Variables the action changed: before and after.
+    public var changes: [Change]
+    /// The invariant that breaks, and the values of its parameters.
+    public var invariant: String
+    public var invariantParams: [NamedValue]
+    /// The invariants assumed in the pre-state.
+    public var assumed: [String]
+    public init(preState: [NamedValue], action: String, args: [NamedValue], changes: [Change], invariant: String,
+                invariantParams: [NamedValue], assumed: [String]) {
+        self.label = "not shown reachable"
+        self.preState = preState; self.action = action; self.args = args; self.changes = changes
+        self.invariant = invariant; self.invariantParams = invariantParams; self.assumed = assumed
+    }
 }
 
 /// One step of a replayed counterexample, rendered for people and machines.
@@ -108,6 +136,8 @@ public struct PropertyResult: Codable, Sendable {
     public var method: String
     public var reason: String?
     public var counterexample: Counterexample?
+    /// For an invariant that is not inductive and has no reachable violation: the step that breaks it.
+    public var counterexampleToInduction: CounterexampleToInduction?
     public var solver: String
     public var seconds: Double
     public var queries: [QueryRecord]

@@ -115,6 +115,7 @@ public final class SymbolicDomain: Domain {
     public func udiv(_ a: Term, _ b: Term, width: Int) -> Term { z3.div(a, b) }
     public func urem(_ a: Term, _ b: Term, width: Int) -> Term { z3.mod(a, b) }
     public func zeroExtend(_ a: Term, from: Int, to: Int) -> Term { a }
+    public func truncate(_ a: Term, from: Int, to: Int) -> Term { z3.mod(a, power(to)) }
     public func select(_ map: Term, _ key: Term, valueSort: Sort) -> Term {
         let t = z3.select(map, key)
         noteRange(t, valueSort)

@@ -11,7 +11,8 @@ public struct CIRenderer: Sendable {
     public func render(_ report: Report, exitCode: Int32? = nil) -> String {
         let s = report.summary
         var out = "titan verify: \(s.total) properties in \(report.specs.count) spec file\(report.specs.count == 1 ? "" : "s"): "
-            + "\(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown, \(s.error) error\(s.error == 1 ? "" : "s")\n"
+            + "\(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown, \(s.error) error\(s.error == 1 ? "" : "s")"
+            + (s.vacuous > 0 ? ", \(s.vacuous) vacuous" : "") + "\n"
         for r in report.results where r.status != .proved {
             var line = "\(r.spec):\(r.line): \(r.status.rawValue): \(r.model).\(r.property) (\(r.method))"
             if r.status == .unknown && allowUnknown { line += " [allowed by --allow-unknown]" }
@@ -31,7 +32,7 @@ public struct CIRenderer: Sendable {
     public static func meaning(_ code: Int32) -> String {
         switch code {
         case 0: return "pass"
-        case 1: return "a property is violated"
+        case 1: return "a property is violated or vacuous"
         case 2: return "could not write the report or the proof certificates"
         case 3: return "a property is unknown (use --allow-unknown to accept unknowns)"
         case 4: return "an internal error"

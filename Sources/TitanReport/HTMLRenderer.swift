@@ -49,6 +49,7 @@ public struct HTMLRenderer: Sendable {
         case .violated: (symbol, word) = ("\u{2718}", "violated")
         case .unknown: (symbol, word) = ("?", "unknown")
         case .error: (symbol, word) = ("!", "error")
+        case .vacuous: (symbol, word) = ("\u{2205}", "vacuous")
         }
         return "<span class=\"badge \(s.rawValue)\"><span aria-hidden=\"true\">\(symbol)</span> \(word)</span>"
     }
@@ -95,7 +96,7 @@ public struct HTMLRenderer: Sendable {
             + " · timeout \(e(String(format: "%g", report.options.timeoutSeconds))) s per query · \(report.specs.count) spec file\(report.specs.count == 1 ? "" : "s")"
             + " · \(s.total) propert\(s.total == 1 ? "y" : "ies")</p></header>\n"
         body += "<section class=\"summary\" aria-label=\"Summary\">\n"
-        for (status, n) in [(Status.proved, s.proved), (.violated, s.violated), (.unknown, s.unknown), (.error, s.error)] {
+        for (status, n) in [(Status.proved, s.proved), (.violated, s.violated), (.vacuous, s.vacuous), (.unknown, s.unknown), (.error, s.error)] {
             body += "<div class=\"count \(status.rawValue)\(n == 0 ? " zero" : "")\"><span class=\"n\">\(n)</span> \(Self.badge(status))</div>\n"
         }
         body += "</section>\n"
@@ -184,6 +185,7 @@ public struct HTMLRenderer: Sendable {
         body += "</pre>\n"
 
         if let cex = r.counterexample { body += counterexample(cex, r) }
+        if let cti = r.counterexampleToInduction { body += counterexampleToInduction(cti) }
 
         body += "<h2>Replay</h2>\n<p>Run this from the directory the report was made in:</p>\n"
         body += "<pre class=\"command\"><code>\(e(replayCommand(r)))</code></pre>\n"
@@ -238,6 +240,30 @@ public struct HTMLRenderer: Sendable {
         return out
     }
 
+    /// The step that breaks an invariant from a state satisfying the assumed ones, as a step table.
+    func counterexampleToInduction(_ cti: CounterexampleToInduction) -> String {
+        let e = Self.escape
+        var out = "<h2>Counterexample to induction <span class=\"tag\">\(e(cti.label))</span></h2>\n"
+        out += "<p>The induction step fails from this state, which satisfies "
+            + (cti.assumed.isEmpty ? "no other invariant" : "the assumed invariants " + cti.assumed.map { "<code>\(e($0))</code>" }.joined(separator: ", "))
+            + ". It is <strong>\(e(cti.label))</strong> from the initial state: either it is unreachable, and an invariant that rules it out is missing, or a longer trace reaches it.</p>\n"
+        if !cti.invariantParams.isEmpty {
+            out += "<p>Invariant parameters: " + cti.invariantParams.map { "<code>\(e($0.name)) = \(e($0.value))</code>" }.joined(separator: ", ") + "</p>\n"
+        }
+        out += "<table class=\"trace cti\"><thead><tr><th class=\"num\">Step</th><th>Action</th><th>Arguments</th>"
+            + "<th>State changes</th><th>\(e(cti.invariant))</th></tr></thead><tbody>\n"
+        let pre = cti.preState.map { "<div><code>\(e($0.name)) = \(e($0.value))</code></div>" }.joined()
+        out += "<tr class=\"step initial\"><td class=\"num\">0</td><td><em>pre-state</em></td><td>—</td><td>\(pre)</td><td>\(holds(true))</td></tr>\n"
+        let args = cti.args.isEmpty ? "—" : cti.args.map { "<div><code>\(e($0.name)) = \(e($0.value))</code></div>" }.joined()
+        var changes = cti.changes.map {
+            "<div class=\"change\"><code>\(e($0.variable))</code>: <del>\(e($0.before))</del> \u{2192} <ins>\(e($0.after))</ins></div>"
+        }.joined()
+        if cti.changes.isEmpty { changes = "<span class=\"muted\">no state change</span>" }
+        out += "<tr class=\"step fails\"><td class=\"num\">1</td><td><code>\(e(cti.action))</code></td><td>\(args)</td><td>\(changes)</td><td>\(holds(false))</td></tr>\n"
+        out += "</tbody></table>\n"
+        return out
+    }
+
     func holds(_ value: Bool?) -> String {
         switch value {
         case .none: return "<span class=\"muted\" title=\"a rule is evaluated on its action only\">—</span>"
@@ -267,11 +293,13 @@ public struct HTMLRenderer: Sendable {
     .count.violated:not(.zero){border-color:var(--bad);background:var(--bad-bg)}
     .count.unknown:not(.zero){border-color:#d4a72c;background:var(--warn-bg)}
     .count.error:not(.zero){border-color:var(--err);background:var(--err-bg)}
+    .count.vacuous:not(.zero){border-color:var(--bad);background:var(--bad-bg)}
     .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:.8rem;font-weight:700;letter-spacing:.03em;text-transform:uppercase;border:1px solid;white-space:nowrap}
     .badge.proved{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
     .badge.violated{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
     .badge.unknown{color:var(--warn);background:var(--warn-bg);border-color:#d4a72c}
     .badge.error{color:var(--err);background:var(--err-bg);border-color:var(--err)}
+    .badge.vacuous{color:var(--bad);background:var(--bad-bg);border-color:var(--bad);border-style:dashed}
     h1 .badge{font-size:.9rem;vertical-align:middle}
     .qualified{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
     table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.92rem}
@@ -283,6 +311,7 @@ public struct HTMLRenderer: Sendable {
     table.results tr.violated td:first-child{box-shadow:inset 4px 0 var(--bad)}
     table.results tr.unknown td:first-child{box-shadow:inset 4px 0 #d4a72c}
     table.results tr.error td:first-child{box-shadow:inset 4px 0 var(--err)}
+    table.results tr.vacuous td:first-child{box-shadow:inset 4px 0 var(--bad)}
     dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:12px 0}
     dl.facts dt{color:var(--muted)} dl.facts dd{margin:0}
     pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow-x:auto}

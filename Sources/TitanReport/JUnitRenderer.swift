@@ -15,7 +15,7 @@ public struct JUnitRenderer: Sendable {
             let name = "\(r.spec):\(r.model)"
             if suites.last?.name == name { suites[suites.count - 1].results.append(r) } else { suites.append((name, [r])) }
         }
-        func failures(_ rs: [PropertyResult]) -> Int { rs.filter { $0.status == .violated || $0.status == .unknown }.count }
+        func failures(_ rs: [PropertyResult]) -> Int { rs.filter { [.violated, .unknown, .vacuous].contains($0.status) }.count }
         func errors(_ rs: [PropertyResult]) -> Int { rs.filter { $0.status == .error }.count }
         func time(_ rs: [PropertyResult]) -> String { String(format: "%.3f", rs.reduce(0) { $0 + $1.seconds }) }
 
@@ -38,8 +38,9 @@ public struct JUnitRenderer: Sendable {
                     let trace = r.counterexample.map { TextRenderer(color: false).renderTrace($0, r) } ?? ""
                     out += open + ">\n      <failure type=\"violated\" message=\"\(e(summary).replacingOccurrences(of: "\n", with: "&#10;"))\">\(e(r.source))\n\(e(trace))"
                         + "replay: \(e(HTMLRenderer().replayCommand(r)))\n</failure>\n    </testcase>\n"
-                case .unknown:
-                    out += open + ">\n      <failure type=\"unknown\" message=\"\(e(summary).replacingOccurrences(of: "\n", with: "&#10;"))\">\(e(r.source))\n\(e(r.reason ?? ""))\n</failure>\n    </testcase>\n"
+                case .unknown, .vacuous:
+                    let cti = r.counterexampleToInduction.map { TextRenderer(color: false).renderCTI($0) } ?? ""
+                    out += open + ">\n      <failure type=\"\(r.status.rawValue)\" message=\"\(e(summary).replacingOccurrences(of: "\n", with: "&#10;"))\">\(e(r.source))\n\(e(r.reason ?? ""))\n\(e(cti))</failure>\n    </testcase>\n"
                 case .error:
                     out += open + ">\n      <error type=\"error\" message=\"\(e(summary).replacingOccurrences(of: "\n", with: "&#10;"))\">\(e(r.source))\n\(e(r.reason ?? ""))\n</error>\n    </testcase>\n"
                 }

@@ -22,7 +22,9 @@ public struct Report: Codable, Sendable {
 
     public struct Summary: Codable, Sendable, Equatable {
         public var proved = 0, violated = 0, unknown = 0, error = 0
-        public var total: Int { proved + violated + unknown + error }
+        /// Absent from reports of older versions, which had no such status.
+        public var vacuous: Int = 0
+        public var total: Int { proved + violated + unknown + error + vacuous }
         public init(_ results: [PropertyResult]) {
             for r in results {
                 switch r.status {
@@ -30,8 +32,19 @@ public struct Report: Codable, Sendable {
                 case .violated: violated += 1
                 case .unknown: unknown += 1
                 case .error: error += 1
+                case .vacuous: vacuous += 1
                 }
             }
+        }
+
+        enum CodingKeys: String, CodingKey { case proved, violated, unknown, error, vacuous }
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            proved = try c.decode(Int.self, forKey: .proved)
+            violated = try c.decode(Int.self, forKey: .violated)
+            unknown = try c.decode(Int.self, forKey: .unknown)
+            error = try c.decode(Int.self, forKey: .error)
+            vacuous = try c.decodeIfPresent(Int.self, forKey: .vacuous) ?? 0
         }
     }
 
@@ -58,12 +71,12 @@ public struct Report: Codable, Sendable {
         }
     }
 
-    /// The process exit status CI relies on: 0 all proved, 1 something violated,
+    /// The process exit status CI relies on: 0 all proved, 1 something violated or vacuous,
     /// 3 something unknown and nothing violated, 4 an internal error and nothing violated,
     /// 5 the cross-check solver disagreed with Z3 and nothing violated.
     /// With `allowUnknown`, unknowns (and unconfirmed cross-checks) do not fail the run.
     public func exitCode(allowUnknown: Bool = false) -> Int32 {
-        if summary.violated > 0 { return 1 }
+        if summary.violated > 0 || summary.vacuous > 0 { return 1 }
         if results.contains(where: { $0.crossCheck?.outcome == .disagreed }) { return 5 }
         if summary.error > 0 { return 4 }
         let unconfirmed = results.contains { $0.crossCheck?.outcome == .unconfirmed }

@@ -94,6 +94,13 @@ public struct SARIFRenderer: Sendable {
             let steps = cex.steps.map { st in "\(st.action)(\(st.args.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")))" }
             text += ". Counterexample, replayed by the interpreter: " + (steps.isEmpty ? "the initial state" : steps.joined(separator: " ; "))
         }
+        if let cti = r.counterexampleToInduction {
+            let render = { (vs: [NamedValue]) in vs.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") }
+            text += ". Counterexample to induction (\(cti.label)): from the state \(render(cti.preState)), "
+                + "\(cti.action)(\(render(cti.args))) breaks \(cti.invariant)"
+                + (cti.invariantParams.isEmpty ? "" : " for \(render(cti.invariantParams))")
+                + (cti.changes.isEmpty ? "" : "; it changes " + cti.changes.map { "\($0.variable): \($0.before) -> \($0.after)" }.joined(separator: ", "))
+        }
         text += ". Replay: \(HTMLRenderer().replayCommand(r))"
         return Result(ruleId: Self.rules[ruleIndex].id, ruleIndex: ruleIndex, level: level, message: Text(text: text),
                       locations: [Location(physicalLocation: PhysicalLocation(

@@ -14,6 +14,7 @@ public struct TextRenderer {
         case .violated: return paint("VIOLATED", "31;1")
         case .unknown: return paint("UNKNOWN ", "33")
         case .error: return paint("ERROR   ", "35;1")
+        case .vacuous: return paint("VACUOUS ", "31")
         }
     }
 
@@ -34,15 +35,29 @@ public struct TextRenderer {
                 out += "      cross-check \(c.outcome.rawValue) (\(c.solver))" + (c.detail.map { ": \($0)" } ?? "") + "\n"
             }
             if let cex = r.counterexample { out += renderTrace(cex, r) }
+            if let cti = r.counterexampleToInduction { out += renderCTI(cti) }
         }
         let s = report.summary
         out += "\nSummary: \(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown"
+            + (s.vacuous > 0 ? ", \(s.vacuous) vacuous" : "")
             + (s.error > 0 ? ", \(s.error) errors" : "") + " (\(s.total) properties, \(report.specs.count) spec files)\n"
         let checks = report.results.compactMap(\.crossCheck)
         if let solver = checks.first?.solver {
             let n = { (o: CrossCheck.Outcome) in checks.filter { $0.outcome == o }.count }
             out += "Cross-check with \(solver): \(n(.agreed)) agreed, \(n(.disagreed)) disagreed, \(n(.unconfirmed)) unconfirmed\n"
         }
+        return out
+    }
+
+    func renderCTI(_ cti: CounterexampleToInduction) -> String {
+        var out = "      counterexample to induction (\(cti.label) from the initial state):\n"
+        out += "        pre-state, satisfying \(cti.assumed.isEmpty ? "no other invariant" : cti.assumed.joined(separator: ", ")): "
+            + cti.preState.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") + "\n"
+        out += "        \(cti.action)(\(cti.args.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")))\n"
+        for c in cti.changes { out += "             \(c.variable): \(c.before) -> \(c.after)\n" }
+        if cti.changes.isEmpty { out += "             (no state change)\n" }
+        let params = cti.invariantParams.isEmpty ? "" : " for " + cti.invariantParams.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+        out += "             \(cti.invariant)\(params): breaks\n"
         return out
     }
 

@@ -30,6 +30,8 @@ public protocol Domain {
     func udiv(_ a: Value, _ b: Value, width: Int) -> Value
     func urem(_ a: Value, _ b: Value, width: Int) -> Value
     func zeroExtend(_ a: Value, from: Int, to: Int) -> Value
+    /// The low `to` bits of a `from`-bit value (`to` < `from`).
+    func truncate(_ a: Value, from: Int, to: Int) -> Value
 
     /// Reads `map[key]`; `valueSort` is the sort of what is read.
     func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value

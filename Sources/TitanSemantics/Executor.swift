@@ -233,6 +233,7 @@ extension Executor {
         /// Whether evaluating an expression can fault (checked arithmetic).
         @inlinable static func canFault(_ e: Expr) -> Bool {
             if case .binary(let op, _, _, .checked) = e, op.isArithmetic { return true }
+            if case .narrow(_, _, .checked) = e { return true }
             return e.children.contains(where: canFault)
         }
 
@@ -496,6 +497,16 @@ extension Executor {
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
                 return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
+            case .narrow(let a, let w, let arithmetic):
+                let ac = expr(a, scope)
+                let from = a.sort.bitWidth ?? w
+                let largest = d.number((BigUInt(1) << w) - 1, width: from)
+                let checked = arithmetic == .checked
+                return { s, x in
+                    let v = ac(&s, &x)
+                    if checked { Compiler.fault(d, d.ult(largest, v), &x.faults) }  // does not fit in w bits
+                    return d.truncate(v, from: from, to: w)
+                }
             case .ite(let c, let t, let f):
                 let cc = expr(c, scope), tc = expr(t, scope), fc = expr(f, scope)
                 return { s, x in

@@ -26,6 +26,8 @@ struct ExprSyntax: Sendable {
         case sum(String, primed: Bool, key: ExprSyntax?, counting: Bool)
         case hexBytes([UInt8])
         case length(ExprSyntax)
+        /// `uint8(e)` and the other uint widths: an explicit conversion.
+        case convert(Int, ExprSyntax)
         /// A view applied to arguments; `primed` evaluates it in the post-state.
         case call(String, primed: Bool, [ExprSyntax])
         case not(ExprSyntax)
@@ -45,7 +47,7 @@ struct ExprSyntax: Sendable {
         switch kind {
         case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _):
             height = 1
-        case .sum(_, _, let k?, _), .length(let k):
+        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k):
             height = k.height + 1
         case .call(_, _, let args):
             height = (args.map(\.height).max() ?? 0) + 1
@@ -78,7 +80,8 @@ struct LValueSyntax: Sendable {
 indirect enum StmtSyntax: Sendable {
     case require(ExprSyntax, keyword: SourceLocation)
     case assign(LValueSyntax, ExprSyntax)
-    case bind(NameSyntax, ExprSyntax)
+    /// `let name = e` or `let name: type = e`.
+    case bind(NameSyntax, TypeSyntax?, ExprSyntax)
     case ifElse(ExprSyntax, [StmtSyntax], [StmtSyntax])
     case unchecked([StmtSyntax])
 }

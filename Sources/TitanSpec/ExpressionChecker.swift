@@ -74,6 +74,8 @@ extension TypeChecker {
             return .length(x)
         case .call(let name, let primed, let args):
             return checkCall(name, primed: primed, args, at: e.location, scope: scope)
+        case .convert(let width, let inner):
+            return checkConversion(to: width, inner, at: e.location, scope: scope)
         case .not(let operand):
             guard let x = checkExpr(operand, expected: .bool, scope: scope) else { return nil }
             guard x.sort == .bool else {
@@ -145,13 +147,28 @@ extension TypeChecker {
         guard ok, let body = view.body else { return nil }
         // Views expand in place, so chains of views can build trees far larger than their text:
         // bound the expansion as the parser bounds written expressions.
-        let expanded = ViewExpansion.substitute(body, bound, primed: primed)
+        let expanded = ViewExpansion.substitute(body, bound, primed: primed, arithmetic: scope.arithmetic)
         let (height, count) = expanded.measure(limit: TypeChecker.maxExpandedNodes)
         guard height <= Parser.maxHeight, count <= TypeChecker.maxExpandedNodes else {
             report("view '\(name)' expands to an expression too large to check (more than \(Parser.maxHeight) levels or \(TypeChecker.maxExpandedNodes) nodes)", at: location)
             return nil
         }
         return expanded
+    }
+
+    /// `uintN(e)`: widening is exact; narrowing reverts in checked arithmetic when the value does
+    /// not fit and keeps the low bits in wrapping arithmetic (inside `unchecked`, in properties).
+    private mutating func checkConversion(to width: Int, _ inner: ExprSyntax, at location: SourceLocation, scope: Scope) -> Expr? {
+        let target = Sort.uint(width)
+        let hint: Sort? = TypeChecker.isLiteralOnly(inner) ? target : nil
+        guard let x = checkExpr(inner, expected: hint, scope: scope) else { return nil }
+        guard case .uint(let from) = x.sort else {
+            report("type mismatch: '\(target)(...)' converts a uint, found \(x.sort)", at: inner.location)
+            return nil
+        }
+        if from == width { return x }
+        if from < width { return .widen(x, to: width) }
+        return .narrow(x, to: width, arithmetic: scope.arithmetic)
     }
 
     private mutating func checkPrimed(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {

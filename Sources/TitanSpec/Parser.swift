@@ -271,8 +271,9 @@ struct Parser {
         case .keyword(.let):
             advance()
             let name = try identifier("name after 'let'")
-            try expect(.assign, "after 'let \(name.name)'")
-            return .bind(name, try parseExpression())
+            let type = accept(.colon) ? try parseType() : nil
+            try expect(.assign, "after 'let \(name.name)\(type == nil ? "" : ": type")'")
+            return .bind(name, type, try parseExpression())
         case .keyword(.if):
             advance()
             return try parseIf()
@@ -428,6 +429,15 @@ struct Parser {
         case .hexBytes(let data):
             advance()
             return ExprSyntax(.hexBytes(data), at: location)
+        case .keyword(.uint), .keyword(.uint256), .keyword(.uint8), .keyword(.uint16), .keyword(.uint32),
+             .keyword(.uint64), .keyword(.uint128):
+            // A conversion: the type name applied to one expression, `uint8(e)`.
+            let type = try parseType()
+            guard case .uint(let width) = type.kind else { throw expected("a uint type") }
+            try expect(.lparen, "after '\(token.text)' (a conversion is written '\(token.text)(expression)')")
+            let inner = try parseExpression()
+            try expect(.rparen, "to close '\(token.text)('")
+            return try node(.convert(width, inner), at: location)
         case .keyword(.len):
             advance()
             try expect(.lparen, "after 'len'")

@@ -13,8 +13,8 @@ extension TypeChecker {
                 }
             case .assign(let target, let value):
                 if let s = checkAssign(target, value, scope: scope) { result.append(s) }
-            case .bind(let name, let value):
-                if let s = checkBind(name, value, scope: &scope) { result.append(s) }
+            case .bind(let name, let type, let value):
+                if let s = checkBind(name, type, value, scope: &scope) { result.append(s) }
             case .ifElse(let condition, let thenBlock, let elseBlock):
                 let c = checkCondition(condition, of: "'if'", scope: scope)
                 // Each branch sees the outer names; its own lets end with it.
@@ -91,14 +91,32 @@ extension TypeChecker {
         return .assign(LValue(root: root.name, rootSort: rootSort, indices: indices), x)
     }
 
-    private mutating func checkBind(_ name: NameSyntax, _ value: ExprSyntax, scope: inout Scope) -> Stmt? {
-        var x = checkExpr(value, expected: nil, scope: scope)
+    private mutating func checkBind(_ name: NameSyntax, _ type: TypeSyntax?, _ value: ExprSyntax, scope: inout Scope) -> Stmt? {
+        var declared: Sort?
+        if let type {
+            declared = sort(of: type)
+            if let d = declared, d.isMap {
+                report("cannot bind a map with 'let'", at: type.location)
+                declared = nil
+            }
+        }
+        var x = checkExpr(value, expected: declared, scope: scope)
         if let sort = x?.sort, sort.isMap {
             report("cannot bind a map with 'let'", at: value.location)
             x = nil
         }
+        if let d = declared, let v = x, v.sort != d {
+            if case .uint(let from) = v.sort, case .uint(let to) = d, from < to {
+                x = .widen(v, to: to)
+            } else {
+                let hint = v.sort.isUint && d.isUint ? "; convert explicitly with '\(d)(...)'" : ""
+                report("type mismatch: cannot bind \(v.sort) to '\(name.name)', declared \(d)\(hint)", at: value.location)
+                x = nil
+            }
+        }
+        if type != nil, declared == nil { x = nil }
         // Declared even when the value failed, so later uses do not cascade into "unknown name".
-        guard declare(name.name, at: name.location, in: &scope.locals, sort: x?.sort) else { return nil }
+        guard declare(name.name, at: name.location, in: &scope.locals, sort: declared ?? x?.sort) else { return nil }
         return x.map { .bind(name.name, $0) }
     }
 }

@@ -49,7 +49,8 @@ extension Titan {
                 }
                 let s = merged.summary
                 print("Merged \(inputs.count) run\(inputs.count == 1 ? "" : "s") into \(output): \(s.total) properties, "
-                      + "\(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown, \(s.error) errors")
+                      + "\(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown, \(s.error) errors"
+                      + (s.vacuous > 0 ? ", \(s.vacuous) vacuous" : ""))
                 throw ExitCode(merged.exitCode(allowUnknown: allowUnknown))
             }
         }
