@@ -1,3 +1,4 @@
+import TitanInterp
 import TitanBackends
 import TitanUInt256
 

@@ -21,10 +21,18 @@ public struct ProverOptions: Sendable {
     public var certifiedQueries: [String: String]?
     /// Where solver answers are kept between runs; nil to always solve.
     public var cache: ProofCache?
+    /// Time box of the random simulation that searches for violations deeper than `depth`, per
+    /// model for invariants and per rule; 0 turns it off.
+    public var simulationSeconds: Double
+    /// The largest k tried by k-induction on invariants that are true within `depth` but not
+    /// inductive; 1 turns it off.
+    public var maxInductionDepth: Int
     public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil,
-                cache: ProofCache? = nil) {
+                cache: ProofCache? = nil, simulationSeconds: Double = 5, maxInductionDepth: Int = 3) {
         self.cache = cache
+        self.simulationSeconds = simulationSeconds
+        self.maxInductionDepth = max(1, maxInductionDepth)
         self.depth = depth; self.timeoutSeconds = timeoutSeconds; self.emitDirectory = emitDirectory
         self.jobs = max(1, jobs)
         self.certifiedQueries = certifiedQueries
@@ -217,13 +225,16 @@ public final class Prover {
         // remaining candidates, until the set is stable; what remains is jointly inductive.
         // Each round's queries are independent and solve in parallel.
         var failures: [String: [String]] = [:]
+        var ctis: [String: CounterexampleToInduction] = [:]
+        var ctiSteps: [Step] = []
         var changed = true
         while changed {
             let assumed = candidates
             let pairs = assumed.flatMap { inv in model.actions.map { (inv, $0) } }
-            let steps: [(String?, [QueryRecord])] = parallelMap(pairs.count) { i in
+            let steps: [(String?, [QueryRecord], (CounterexampleToInduction, Step)?)] = parallelMap(pairs.count) { i in
                 let (inv, action) = pairs[i]
                 var recs: [QueryRecord] = []
+                var terms: (pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term])?
                 let answer = self.solve("\(inv.name).step.\(action.name)", "\(inv.name): inductive step for action \(action.name)", records: &recs) { q in
                     let pre = q.freshState("0")
                     let params = q.freshParams(inv.params, prefix: "\(inv.name).")
@@ -233,16 +244,23 @@ public final class Prover {
                     q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
                     q.assume(assumed, in: pre)
                     q.assumeSumBounds(pre)
+                    terms = (pre, run.state, args, params)
                 }
                 switch answer {
-                case .unsat: return (nil, recs)
-                case .sat: return ("not preserved by \(action.name)", recs)
-                case .unknown(let why): return ("solver could not decide the step for \(action.name): \(why)", recs)
+                case .unsat: return (nil, recs, nil)
+                case .sat(let q, let m):
+                    let cti = terms.flatMap { t in
+                        self.counterexampleToInduction(inv, action, q, m, pre: t.pre, post: t.post, args: t.args, params: t.params,
+                                                       assumed: assumed.map(\.name).filter { $0 != inv.name })
+                    }
+                    return ("not preserved by \(action.name)", recs, cti)
+                case .unknown(let why): return ("solver could not decide the step for \(action.name): \(why)", recs, nil)
                 }
             }
-            for ((inv, _), (failure, recs)) in zip(pairs, steps) {
+            for ((inv, _), (failure, recs, cti)) in zip(pairs, steps) {
                 records[inv.name, default: []] += recs
                 if let failure { failures[inv.name, default: []].append(failure) }
+                if let cti, ctis[inv.name] == nil { ctis[inv.name] = cti.0; ctiSteps.append(cti.1) }
             }
             candidates.removeAll { failures[$0.name] != nil }
             changed = candidates.count != assumed.count && !candidates.isEmpty
@@ -260,7 +278,9 @@ public final class Prover {
             out[inv.name] = result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
         }
 
-        // Bounded model checking from the initial state for the rest, one invariant per job.
+        // Bounded model checking from the initial state for the rest, one invariant per job; then
+        // k-induction for what has no violation within the bound.
+        let proved = candidates
         let rest = invariants.filter { out[$0.name] == nil }
         let bmc: [PropertyResult] = parallelMap(rest.count) { i in
             let inv = rest[i]
@@ -281,14 +301,82 @@ public final class Prover {
                 }
                 if case .unknown(let why) = answer { unknowns.append("depth \(depth): \(why)") }
             }
+            // The base of k-induction: no violation within k - 1 steps, which BMC has shown.
+            let clean = unknowns.isEmpty ? self.options.depth : 0
+            if clean >= 1, let k = KInduction(prover: self).prove(inv, assuming: proved, upTo: min(self.options.maxInductionDepth, clean + 1),
+                                                                   records: &recs) {
+                let others = proved.map(\.name)
+                let method = others.isEmpty ? "\(k)-induction"
+                    : others.count <= 2 ? "\(k)-induction (assuming \(others.joined(separator: ", ")))"
+                    : "\(k)-induction (assuming \(others.count) proved invariants)"
+                return self.result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
+            }
             let why = (failures[inv.name] ?? []).joined(separator: "; ")
             let bound = unknowns.isEmpty ? "no violation within \(self.options.depth) steps" :
                 "no violation found within \(self.options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
-            return self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
-                               reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs), queries: recs)
+            var r = self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
+                                reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs), queries: recs)
+            r.counterexampleToInduction = ctis[inv.name]
+            return r
         }
         for (inv, r) in zip(rest, bmc) { out[inv.name] = r }
+
+        // Deeper than the bound: random simulation from the initial state, towards the CTIs.
+        let open = rest.filter { out[$0.name]?.status == .unknown }
+        if !open.isEmpty, options.simulationSeconds > 0 {
+            let start = clock()
+            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
+            search.hints = hints(from: ctiSteps)
+            let found = search.search(open.map { .invariant($0) })
+            let elapsed = since(start)
+            for inv in open {
+                guard let v = found[inv.name], let before = out[inv.name] else {
+                    if var r = out[inv.name], options.simulationSeconds > 0 {
+                        r.reason = (r.reason ?? "") + "; no violation found by random simulation (\(String(format: "%g", options.simulationSeconds)) s)"
+                        r.seconds += elapsed
+                        out[inv.name] = r
+                    }
+                    continue
+                }
+                var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
+                                                  records: before.queries, seconds: before.seconds + elapsed)
+                if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
+                out[inv.name] = r
+            }
+        }
         return invariants.compactMap { out[$0.name] }
+    }
+
+    /// The values a counterexample to induction used, by sort: where a simulation looks first.
+    func hints(from steps: [Step]) -> [Sort: [Value]] {
+        var out: [Sort: [Value]] = [:]
+        for step in steps {
+            for p in model.action(step.action)?.params ?? [] {
+                if let v = step.args[p.name] { out[p.sort, default: []].append(v) }
+            }
+        }
+        return out
+    }
+
+    /// Reads the failing induction step from the solver's model: the pre-state, the action and
+    /// its arguments, what it changed, and the invariant's parameters.
+    func counterexampleToInduction(_ inv: Property, _ action: Action, _ q: Query, _ model: ModelValues,
+                                   pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term],
+                                   assumed: [String]) -> (CounterexampleToInduction, Step)? {
+        var m = model
+        // A cached answer holds scalar constants only; the map entries need the solver's own model.
+        if m is CachedModel, case .sat(let fresh)? = try? q.solver.check() { m = fresh }
+        guard let argValues = read(action.params, args, q, m), let paramValues = read(inv.params, params, q, m) else { return nil }
+        let before = q.readState(pre, m), after = q.readState(post, m)
+        let preState = self.model.stateVars.map { v in NamedValue(name: v.name, value: before[v.name]?.rendered(as: v.sort) ?? "?") }
+        let changes = self.model.stateVars.compactMap { v -> Change? in
+            guard let a = before[v.name], let b = after[v.name], a != b else { return nil }
+            return Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
+        }
+        let cti = CounterexampleToInduction(preState: preState, action: action.name, args: rendered(action.params, argValues),
+                                            changes: changes, invariant: inv.name, invariantParams: rendered(inv.params, paramValues),
+                                            assumed: assumed)
+        return (cti, Step(action: action.name, args: argValues))
     }
 
     /// Reads the action sequence of a bounded trace from a model.
@@ -437,6 +525,18 @@ public final class Prover {
         }
         var reason = reasons.joined(separator: "; ")
         if !unknowns.isEmpty { reason += "; undecided at \(unknowns.joined(separator: ", "))" }
+        // Deeper than the bound: random simulation from the initial state.
+        if options.simulationSeconds > 0 {
+            let search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
+            if let v = search.search([.rule(rule, actions: failing)])[rule.name], let last = v.steps.last,
+               let action = model.action(last.action) {
+                var r = confirmRuleViolation(rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,
+                                             depth: v.steps.count - 1, records: recs, seconds: since(start))
+                if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
+                return r
+            }
+            reason += "; no violation found by random simulation (\(String(format: "%g", options.simulationSeconds)) s)"
+        }
         return result(rule, .unknown, method: "bmc depth \(options.depth)",
                       reason: "\(reason); no violation reachable within \(options.depth) steps",
                       seconds: since(start), queries: recs)
@@ -452,6 +552,19 @@ public final class Prover {
         guard let prefix = readSteps(q, m, depth: depth),
               let args = read(action.params, frame.args, q, m),
               let params = read(rule.params, frame.params, q, m) else { return fail("unreadable model") }
+        return confirmRuleViolation(rule, action: action, prefix: prefix, args: args, params: params, depth: depth,
+                                    records: records, seconds: seconds)
+    }
+
+    /// Replays a rule's trace concretely: the prefix completes, then the rule's action (which may
+    /// revert) must falsify the rule.
+    func confirmRuleViolation(_ rule: Property, action: Action, prefix: [Step], args: [String: Value], params: [String: Value],
+                              depth: Int, records: [QueryRecord], seconds: Double) -> PropertyResult {
+        let method = "bmc depth \(depth + 1)"
+        func fail(_ why: String) -> PropertyResult {
+            result(rule, .error, method: method, reason: "internal error: the counterexample did not replay: \(why)",
+                   seconds: seconds, queries: records)
+        }
         var names = params
         if case .rule(_, let argNames) = rule.kind {
             for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }

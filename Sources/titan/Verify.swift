@@ -37,7 +37,7 @@ extension Titan {
 
             Proof certificates: --write-proofs writes one per proved property under --proofs-dir; --check-proofs accepts a model's certificates without solving when the spec text, tool and solver versions and every query text still match, and re-proves the whole model otherwise.
 
-            Exit codes: 0 all proved, 1 something violated, 2 usage, spec or file-writing error, 3 something unknown and nothing violated (0 with --allow-unknown), 4 internal error, 5 the --cross-check solver disagreed with z3.
+            Exit codes: 0 all proved, 1 something violated or vacuous, 2 usage, spec or file-writing error, 3 something unknown and nothing violated (0 with --allow-unknown), 4 internal error, 5 the --cross-check solver disagreed with z3.
             """
         )
 
@@ -49,6 +49,12 @@ extension Titan {
 
         @Option(help: "Per-query solver timeout in seconds; a query that times out is unknown, never proved.")
         var timeout: Double = 30
+
+        @Option(help: "Seconds of random simulation from the initial state that search for violations deeper than --depth, per model for invariants and per rule left open (0 turns it off). A violation found is replayed and shrunk.")
+        var simulate: Double = 5
+
+        @Option(name: .customLong("k-induction"), help: "Largest k tried by k-induction on invariants that are not inductive but have no violation within --depth (1 turns it off).")
+        var kInduction: Int = 3
 
         @Option(help: "Queries solved at once, each in its own Z3 context (default: the number of cores). Results do not depend on it.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -98,6 +104,8 @@ extension Titan {
         func validate() throws {
             guard depth >= 1 && depth <= 64 else { throw ValidationError("--depth must be between 1 and 64") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard simulate >= 0 && simulate <= 3600 else { throw ValidationError("--simulate must be between 0 and 3600 seconds") }
+            guard kInduction >= 1 && kInduction <= 16 else { throw ValidationError("--k-induction must be between 1 and 16") }
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
             if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
@@ -125,7 +133,8 @@ extension Titan {
             let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
             defer { cache?.evict() }
             var verification = Verification(
-                options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache),
+                options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache,
+                                       simulationSeconds: simulate, maxInductionDepth: kInduction),
                 toolVersion: Titan.version)
             verification.shard = shard.map { ($0.index, $0.count) }
             if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }

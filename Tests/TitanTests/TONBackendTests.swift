@@ -1,6 +1,7 @@
 import Testing
 import TitanBackends
 import TitanFuzz
+import TitanInterp
 import TitanUInt256
 
 @Suite("TON backend: cells and dictionaries")

@@ -1,0 +1,31 @@
+import TitanIR
+import TitanSemantics
+import TitanSMT
+
+/// k-induction for an invariant that is true within the BMC bound but not inductive: from any
+/// k consecutive states that satisfy it (and the proved invariants), linked by actions, the next
+/// state satisfies it too. With the base case (no violation within k - 1 steps of the initial
+/// state, which bounded model checking has shown), that proves it for every reachable state.
+struct KInduction {
+    let prover: Prover
+
+    /// The smallest k in 2...maxK for which the step holds, or nil.
+    func prove(_ inv: Property, assuming proved: [Property], upTo maxK: Int, records: inout [QueryRecord]) -> Int? {
+        guard maxK >= 2 else { return nil }
+        for k in 2...maxK {
+            let answer = prover.solve("\(inv.name).kind.\(k)", "\(inv.name): \(k)-induction step", records: &records) { q in
+                var states = [q.freshState("0")]
+                for i in 0..<k { states.append(q.transition(from: states[i], step: i).next) }
+                let params = q.freshParams(inv.params, prefix: "\(inv.name).")
+                q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: states[k], names: params))))
+                for (i, s) in states.enumerated() {
+                    q.assume(proved, in: s)
+                    if i < k { q.assume([inv], in: s) }
+                }
+                for s in states { q.assumeSumBounds(s) }
+            }
+            if case .unsat = answer { return k }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+import TitanIR
+import TitanProver
+import TitanSpec
+
+/// Past the BMC bound: a bug several actions deep is refuted by simulation with a replayed,
+/// shrunk trace; a true invariant that needs two steps of induction is proved; a true invariant
+/// that is not inductive carries the step that breaks it.
+@Suite("Verdicts beyond the bound")
+struct DeepVerdictTests {
+    func verify(_ text: String, _ options: ProverOptions = ProverOptions(jobs: 1)) throws -> [String: PropertyResult] {
+        let model = try parseModel(text)
+        let results = Prover(model: model, specPath: "inline.tspec", options: options).verify()
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
+    }
+
+    /// Settlement after a committee vote: paying twice needs open, three votes, close, lock and
+    /// two settlements, 8 actions from the initial state.
+    static let settlement = """
+    model Settlement {
+      arithmetic checked
+      state phase: uint8
+      state votes: uint8
+      state voted: map<address, bool>
+      state paid: uint256
+      action open() { require phase == 0  phase = 1 }
+      action vote(member: address) { require phase == 1  require !voted[member]  voted[member] = true  votes = votes + 1 }
+      action close() { require phase == 1  require votes >= 3  phase = 2 }
+      action lock() { require phase == 2  phase = 3 }
+      action settle(amount: uint256) { require phase == 3  require amount <= 100  paid = paid + amount }
+      invariant paid_at_most_once: paid <= 100
+      rule settle_only_when_locked on settle(amount): !reverted ==> paid' <= 100
+    }
+    """
+
+    @Test("a bug 8 actions deep is refuted at default settings with a replayed, shrunk trace")
+    func eightStepBug() throws {
+        let r = try verify(Self.settlement)
+        let inv = try #require(r["paid_at_most_once"])
+        #expect(inv.status == .violated)
+        #expect(inv.method.hasPrefix("simulation"))
+        let steps = try #require(inv.counterexample?.steps)
+        // Shrunk to the shortest shape: open, three distinct votes, close, lock, two settlements.
+        #expect(steps.map(\.action) == ["open", "vote", "vote", "vote", "close", "lock", "settle", "settle"])
+        #expect(inv.counterexample?.replayed == true)
+        let rule = try #require(r["settle_only_when_locked"])
+        #expect(rule.status == .violated)
+        #expect(rule.counterexample?.steps.count == 8)
+        #expect(inv.seconds < 10)
+    }
+
+    @Test("a true invariant that needs 2-induction is proved")
+    func twoInduction() throws {
+        let r = try verify("""
+        model Cycle {
+          state c: uint8
+          action tick() { if c == 0 { c = 1 } else if c == 1 { c = 2 } else if c == 2 { c = 0 } else if c == 4 { c = 3 } }
+          invariant never_three: c != 3
+        }
+        """)
+        let inv = try #require(r["never_three"])
+        #expect(inv.status == .proved)
+        #expect(inv.method == "2-induction")
+    }
+
+    @Test("a true invariant that is not inductive reports the step that breaks it, not shown reachable")
+    func counterexampleToInduction() throws {
+        let r = try verify("""
+        model Gap {
+          state x: uint8
+          state y: uint8
+          action step() { require x < 200  x = x + 1  y = y + 1 }
+          invariant y_small: y < 250
+        }
+        """, ProverOptions(jobs: 1, simulationSeconds: 0.3))
+        let inv = try #require(r["y_small"])
+        #expect(inv.status == .unknown)
+        let cti = try #require(inv.counterexampleToInduction)
+        #expect(cti.label == "not shown reachable")
+        #expect(cti.action == "step")
+        #expect(cti.invariant == "y_small")
+        // The pre-state satisfies the invariant and the step leaves y at 250.
+        let y = try #require(cti.preState.first { $0.name == "y" })
+        #expect(y.value == "249")
+        #expect(cti.changes.contains { $0.variable == "y" && $0.after == "250" })
+        #expect(inv.reason?.contains("random simulation") == true)
+    }
+}
