@@ -54,6 +54,8 @@ public final class Prover {
     public let specPath: String
     public let options: ProverOptions
     let interpreter: Interpreter
+    /// Whether undecided queries are retried over bit-vectors (see `Query.admitsBitVectors`).
+    let admitsBitVectors: Bool
     public static var solverName: String { "z3 \(Z3Context.version)" }
 
     public init(model: Model, specPath: String, options: ProverOptions = ProverOptions()) {
@@ -61,6 +63,7 @@ public final class Prover {
         self.specPath = specPath
         self.options = options
         self.interpreter = Interpreter(model: model)
+        self.admitsBitVectors = Query.admitsBitVectors(model)
     }
 
     enum Answer {
@@ -71,7 +74,19 @@ public final class Prover {
 
     /// Builds one query, writes its SMT-LIB2 text when asked, and solves it.
     func solve(_ name: String, _ description: String, records: inout [QueryRecord], build: (Query) -> Void) -> Answer {
-        let q = Query(model: model, timeoutMilliseconds: Int(options.timeoutSeconds * 1000))
+        let answer = solve(name, description, records: &records, bitVectors: false, build: build)
+        // Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
+        if case .unknown = answer, options.certifiedQueries == nil, admitsBitVectors {
+            let retry = solve("\(name).bv", "\(description) (bit-vector retry)", records: &records, bitVectors: true, build: build)
+            if case .unknown = retry { return answer }
+            return retry
+        }
+        return answer
+    }
+
+
+    func solve(_ name: String, _ description: String, records: inout [QueryRecord], bitVectors: Bool, build: (Query) -> Void) -> Answer {
+        let q = Query(model: model, timeoutMilliseconds: Int(options.timeoutSeconds * 1000), bitVectors: bitVectors)
         build(q)
         q.assertRangeFacts()
         // Always built: certificates name every query by the hash of this exact text.
@@ -155,7 +170,10 @@ public final class Prover {
             return self.verifyRule(p, assuming: proved)
         }
         for r in settled { results[r.property] = r }
-        return model.properties.compactMap { results[$0.name] }
+        let ordered = model.properties.compactMap { results[$0.name] }
+        // Certificates hold unsat queries only: checking them cannot look for witnesses.
+        guard options.certifiedQueries == nil else { return ordered }
+        return VacuityCheck(prover: self, proved: proved).check(ordered)
     }
 
     func result(_ p: Property, _ status: Status, method: String, reason: String? = nil,

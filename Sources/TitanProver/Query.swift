@@ -14,9 +14,9 @@ final class Query {
     let solver: Solver
     let model: Model
 
-    init(model: Model, timeoutMilliseconds: Int) {
+    init(model: Model, timeoutMilliseconds: Int, bitVectors: Bool = false) {
         self.model = model
-        domain = SymbolicDomain(context: z3)
+        domain = SymbolicDomain(context: z3, bitVectors: bitVectors)
         exec = Executor(model: model, domain: domain)
         solver = z3.makeSolver(timeoutMilliseconds: timeoutMilliseconds)
     }
@@ -34,9 +34,21 @@ final class Query {
             // "#" cannot appear in a spec identifier, so no state variable can share this name.
             let t = z3.constant("#sum.\(v.name)@\(tag)", domain.sort(ghost))
             domain.noteRange(t, ghost)
+            if let cap = Query.largestSum(of: v.sort) { solver.assert(z3.le(t, z3.integer(cap))) }
             sums[v.name] = t
         }
         return State(layout: exec.layout, vars: vars, sums: sums)
+    }
+
+    /// What a map's sum can reach in a real state: each of the key sort's keys at most once, each
+    /// at the largest value (a count: every key true). Tighter than the ghost's width, which is a
+    /// power of two. Nil for a map of maps, whose ghost is itself a map.
+    static func largestSum(of sort: Sort) -> BigUInt? {
+        guard case .map(let k, let v) = sort, let keyBits = k == .bool ? 1 : k.bitWidth else { return nil }
+        let keys = BigUInt(1) << keyBits
+        if v == .bool { return keys }
+        guard case .uint(let w) = v else { return nil }
+        return keys * ((BigUInt(1) << w) - 1)
     }
 
     func freshArgs(_ action: Action, tag: String) -> [String: Term] {
@@ -147,8 +159,27 @@ final class Query {
     /// multiplies, divides or takes remainders. Maps need constant arrays, which no standard
     /// array logic has, so queries with maps declare ALL (z3 and cvc5 both accept it).
     var logic: String {
+        if domain.bitVectors { return "ALL" }
         if model.stateVars.contains(where: { $0.sort.isMap }) { return "ALL" }
         return model.usesNonLinearArithmetic ? "QF_NIA" : "QF_LIA"
+    }
+
+    /// Whether a query the integer encoding cannot decide may be retried over bit-vectors: every
+    /// value 64 bits or narrower, non-linear arithmetic somewhere, and no byte strings or sums
+    /// (whose encodings mix widths).
+    static func admitsBitVectors(_ model: Model) -> Bool {
+        guard model.usesNonLinearArithmetic, model.summedMaps.isEmpty else { return false }
+        func narrow(_ s: Sort) -> Bool {
+            switch s {
+            case .bool: return true
+            case .uint(let w): return w <= 64
+            case .address, .bytes: return false
+            case .map(let k, let v): return narrow(k) && narrow(v)
+            }
+        }
+        let sorts = model.stateVars.map(\.sort) + model.actions.flatMap { $0.params.map(\.sort) }
+            + model.properties.flatMap { $0.params.map(\.sort) }
+        return sorts.allSatisfy(narrow)
     }
 
     /// Asserts the range facts of every value the query read. Call after building the query.

@@ -158,6 +158,26 @@ struct SimulationSearch {
         return found
     }
 
+    /// Random walks (as in `search`) that call `visit` with every state they reach, the initial
+    /// state first, and a generator for arguments; for collecting witnesses of what can happen.
+    func explore(walks: Int, _ visit: (ConcreteState, inout SplitMix64, [Sort: [Value]]) -> Void) {
+        guard !model.actions.isEmpty else { return }
+        var rng = SplitMix64(seed: seed)
+        let pools = self.pools()
+        let initial = interpreter.initialState()
+        visit(initial, &rng, pools)
+        for _ in 0..<walks {
+            var state = initial
+            for _ in 0..<walkLength {
+                let action = model.actions[Int(rng.next() % UInt64(model.actions.count))]
+                let step = Step(action: action.name, args: arguments(action.params, pools, &rng))
+                guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
+                state = out.state
+                visit(state, &rng, pools)
+            }
+        }
+    }
+
     func arguments(_ params: [Param], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
         var out: [String: Value] = [:]
         for p in params {

@@ -13,6 +13,10 @@ import TitanSMT
 public final class SymbolicDomain: Domain {
     public typealias Value = Term
     public let z3: Z3Context
+    /// Values as bit-vectors of their width instead of bounded integers: the retry for narrow
+    /// non-linear queries, which bit-blasting decides where integer arithmetic gives up.
+    /// Only for models without byte strings or sums (see `Query.admitsBitVectors`).
+    public let bitVectors: Bool
     /// Keys read or written per top-level map, in first-seen order (terms are hash-consed by Z3).
     public private(set) var observedKeys: [String: [Term]] = [:]
     /// Facts every well-formed value satisfies (range bounds of values read from maps), to be
@@ -23,12 +27,12 @@ public final class SymbolicDomain: Domain {
     public private(set) var pool: [Sort: [Term]] = [:]
     var seenRangeFacts = Set<UnsafeMutableRawPointer>()
 
-    public init(context: Z3Context) { self.z3 = context }
+    public init(context: Z3Context, bitVectors: Bool = false) { self.z3 = context; self.bitVectors = bitVectors }
 
     public func sort(_ s: Sort) -> Z3_sort {
         switch s {
         case .bool: return z3.boolSort()
-        case .uint, .address, .bytes: return z3.intSort()
+        case .uint, .address, .bytes: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
         case .map(let k, let v): return z3.arraySort(sort(k), sort(v))
         }
     }
@@ -55,6 +59,7 @@ public final class SymbolicDomain: Domain {
     /// arguments and property parameters): every other byte string in a query is built from
     /// those, and a proof over non-canonical values as well is still a proof.
     public func noteRange(_ t: Term, _ sort: Sort, canonical: Bool = false) {
+        guard !bitVectors else { return }  // a bit-vector is always in range
         guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
         guard case .bytes(let n) = sort else {
             rangeFacts.append(inRange(t, width: w))
@@ -78,7 +83,10 @@ public final class SymbolicDomain: Domain {
     }
 
     public func bool(_ b: Bool) -> Term { z3.bool(b) }
-    public func number(_ n: BigUInt, width: Int) -> Term { z3.integer(n & ((BigUInt(1) << width) - 1)) }
+    public func number(_ n: BigUInt, width: Int) -> Term {
+        let masked = n & ((BigUInt(1) << width) - 1)
+        return bitVectors ? z3.bitVector(masked, width: width) : z3.integer(masked)
+    }
     public func constMap(key: Sort, value: Sort, default v: Term) -> Term { z3.constArray(key: sort(key), value: v) }
     public func not(_ a: Term) -> Term {
         if z3.isTrue(a) { return z3.bool(false) }
@@ -97,25 +105,28 @@ public final class SymbolicDomain: Domain {
     }
     public func ite(_ c: Term, _ t: Term, _ e: Term) -> Term { z3.ite(c, t, e) }
     public func eq(_ a: Term, _ b: Term) -> Term { z3.eq(a, b) }
-    public func ult(_ a: Term, _ b: Term) -> Term { z3.lt(a, b) }
-    public func ule(_ a: Term, _ b: Term) -> Term { z3.le(a, b) }
+    public func ult(_ a: Term, _ b: Term) -> Term { bitVectors ? z3.bvult(a, b) : z3.lt(a, b) }
+    public func ule(_ a: Term, _ b: Term) -> Term { bitVectors ? z3.bvule(a, b) : z3.le(a, b) }
     public func add(_ a: Term, _ b: Term, width: Int) -> Term {
+        if bitVectors { return z3.bvadd(a, b) }
         let s = z3.add(a, b), top = power(width)
         return z3.ite(z3.lt(s, top), s, z3.sub(s, top))
     }
     public func sub(_ a: Term, _ b: Term, width: Int) -> Term {
+        if bitVectors { return z3.bvsub(a, b) }
         let d = z3.sub(a, b)
         return z3.ite(z3.le(b, a), d, z3.add(d, power(width)))
     }
     public func mul(_ a: Term, _ b: Term, width: Int) -> Term {
+        if bitVectors { return z3.bvmul(a, b) }
         let p = z3.mul(a, b), top = power(width)
         return z3.ite(z3.lt(p, top), p, z3.mod(p, top))
     }
     /// Only reached with a non-zero divisor (the executor guards it); both operands are non-negative.
-    public func udiv(_ a: Term, _ b: Term, width: Int) -> Term { z3.div(a, b) }
-    public func urem(_ a: Term, _ b: Term, width: Int) -> Term { z3.mod(a, b) }
-    public func zeroExtend(_ a: Term, from: Int, to: Int) -> Term { a }
-    public func truncate(_ a: Term, from: Int, to: Int) -> Term { z3.mod(a, power(to)) }
+    public func udiv(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvudiv(a, b) : z3.div(a, b) }
+    public func urem(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvurem(a, b) : z3.mod(a, b) }
+    public func zeroExtend(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.zeroExtend(a, by: to - from) : a }
+    public func truncate(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.lowBits(a, to) : z3.mod(a, power(to)) }
     public func select(_ map: Term, _ key: Term, valueSort: Sort) -> Term {
         let t = z3.select(map, key)
         noteRange(t, valueSort)

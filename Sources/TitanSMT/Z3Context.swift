@@ -113,6 +113,8 @@ public final class Z3Context {
     public func bvmul(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvmul(ctx, a.ast, b.ast)) }
     public func bvudiv(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvudiv(ctx, a.ast, b.ast)) }
     public func bvurem(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvurem(ctx, a.ast, b.ast)) }
+    /// The low `bits` bits of a bit-vector.
+    public func lowBits(_ a: Term, _ bits: Int) -> Term { make(Z3_mk_extract(ctx, UInt32(bits - 1), 0, a.ast)) }
     public func zeroExtend(_ a: Term, by bits: Int) -> Term {
         bits == 0 ? a : make(Z3_mk_zero_ext(ctx, UInt32(bits), a.ast))
     }

@@ -28,7 +28,7 @@ struct BrowserTests {
         try copy(["Specs/kernel/ledger.tspec", "Specs/mutants/ledger_transfer_ignores_self.tspec",
                   "Specs/mutants/ledger_whitepaper_swift_transfer.tspec"], into: dir)
         try counterSpec.write(to: dir.appendingPathComponent("Specs/counter.tspec"), atomically: true, encoding: .utf8)
-        let verify = try titan(["verify", "Specs", "--report-dir", "out"], cwd: dir)
+        let verify = try titan(["verify", "Specs", "--simulate", "0", "--report-dir", "out"], cwd: dir)
         #expect(verify.status == 1)
         let out = dir.appendingPathComponent("out")
         let profile = dir.appendingPathComponent("chromium-profile")

@@ -12,7 +12,7 @@ struct ReportFormatTests {
         let dir = try temporaryDirectory()
         try copy(["Specs/kernel/ledger.tspec", "Specs/mutants/ledger_unchecked_mint.tspec"], into: dir)
         try counterSpec.write(to: dir.appendingPathComponent("Specs/counter.tspec"), atomically: true, encoding: .utf8)
-        let r = try titan(["verify", "Specs", "--report-dir", "out"], cwd: dir)
+        let r = try titan(["verify", "Specs", "--simulate", "0", "--report-dir", "out"], cwd: dir)
         return (dir, r)
     }
 
