@@ -6,6 +6,7 @@
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
+//   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
 //   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI)
 import PackageDescription
@@ -56,12 +57,14 @@ let package = Package(
         .target(name: "TitanBackends", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
+        // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
+        .target(name: "TitanMutation", dependencies: ["TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -79,6 +82,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
+            "TitanMutation",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

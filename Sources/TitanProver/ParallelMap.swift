@@ -3,7 +3,7 @@ import Foundation
 /// `body(0) ... body(count - 1)` on up to `jobs` threads, results in index order, so what is
 /// reported never depends on the number of jobs. Each query owns its Z3 context, so bodies
 /// share nothing mutable.
-func parallelMap<T>(_ count: Int, jobs: Int, _ body: @escaping (Int) -> T) -> [T] {
+public func parallelMap<T>(_ count: Int, jobs: Int, _ body: @escaping (Int) -> T) -> [T] {
     let workers = min(jobs, count)
     if workers <= 1 { return (0..<count).map(body) }
     let slots = Slots<T>(count)

@@ -152,6 +152,19 @@ public final class Prover {
         return answer
     }
 
+    /// A violation of some invariant or rule that random simulation finds within `seconds`
+    /// (replayed by construction): the property and the length of its shrunk trace. For sorting
+    /// out the many models that are wrong in an obvious way (mutants) before proving anything.
+    public static func quickRefutation(_ model: Model, seconds: Double, maxWalks: Int = 2_000) -> (property: String, steps: Int)? {
+        let interpreter = Interpreter(model: model)
+        let initial = interpreter.initialState()
+        for inv in model.invariants where inv.params.isEmpty && !interpreter.holds(inv, in: initial) { return (inv.name, 0) }
+        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
+        let found = search.search(SimulationSearch.targets(model), stopAtFirst: true)
+        guard let p = model.properties.first(where: { found[$0.name] != nil }) else { return nil }
+        return (p.name, found[p.name]!.steps.count)
+    }
+
     // MARK: Entry point
 
     func parallelMap<T>(_ count: Int, _ body: @escaping (Int) -> T) -> [T] {

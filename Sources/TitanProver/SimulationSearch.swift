@@ -109,7 +109,7 @@ struct SimulationSearch {
 
     /// Walks until every target has a violation or the budget is spent; returns the shrunk
     /// violations by property name.
-    func search(_ targets: [Target]) -> [String: Violation] {
+    func search(_ targets: [Target], stopAtFirst: Bool = false) -> [String: Violation] {
         guard !targets.isEmpty, !model.actions.isEmpty else { return [:] }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
         var rng = SplitMix64(seed: seed)
@@ -118,7 +118,7 @@ struct SimulationSearch {
         var found: [String: Violation] = [:]
         let initial = interpreter.initialState()
         var walks = 0
-        while !open.isEmpty, walks < maxWalks {
+        while !open.isEmpty, walks < maxWalks, !(stopAtFirst && !found.isEmpty) {
             if walks % 16 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
             walks += 1
             // Swarm: each walk uses a random, non-empty subset of the actions.
@@ -174,6 +174,17 @@ struct SimulationSearch {
                 guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                 state = out.state
                 visit(state, &rng, pools)
+            }
+        }
+    }
+
+    /// Every invariant and rule of the model as a target.
+    static func targets(_ model: Model) -> [Target] {
+        model.properties.compactMap { p in
+            switch p.kind {
+            case .invariant: return .invariant(p)
+            case .rule(let name, _): return .rule(p, actions: name.flatMap(model.action).map { [$0] } ?? model.actions)
+            case .lemma: return nil
             }
         }
     }

@@ -88,10 +88,6 @@ struct VacuityCheck {
         let interpreter = Interpreter(model: extended)
         let search = SimulationSearch(model: model, interpreter: interpreter, seconds: 0, walkLength: 16)
 
-        let provedRules = model.properties.filter { p in
-            if case .rule = p.kind { return results.first { $0.property == p.name }?.status == .proved }
-            return false
-        }
         let premised = model.properties.filter { p in
             VacuityCheck.premise(p.body) != nil && results.first { $0.property == p.name }?.status == .proved
         }

@@ -10,6 +10,11 @@ struct Parser {
     private let tokens: [Token]
     private var position = 0
     private var nesting = 0
+    /// Mutation sites of actions and views (see `MutationSite`); `owner` is set inside one.
+    private(set) var sites: [MutationSite] = []
+    private var owner: String?
+    private var model = ""
+    private var namesInScope: [String] = []
 
     init(source: SourceFile, tokens: [Token]) {
         self.source = source
@@ -72,6 +77,11 @@ struct Parser {
         return try body(&self)
     }
 
+    private mutating func site(_ kind: MutationSite.Kind, _ range: Range<Int>) {
+        guard let owner else { return }
+        sites.append(MutationSite(kind: kind, range: range, model: model, owner: owner, names: namesInScope))
+    }
+
     private func node(_ kind: ExprSyntax.Kind, at location: SourceLocation) throws -> ExprSyntax {
         let expr = ExprSyntax(kind, at: location)
         guard expr.height <= Parser.maxHeight else {
@@ -94,6 +104,7 @@ struct Parser {
     private mutating func parseModel() throws -> ModelSyntax {
         advance() // 'model'
         let name = try identifier("model name after 'model'")
+        model = name.name
         try expect(.lbrace, "after model name")
         var members: [MemberSyntax] = []
         while !accept(.rbrace) {
@@ -130,6 +141,9 @@ struct Parser {
             try expect(.colon, "before the view's type")
             let type = try parseType()
             try expect(.assign, "before the view's expression")
+            owner = name.name
+            namesInScope = params.map(\.name)
+            defer { owner = nil }
             return .view(ViewSyntax(name: name, params: params, type: type, body: try parseExpression()))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
@@ -152,6 +166,9 @@ struct Parser {
         try expect(.lparen, "after action name")
         let params = current.isPunct(.rparen) ? [] : try parseParams()
         try expect(.rparen, "after action parameters")
+        owner = name.name
+        namesInScope = params.map(\.name)
+        defer { owner = nil }
         let body = try parseBlock("action body")
         return ActionSyntax(name: name, params: params, body: body)
     }
@@ -267,29 +284,41 @@ struct Parser {
         switch token.kind {
         case .keyword(.require):
             advance()
-            return .require(try parseExpression(), keyword: token.location)
+            let conditionStart = current.start
+            let condition = try parseExpression()
+            site(.require(condition: conditionStart..<previous.end), token.start..<previous.end)
+            return .require(condition, keyword: token.location)
         case .keyword(.let):
             advance()
             let name = try identifier("name after 'let'")
             let type = accept(.colon) ? try parseType() : nil
             try expect(.assign, "after 'let \(name.name)\(type == nil ? "" : ": type")'")
-            return .bind(name, type, try parseExpression())
+            let value = try parseExpression()
+            namesInScope.append(name.name)
+            return .bind(name, type, value)
         case .keyword(.if):
             advance()
             return try parseIf()
         case .keyword(.unchecked):
             advance()
-            return .unchecked(try parseBlock("'unchecked' block"))
+            let block = try parseBlock("'unchecked' block")
+            site(.unchecked(close: previous.start..<previous.end), token.start..<token.end)
+            return .unchecked(block)
         case .identifier(let name):
             advance()
             var indices: [ExprSyntax] = []
+            var indexRanges: [Range<Int>] = []
             while accept(.lbracket) {
+                let start = current.start
                 indices.append(try parseExpression())
+                indexRanges.append(start..<previous.end)
                 try expect(.rbracket, "after index")
             }
             try expect(.assign, "after assignment target")
             let lvalue = LValueSyntax(root: NameSyntax(name: name, location: token.location), indices: indices)
-            return .assign(lvalue, try parseExpression())
+            let value = try parseExpression()
+            site(.assignment(indices: indexRanges), token.start..<previous.end)
+            return .assign(lvalue, value)
         case .primed:
             throw error("primed names cannot be assigned; assign the state variable without the prime")
         default:
@@ -300,13 +329,17 @@ struct Parser {
     private mutating func parseIf() throws -> StmtSyntax {
         let condition = try parseExpression()
         let then = try parseBlock("'if' block")
+        let elseToken = current
         guard accept(.else) else { return .ifElse(condition, then, []) }
         if accept(.if) {
             // Else-if chains recurse once per link, so they count toward the nesting limit.
             let nestedIf = try nested { p in try p.parseIf() }
+            site(.elseBranch, elseToken.start..<previous.end)
             return .ifElse(condition, then, [nestedIf])
         }
-        return .ifElse(condition, then, try parseBlock("'else' block"))
+        let otherwise = try parseBlock("'else' block")
+        site(.elseBranch, elseToken.start..<previous.end)
+        return .ifElse(condition, then, otherwise)
     }
 
     // MARK: Expressions
@@ -352,6 +385,7 @@ struct Parser {
     private mutating func parseComparison() throws -> ExprSyntax {
         let left = try parseAdditive()
         guard case .punct(let p) = current.kind, let op = Parser.comparisons[p] else { return left }
+        site(.comparison(op), current.start..<current.end)
         advance()
         let right = try parseAdditive()
         if case .punct(let next) = current.kind, Parser.comparisons[next] != nil {
@@ -364,7 +398,9 @@ struct Parser {
         var left = try parseMultiplicative()
         while true {
             let op: BinaryOp
+            let token = current
             if accept(.plus) { op = .add } else if accept(.minus) { op = .sub } else { return left }
+            site(.arithmetic(op), token.start..<token.end)
             left = try node(.binary(op, left, try parseMultiplicative()), at: left.location)
         }
     }
@@ -373,9 +409,11 @@ struct Parser {
         var left = try parseUnary()
         while true {
             let op: BinaryOp
+            let token = current
             if accept(.star) { op = .mul } else if accept(.slash) { op = .div } else if accept(.percent) { op = .mod } else {
                 return left
             }
+            site(.arithmetic(op), token.start..<token.end)
             left = try node(.binary(op, left, try parseUnary()), at: left.location)
         }
     }
@@ -402,9 +440,11 @@ struct Parser {
         let location = token.location
         switch token.kind {
         case .number(let value):
+            site(.number(value), token.start..<token.end)
             advance()
             return ExprSyntax(.number(value), at: location)
         case .keyword(.true), .keyword(.false):
+            site(.bool(token.isKeyword(.true)), token.start..<token.end)
             advance()
             return ExprSyntax(.bool(token.isKeyword(.true)), at: location)
         case .keyword(.reverted):
@@ -419,9 +459,15 @@ struct Parser {
             advance()
             if accept(.lparen) {
                 var args: [ExprSyntax] = []
+                var ranges: [Range<Int>] = []
                 if !current.isPunct(.rparen) {
-                    repeat { args.append(try parseExpression()) } while accept(.comma)
+                    repeat {
+                        let start = current.start
+                        args.append(try parseExpression())
+                        ranges.append(start..<previous.end)
+                    } while accept(.comma)
                 }
+                if ranges.count >= 2 { site(.callArguments(ranges), token.start..<current.end) }
                 try expect(.rparen, "after the arguments of '\(name)'")
                 return try node(.call(name, primed: primed, args), at: location)
             }

@@ -1,0 +1,149 @@
+import Foundation
+import TitanIR
+import TitanInterp
+import TitanProver
+
+/// What verifying one mutant showed.
+public struct MutantResult: Codable, Sendable, Hashable {
+    public enum Outcome: String, Codable, Sendable {
+        /// Some property was violated (or became vacuous): the specs catch this bug.
+        case killed
+        /// Every property still proved: the specs miss this bug.
+        case survived
+        /// Nothing violated, something unknown: neither caught nor shown harmless.
+        case unknown
+        /// The tool failed on the mutant.
+        case error
+        /// A survivor marked in the equivalent-mutants file: it cannot change behaviour.
+        case equivalent
+    }
+    public var id: String
+    public var spec: String
+    public var model: String
+    public var owner: String
+    public var mutationOperator: String
+    public var line: Int
+    public var column: Int
+    public var before: String
+    public var after: String
+    public var outcome: Outcome
+    /// The property that killed it, and how.
+    public var killedBy: String?
+    public var method: String?
+    /// Why it is equivalent (from the file), or what was unknown.
+    public var reason: String?
+    public var seconds: Double
+}
+
+/// The spec strength of one model: the share of its non-equivalent mutants that were killed.
+public struct ModelScore: Codable, Sendable, Hashable {
+    public var spec: String
+    public var model: String
+    public var mutants: Int
+    public var killed: Int
+    public var survived: Int
+    public var unknown: Int
+    public var error: Int
+    public var equivalent: Int
+    /// killed / (mutants - equivalent), in percent; 100 when every mutant is equivalent.
+    public var score: Double
+}
+
+/// A `titan mutate` run: documented by `Reports/schema/mutation.schema.json`.
+public struct MutationReport: Codable, Sendable {
+    public static let schemaVersion = 1
+    public var schemaVersion = MutationReport.schemaVersion
+    public var tool: String
+    public var toolVersion: String
+    /// When the run finished, ISO 8601 (UTC).
+    public var date: String
+    public var specs: [String]
+    public var models: [ModelScore]
+    public var mutants: [MutantResult]
+
+    public init(toolVersion: String, date: Date = Date(), specs: [String], mutants: [MutantResult]) {
+        tool = "titan"
+        self.toolVersion = toolVersion
+        self.date = ISO8601DateFormatter().string(from: date)
+        self.specs = specs
+        self.mutants = mutants
+        var order: [String] = []
+        var groups: [String: [MutantResult]] = [:]
+        for m in mutants {
+            let key = "\(m.spec)\u{1F}\(m.model)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(m)
+        }
+        models = order.map { key in
+            let ms = groups[key]!
+            let n = { (o: MutantResult.Outcome) in ms.filter { $0.outcome == o }.count }
+            let counted = ms.count - n(.equivalent)
+            return ModelScore(spec: ms[0].spec, model: ms[0].model, mutants: ms.count, killed: n(.killed), survived: n(.survived),
+                              unknown: n(.unknown), error: n(.error), equivalent: n(.equivalent),
+                              score: counted == 0 ? 100 : (Double(n(.killed)) * 100 / Double(counted) * 10).rounded() / 10)
+        }
+    }
+
+    public func json() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try enc.encode(self)
+    }
+}
+
+/// Survivors known not to change behaviour, with the reason, kept in a committed JSON file:
+/// `[{"id": "Model:action:line:column:operator:replacement", "reason": "..."}]`.
+public struct EquivalentMutants: Codable, Sendable {
+    public struct Entry: Codable, Sendable {
+        public var id: String
+        public var reason: String
+    }
+    public var entries: [Entry]
+    public init(entries: [Entry] = []) { self.entries = entries }
+
+    public static func load(_ path: String) throws -> EquivalentMutants {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return EquivalentMutants(entries: try JSONDecoder().decode([Entry].self, from: data))
+    }
+
+    public func reason(for id: String) -> String? { entries.first { $0.id == id }?.reason }
+}
+
+/// Verifies mutants: first a short random simulation, which kills most of them with a replayed
+/// trace in milliseconds; then the prover on what survives it.
+public struct MutationRunner: Sendable {
+    public var options: ProverOptions
+    /// Seconds of simulation before proving.
+    public var quickSeconds: Double
+    public var equivalent: EquivalentMutants
+
+    public init(options: ProverOptions, quickSeconds: Double = 0.2, equivalent: EquivalentMutants = EquivalentMutants()) {
+        self.options = options; self.quickSeconds = quickSeconds; self.equivalent = equivalent
+    }
+
+    public func run(_ mutant: Mutant) -> MutantResult {
+        let start = Date()
+        func result(_ outcome: MutantResult.Outcome, by: String? = nil, method: String? = nil, reason: String? = nil) -> MutantResult {
+            var outcome = outcome, reason = reason
+            if outcome == .survived, let why = equivalent.reason(for: mutant.id) { outcome = .equivalent; reason = why }
+            return MutantResult(id: mutant.id, spec: mutant.spec, model: mutant.model, owner: mutant.owner,
+                                mutationOperator: mutant.mutationOperator, line: mutant.line, column: mutant.column,
+                                before: mutant.before, after: mutant.after, outcome: outcome, killedBy: by, method: method,
+                                reason: reason, seconds: Date().timeIntervalSince(start))
+        }
+        if let (property, steps) = Prover.quickRefutation(mutant.mutated, seconds: quickSeconds) {
+            return result(.killed, by: property, method: "simulation (\(steps) steps)")
+        }
+        var opts = options
+        opts.jobs = 1
+        let results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+        if let r = results.first(where: { $0.status == .violated || $0.status == .vacuous }) {
+            return result(.killed, by: r.property, method: r.status == .vacuous ? "vacuous" : r.method)
+        }
+        if let r = results.first(where: { $0.status == .error }) { return result(.error, by: nil, reason: r.reason) }
+        if let r = results.first(where: { $0.status == .unknown }) {
+            return result(.unknown, reason: "\(r.property): \(r.reason ?? "unknown")")
+        }
+        return result(.survived)
+    }
+}
