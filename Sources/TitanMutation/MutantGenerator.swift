@@ -132,7 +132,7 @@ public enum MutantGenerator {
 
     /// The model with every source position and quoted text blanked, so two models compare
     /// equal exactly when they mean the same.
-    static func normalized(_ m: Model) -> Model {
+    public static func normalized(_ m: Model) -> Model {
         let here = SourceLocation(file: "", line: 0, column: 0)
         func stmt(_ s: Stmt) -> Stmt {
             switch s {

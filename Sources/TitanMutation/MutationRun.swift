@@ -97,6 +97,7 @@ public struct EquivalentMutants: Codable, Sendable {
     public struct Entry: Codable, Sendable {
         public var id: String
         public var reason: String
+        public init(id: String, reason: String) { self.id = id; self.reason = reason }
     }
     public var entries: [Entry]
     public init(entries: [Entry] = []) { self.entries = entries }
