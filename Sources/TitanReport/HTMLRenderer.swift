@@ -119,7 +119,13 @@ public struct HTMLRenderer: Sendable {
                 let cols = "<colgroup><col style=\"width:25%\"><col style=\"width:8%\"><col style=\"width:11%\"><col>"
                     + "<col style=\"width:9%\"><col style=\"width:7%\">" + (showCertificates ? "<col style=\"width:10%\">" : "")
                     + (showCrossCheck ? "<col style=\"width:12%\">" : "") + "</colgroup>"
-                body += "<h3>model \(e(r.model))</h3>\n<table class=\"results\">\(cols)<thead><tr><th>Property</th><th>Kind</th>"
+                let inModel = report.results.filter { $0.spec == r.spec && $0.model == r.model }
+                let proved = inModel.filter { $0.status == .proved }.count
+                var strength = ""
+                if let st = report.specStrength?.first(where: { $0.spec == r.spec && $0.model == r.model }) {
+                    strength = " · spec strength <strong>\(String(format: "%.1f", st.score))%</strong> (\(st.killed) of \(st.counted) planted bugs caught; mutation run \(e(String(st.date.prefix(10)))))"
+                }
+                body += "<h3>model \(e(r.model))</h3>\n<p class=\"meta\">\(proved) of \(inModel.count) proved\(strength)</p>\n<table class=\"results\">\(cols)<thead><tr><th>Property</th><th>Kind</th>"
                     + "<th>Status</th><th>Method</th><th>Solver</th><th class=\"num\">Time</th>"
                     + (showCertificates ? "<th>Certificate</th>" : "") + (showCrossCheck ? "<th>Cross-check</th>" : "")
                     + "</tr></thead><tbody>\n"

@@ -13,6 +13,23 @@ public struct Report: Codable, Sendable {
     public var specs: [String]
     public var results: [PropertyResult]
     public var summary: Summary
+    /// The latest `titan mutate` score of each model in this run that has one (optional).
+    public var specStrength: [SpecStrength]?
+
+    /// How much a model's proofs are worth: the share of planted bugs its properties caught.
+    public struct SpecStrength: Codable, Sendable, Equatable {
+        public var spec: String
+        public var model: String
+        /// Percent of non-equivalent mutants killed.
+        public var score: Double
+        public var killed: Int
+        public var counted: Int
+        /// When the mutation run finished (ISO 8601).
+        public var date: String
+        public init(spec: String, model: String, score: Double, killed: Int, counted: Int, date: String) {
+            self.spec = spec; self.model = model; self.score = score; self.killed = killed; self.counted = counted; self.date = date
+        }
+    }
 
     public struct Options: Codable, Sendable, Equatable {
         public var depth: Int

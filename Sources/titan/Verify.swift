@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TitanIR
+import TitanMutation
 import TitanProver
 import TitanReport
 import TitanSpec
@@ -49,6 +50,9 @@ extension Titan {
 
         @Option(help: "Per-query solver timeout in seconds; a query that times out is unknown, never proved.")
         var timeout: Double = 30
+
+        @Option(help: "The titan mutate report whose scores the report shows next to each model's proved count (default Reports/mutation/mutation.json, when it exists).")
+        var mutationReport: String?
 
         @Option(help: "Seconds of random simulation from the initial state that search for violations deeper than --depth, per model for invariants and per rule left open (0 turns it off). A violation found is replayed and shrunk.")
         var simulate: Double = 5
@@ -111,6 +115,22 @@ extension Titan {
             if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
         }
 
+        /// The latest mutation scores of the models in this run, matched by spec path and model.
+        func specStrength(for report: Report) -> [Report.SpecStrength]? {
+            let path = mutationReport ?? "Reports/mutation/mutation.json"
+            guard let data = FileManager.default.contents(atPath: path),
+                  let mutation = try? JSONDecoder().decode(MutationReport.self, from: data) else {
+                if mutationReport != nil { printError("warning: \(path) is not a titan mutate report; no spec strength shown") }
+                return nil
+            }
+            let models = Set(report.results.map { "\($0.spec)\u{1F}\($0.model)" })
+            let scores = mutation.models.filter { models.contains("\($0.spec)\u{1F}\($0.model)") }.map {
+                Report.SpecStrength(spec: $0.spec, model: $0.model, score: $0.score, killed: $0.killed,
+                                    counted: $0.mutants - $0.equivalent, date: mutation.date)
+            }
+            return scores.isEmpty ? nil : scores
+        }
+
         func run() throws {
             let specs: [SpecFile]
             do {
@@ -151,8 +171,9 @@ extension Titan {
             let outcome = verification.run(specs)
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
-            let report = Report(toolVersion: Titan.version, options: verification.reportOptions,
+            var report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
+            report.specStrength = specStrength(for: report)
             // Files first, so that the summary can say whether they were written.
             var writeErrors = outcome.writeErrors.map { "error: proof certificate: \($0)" }
             if !noReport {

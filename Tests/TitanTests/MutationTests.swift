@@ -141,5 +141,15 @@ struct MutationTests {
         #expect(check.status == 0, "\(check.stderr)")
         let passing = try titan(["mutate", spec.path, "--no-cache", "--no-report", "--min-score", "10"])
         #expect(passing.status == 0)
+
+        // The verification report shows the latest score next to the model's proved count.
+        let report = dir.appendingPathComponent("report")
+        let verify = try titan(["verify", spec.path, "--no-cache", "--mutation-report", json.path, "--report-dir", report.path])
+        #expect(verify.status == 0)
+        let strength = try #require(try readJSON(report.appendingPathComponent("report.json"))["specStrength"] as? [[String: Any]])
+        #expect(strength.first?["model"] as? String == "Counter")
+        #expect((strength.first?["score"] as? Double).map { $0 > 0 && $0 < 100 } == true)
+        let index = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("1 of 1 proved · spec strength <strong>"))
     }
 }
