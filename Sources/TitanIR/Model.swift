@@ -46,6 +46,8 @@ public struct Property: Hashable, Sendable {
     public var location: SourceLocation
     /// The property's text as written, for reports.
     public var sourceText: String
+    /// Marked `expect violated` (a deliberate bug in the spec): refuting it passes the gate.
+    public var expectViolated = false
     public init(name: String, kind: PropertyKind, params: [Param] = [], body: Expr, location: SourceLocation, sourceText: String) {
         self.name = name; self.kind = kind; self.params = params; self.body = body
         self.location = location; self.sourceText = sourceText

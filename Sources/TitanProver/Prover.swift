@@ -191,10 +191,12 @@ public final class Prover {
 
     func result(_ p: Property, _ status: Status, method: String, reason: String? = nil,
                 cex: Counterexample? = nil, seconds: Double, queries: [QueryRecord]) -> PropertyResult {
-        PropertyResult(spec: specPath, model: model.name, property: p.name, kind: p.kindName,
-                       line: p.location.line, column: p.location.column, source: p.sourceText,
-                       status: status, method: method, reason: reason, counterexample: cex,
-                       solver: Prover.solverName, seconds: seconds, queries: queries)
+        var r = PropertyResult(spec: specPath, model: model.name, property: p.name, kind: p.kindName,
+                               line: p.location.line, column: p.location.column, source: p.sourceText,
+                               status: status, method: method, reason: reason, counterexample: cex,
+                               solver: Prover.solverName, seconds: seconds, queries: queries)
+        if p.expectViolated { r.expectViolated = true }
+        return r
     }
 
     func clock() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -145,6 +145,15 @@ public struct PropertyResult: Codable, Sendable {
     public var certificate: CertificateCheck?
     /// Set by `--cross-check`.
     public var crossCheck: CrossCheck?
+    /// The property is marked `expect violated`: refuted, it passes the gate; proved, it fails it.
+    public var expectViolated: Bool?
+
+    /// Whether this result fails the CI gate as a refutation: violated or vacuous when that was
+    /// not expected, or proved (or vacuous) when a violation was.
+    public var failsAsRefutation: Bool {
+        if expectViolated == true { return status == .proved || status == .vacuous }
+        return status == .violated || status == .vacuous
+    }
 
     /// Identifies a property across runs and shards.
     public var key: String { "\(spec)\u{1F}\(model)\u{1F}\(property)" }

@@ -13,7 +13,13 @@ public struct CIRenderer: Sendable {
         var out = "titan verify: \(s.total) properties in \(report.specs.count) spec file\(report.specs.count == 1 ? "" : "s"): "
             + "\(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown, \(s.error) error\(s.error == 1 ? "" : "s")"
             + (s.vacuous > 0 ? ", \(s.vacuous) vacuous" : "") + "\n"
-        for r in report.results where r.status != .proved {
+        for r in report.results where r.status != .proved || r.expectViolated == true {
+            // A deliberate bug refuted as expected passes; one proved is a failure.
+            if r.expectViolated == true, r.status == .violated { continue }
+            if r.expectViolated == true, r.status == .proved {
+                out += "\(r.spec):\(r.line): proved, but marked expect violated: \(r.model).\(r.property) (\(r.method))\n"
+                continue
+            }
             var line = "\(r.spec):\(r.line): \(r.status.rawValue): \(r.model).\(r.property) (\(r.method))"
             if r.status == .unknown && allowUnknown { line += " [allowed by --allow-unknown]" }
             if r.status != .violated, let why = r.reason { line += ": \(why)" }

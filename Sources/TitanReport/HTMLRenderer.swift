@@ -133,7 +133,7 @@ public struct HTMLRenderer: Sendable {
                 open = true
             }
             body += "<tr class=\"\(r.status.rawValue)\"><td><a href=\"\(e(Self.pagePath(for: r)))\">\(e(r.property))</a></td>"
-                + "<td>\(e(r.kind))</td><td>\(Self.badge(r.status))</td><td>\(e(r.method))</td><td>\(e(r.solver))</td>"
+                + "<td>\(e(r.kind))</td><td>\(Self.badge(r.status))\(r.expectViolated == true ? " <span class=\"tag\">expected violated</span>" : "")</td><td>\(e(r.method))</td><td>\(e(r.solver))</td>"
                 + "<td class=\"num\">\(Self.seconds(r.seconds))</td>"
                 // Short words here; the reasons are in the tooltip and on the property's page.
                 + (showCertificates ? "<td title=\"\(e(certificateText(r.certificate)))\">\(e(r.certificate.map { $0.state == .fresh ? "fresh" : "re-proved" } ?? "—"))</td>" : "")

@@ -15,7 +15,7 @@ public struct JUnitRenderer: Sendable {
             let name = "\(r.spec):\(r.model)"
             if suites.last?.name == name { suites[suites.count - 1].results.append(r) } else { suites.append((name, [r])) }
         }
-        func failures(_ rs: [PropertyResult]) -> Int { rs.filter { [.violated, .unknown, .vacuous].contains($0.status) }.count }
+        func failures(_ rs: [PropertyResult]) -> Int { rs.filter { $0.failsAsRefutation || $0.status == .unknown }.count }
         func errors(_ rs: [PropertyResult]) -> Int { rs.filter { $0.status == .error }.count }
         func time(_ rs: [PropertyResult]) -> String { String(format: "%.3f", rs.reduce(0) { $0 + $1.seconds }) }
 
@@ -31,6 +31,14 @@ public struct JUnitRenderer: Sendable {
                 let open = "    <testcase name=\"\(e(r.property))\" classname=\"\(e(suite.name))\" time=\"\(String(format: "%.3f", r.seconds))\""
                     + " file=\"\(e(r.spec))\" line=\"\(r.line)\""
                 let summary = "\(r.status.rawValue): \(r.model).\(r.property) (\(r.method))" + (r.reason.map { ": \($0)" } ?? "")
+                if r.expectViolated == true, r.status == .violated {
+                    out += open + ">\n      <system-out>marked expect violated, and refuted as expected</system-out>\n    </testcase>\n"
+                    continue
+                }
+                if r.expectViolated == true, r.status == .proved {
+                    out += open + ">\n      <failure type=\"expected-violation\" message=\"\(e(summary)): marked expect violated, but proved\">\(e(r.source))</failure>\n    </testcase>\n"
+                    continue
+                }
                 switch r.status {
                 case .proved:
                     out += open + "/>\n"

@@ -93,7 +93,7 @@ public struct Report: Codable, Sendable {
     /// 5 the cross-check solver disagreed with Z3 and nothing violated.
     /// With `allowUnknown`, unknowns (and unconfirmed cross-checks) do not fail the run.
     public func exitCode(allowUnknown: Bool = false) -> Int32 {
-        if summary.violated > 0 || summary.vacuous > 0 { return 1 }
+        if results.contains(where: \.failsAsRefutation) { return 1 }
         if results.contains(where: { $0.crossCheck?.outcome == .disagreed }) { return 5 }
         if summary.error > 0 { return 4 }
         let unconfirmed = results.contains { $0.crossCheck?.outcome == .unconfirmed }

@@ -74,7 +74,8 @@ public struct SARIFRenderer: Sendable {
     ]
 
     public func render(_ report: Report) throws -> Data {
-        let results = report.results.filter { $0.status != .proved }.map(result)
+        // What fails the gate or is undecided; a deliberate bug refuted as expected is not a finding.
+        let results = report.results.filter { $0.failsAsRefutation || $0.status == .unknown || $0.status == .error }.map(result)
         let log = Log(runs: [Run(
             tool: Tool(driver: Driver(name: report.tool, version: report.toolVersion, rules: Self.rules)),
             results: results,

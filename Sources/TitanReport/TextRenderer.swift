@@ -31,6 +31,10 @@ public struct TextRenderer {
             let name = r.property.padding(toLength: width, withPad: " ", startingAt: 0)
             out += "  \(label(r.status))  \(name)  \(r.kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.method)  (\(String(format: "%.2f", r.seconds))s)\n"
             if let why = r.reason { out += "      reason: \(why)\n" }
+            if r.expectViolated == true {
+                out += r.status == .violated ? "      expected: marked expect violated, and refuted (passes the gate)\n"
+                    : "      marked expect violated, but \(r.status.rawValue)\(r.failsAsRefutation ? " (fails the gate)" : "")\n"
+            }
             if let c = r.crossCheck, c.outcome != .agreed {
                 out += "      cross-check \(c.outcome.rawValue) (\(c.solver))" + (c.detail.map { ": \($0)" } ?? "") + "\n"
             }

@@ -110,6 +110,8 @@ struct PropertySyntax: Sendable {
     var body: ExprSyntax
     /// From the `invariant`/`rule` keyword to the end of the expression, as written.
     var sourceText: String
+    /// Marked `expect violated`: the gate passes when it is refuted and fails when it is proved.
+    var expectViolated = false
 }
 
 struct ArithmeticSyntax: Sendable {

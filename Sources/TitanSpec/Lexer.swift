@@ -135,8 +135,15 @@ struct Lexer {
     static func isIdentifierStart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c == "_") }
     static func isIdentifierPart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
 
-    /// Decimal or `0x` hex, with `_` allowed only between digits.
+    /// Decimal or `0x` hex, with `_` allowed only between digits; a decimal may carry a power of
+    /// ten, `1e18` (an exponent of at most 1000 digits' worth: the type checker bounds the value).
     static func numberValue(_ spelling: String) -> BigUInt? {
+        if !spelling.hasPrefix("0x"), !spelling.hasPrefix("0X"), let e = spelling.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let exponent = spelling[spelling.index(after: e)...]
+            guard let mantissa = numberValue(String(spelling[..<e])), !exponent.isEmpty, exponent.allSatisfy(\.isASCII),
+                  exponent.allSatisfy(\.isNumber), let power = Int(exponent), power <= 1000 else { return nil }
+            return mantissa * BigUInt(10).power(power)
+        }
         var digits = Substring(spelling)
         var radix = 10
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") {

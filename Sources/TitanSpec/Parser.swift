@@ -206,7 +206,15 @@ struct Parser {
         }
         let body = try parseExpression()
         let text = source.text(from: keyword.start, to: previous.end)
-        return PropertySyntax(name: name, kind: kind, body: body, sourceText: Parser.trimmed(text))
+        // `... expect violated`: a deliberate bug the property must refute.
+        var expectViolated = false
+        if case .identifier("expect") = current.kind {
+            advance()
+            guard case .identifier("violated") = current.kind else { throw expected("'violated' after 'expect'") }
+            advance()
+            expectViolated = true
+        }
+        return PropertySyntax(name: name, kind: kind, body: body, sourceText: Parser.trimmed(text), expectViolated: expectViolated)
     }
 
     private static func trimmed(_ text: String) -> String {
@@ -415,6 +423,7 @@ struct Parser {
             }
             site(.arithmetic(op), token.start..<token.end)
             left = try node(.binary(op, left, try parseUnary()), at: left.location)
+            if current.isPunct(.power) { throw error("'**' is only for constant literals, e.g. 2**96") }
         }
     }
 
@@ -442,7 +451,14 @@ struct Parser {
         case .number(let value):
             site(.number(value), token.start..<token.end)
             advance()
-            return ExprSyntax(.number(value), at: location)
+            guard accept(.power) else { return ExprSyntax(.number(value), at: location) }
+            // `2**96`: a constant, folded here; the type checker bounds it like any literal.
+            guard case .number(let exponent) = current.kind else { throw expected("a number literal after '**' (a power is written between constants, e.g. 2**96)") }
+            guard exponent <= 1024, value.bitWidth * Int(exponent) <= 4096 else {
+                throw error("the power \(value)**\(exponent) is too large", at: location)
+            }
+            advance()
+            return ExprSyntax(.number(value.power(Int(exponent))), at: location)
         case .keyword(.true), .keyword(.false):
             site(.bool(token.isKeyword(.true)), token.start..<token.end)
             advance()

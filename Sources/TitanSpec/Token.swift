@@ -17,6 +17,8 @@ enum Punct: String, Sendable {
     case assign = "=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case not = "!", and = "&&", or = "||", implies = "==>"
     case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
+    /// Only between constant literals, folded by the parser: `2**96`.
+    case power = "**"
 }
 
 enum TokenKind: Equatable, Sendable {

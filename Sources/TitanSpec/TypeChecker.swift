@@ -295,7 +295,9 @@ struct TypeChecker {
             report("type mismatch: a property must be bool, found \(body.sort)", at: decl.body.location)
             return nil
         }
-        return Property(name: decl.name.name, kind: kind, params: params, body: body,
-                        location: decl.name.location, sourceText: decl.sourceText)
+        var property = Property(name: decl.name.name, kind: kind, params: params, body: body,
+                                location: decl.name.location, sourceText: decl.sourceText)
+        property.expectViolated = decl.expectViolated
+        return property
     }
 }

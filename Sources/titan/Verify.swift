@@ -84,7 +84,7 @@ extension Titan {
         @Flag(help: "Do not write a report directory.")
         var noReport = false
 
-        @Option(help: "Print only these properties (repeatable); all are still checked, since rules rely on invariants.")
+        @Option(help: "Print only these properties (repeatable); the models that hold them are checked whole, since rules rely on invariants, and other models are skipped.")
         var property: [String] = []
 
         @Flag(help: "Write a proof certificate for every proved property into --proofs-dir (and remove those of properties no longer proved).")
@@ -168,7 +168,16 @@ extension Titan {
                     throw ExitCode(2)
                 }
             }
-            let outcome = verification.run(specs)
+            // Only the models that hold a named property are proved (their invariants come along).
+            var selected = specs
+            if !property.isEmpty {
+                selected = specs.map { file in
+                    var f = file
+                    f.models = file.models.filter { m in m.properties.contains { property.contains($0.name) } }
+                    return f
+                }.filter { !$0.models.isEmpty }
+            }
+            let outcome = verification.run(selected)
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
             var report = Report(toolVersion: Titan.version, options: verification.reportOptions,

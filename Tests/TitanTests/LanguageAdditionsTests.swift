@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TitanIR
+import TitanProver
+import TitanReport
+import TitanSpec
+
+/// Smaller additions to the language and the command line: constant literals, expected
+/// violations, `--property` selecting models.
+@Suite("Language additions")
+struct LanguageAdditionsTests {
+    @Test("1e18 and 2**96 are constant literals")
+    func literals() throws {
+        let model = try parseModel("""
+        model Lit {
+          state x: uint256 = 1e18
+          state y: uint128 = 2**96
+          state z: uint256 = 25e17
+          action set() { x = 2**255 + 1e3 }
+        }
+        """)
+        #expect(model.stateVars[0].initial == .number(1_000_000_000_000_000_000, .uint256))
+        #expect(model.stateVars[1].initial == .number(1 << 96, .uint(128)))
+        #expect(model.stateVars[2].initial == .number(2_500_000_000_000_000_000, .uint256))
+        for bad in ["state x: uint8 = 1e3", "state x: uint256 = 1e", "state x: uint256 = 2**", "state x: uint256 = 2**300",
+                    "state x: uint256\\n  action a(v: uint256) { x = v**2 }"] {
+            #expect(throws: SpecErrors.self, "\(bad)") { try parseModel("model M {\n  \(bad.replacingOccurrences(of: "\\n", with: "\n"))\n}") }
+        }
+    }
+
+    static let deliberate = """
+    model Deliberate {
+      arithmetic checked
+      state x: uint8
+      action inc() { require x < 3  x = x + 1 }
+      invariant small: x <= 3
+      invariant tiny: x <= 1 expect violated
+    }
+    """
+
+    @Test("a property marked expect violated passes the gate when refuted and fails it when proved")
+    func expectViolated() throws {
+        let model = try parseModel(Self.deliberate)
+        #expect(model.properties[1].expectViolated)
+        let results = Prover(model: model, specPath: "d.tspec", options: ProverOptions(jobs: 1)).verify()
+        #expect(results.map(\.status) == [.proved, .violated])
+        let report = Report(toolVersion: "t", options: .init(depth: 4, timeoutSeconds: 30), specs: ["d.tspec"], results: results)
+        #expect(report.exitCode == 0)
+        #expect(CIRenderer(allowUnknown: false).render(report).contains("exit 0: pass"))
+        #expect(!JUnitRenderer().render(report).contains("<failure"))
+
+        let proved = try parseModel(Self.deliberate.replacingOccurrences(of: "x <= 1 expect violated", with: "x <= 3 expect violated"))
+        let r2 = Prover(model: proved, specPath: "d.tspec", options: ProverOptions(jobs: 1)).verify()
+        let report2 = Report(toolVersion: "t", options: .init(depth: 4, timeoutSeconds: 30), specs: ["d.tspec"], results: r2)
+        #expect(report2.exitCode == 1)
+        #expect(CIRenderer(allowUnknown: false).render(report2).contains("proved, but marked expect violated: Deliberate.tiny"))
+        #expect(JUnitRenderer().render(report2).contains("type=\"expected-violation\""))
+    }
+
+    @Test("--property proves only the models that hold the named property")
+    func propertySelectsModels() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+        model A {
+          state x: uint8
+          action set(v: uint8) { x = v }
+          invariant a_small: x <= 255
+        }
+        model B {
+          state y: uint8
+          action set(v: uint8) { y = v }
+          invariant b_zero: y == 0
+        }
+        """.write(to: dir.appendingPathComponent("two.tspec"), atomically: true, encoding: .utf8)
+        let r = try titan(["verify", "two.tspec", "--property", "a_small", "--format", "json", "--no-report", "--no-cache"], cwd: dir)
+        #expect(r.status == 0, "model B, whose invariant is violated, is not proved at all: \(r.stdout)")
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let results = report?["results"] as? [[String: Any]] ?? []
+        #expect(results.map { $0["model"] as? String } == ["A"])
+    }
+}
