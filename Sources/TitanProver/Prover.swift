@@ -483,11 +483,9 @@ public final class Prover {
     }
 
     func ruleFrame(_ rule: Property, _ action: Action, _ q: Query, pre: State<Term>, tag: String) -> RuleFrame {
-        let argNames: [String]
-        if case .rule(_, let names) = rule.kind, !names.isEmpty { argNames = names } else { argNames = [] }
         let args = q.freshArgs(action, tag: tag)
         var names: [String: Term] = [:]
-        for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }
+        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
         let params = q.freshParams(rule.params, prefix: "\(rule.name).")
         names.merge(params) { a, _ in a }
         let run = q.exec.run(action, args: args, from: pre)
@@ -599,9 +597,7 @@ public final class Prover {
                    seconds: seconds, queries: records)
         }
         var names = params
-        if case .rule(_, let argNames) = rule.kind {
-            for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }
-        }
+        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
         do {
             var states = try interpreter.replay(prefix, from: interpreter.initialState())
             let last = Step(action: action.name, args: args)

@@ -207,9 +207,7 @@ struct SimulationSearch {
     func ruleHolds(_ rule: Property, _ action: Action, args: [String: Value], params: [String: Value],
                    pre: ConcreteState, outcome: Executor<ConcreteDomain>.Outcome) -> Bool {
         var names = params
-        if case .rule(_, let argNames) = rule.kind {
-            for (i, p) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[p.name] }
-        }
+        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
         let frame = Executor<ConcreteDomain>.Frame(pre: pre, post: outcome.state, names: names, reverted: .bool(!outcome.ok.asBool))
         return interpreter.executor.evaluate(rule.body, in: frame).asBool
     }

@@ -106,10 +106,10 @@ struct VacuityCheck {
                 guard let premise = VacuityCheck.premise(p.body) else { continue }
                 var names = search.arguments(p.params, pools, &rng)
                 var frame = Executor<ConcreteDomain>.Frame(pre: state, names: names)
-                if case .rule(let actionName, let argNames) = p.kind {
+                if case .rule(let actionName, _) = p.kind {
                     guard let action = actionName.flatMap(model.action) ?? model.actions.randomElement(using: &rng) else { continue }
                     let args = search.arguments(action.params, pools, &rng)
-                    for (i, param) in action.params.enumerated() where i < argNames.count { names[argNames[i]] = args[param.name] }
+                    for (param, name) in p.argumentNames(for: action) { names[name] = args[param] }
                     guard let out = try? interpreter.step(Step(action: action.name, args: args), from: state) else { continue }
                     frame = .init(pre: state, post: out.state, names: names, reverted: .bool(!out.ok.asBool))
                 }
@@ -155,14 +155,14 @@ struct VacuityCheck {
                 let holds = possible(p.name, p.name) { q, pre in
                     let params = q.freshParams(p.params, prefix: "\(p.name).")
                     var frame = Executor<SymbolicDomain>.Frame(pre: pre, names: params)
-                    if case .rule(let actionName, let argNames) = p.kind {
+                    if case .rule(let actionName, _) = p.kind {
                         // One action, or any: the premise may hold for some action.
                         let actions = actionName.flatMap(model.action).map { [$0] } ?? model.actions
                         var cases: [Term] = []
                         for action in actions {
                             let args = q.freshArgs(action, tag: "0")
                             var names = params
-                            for (j, param) in action.params.enumerated() where j < argNames.count { names[argNames[j]] = args[param.name] }
+                            for (param, name) in p.argumentNames(for: action) { names[name] = args[param] }
                             let run = q.exec.run(action, args: args, from: pre)
                             frame = .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok))
                             cases.append(q.exec.evaluate(premise, in: frame))

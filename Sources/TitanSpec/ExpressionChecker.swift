@@ -107,6 +107,10 @@ extension TypeChecker {
             report("view '\(name)' needs arguments: '\(name)(...)'", at: location)
             return nil
         }
+        if Environment.names[name] != nil {
+            report("'\(name)' is only available in actions and rules" + (name == Environment.timestamp ? " (and, as the latest step's time, in invariants and views)" : ""), at: location)
+            return nil
+        }
         report("unknown name '\(name)'", at: location)
         return nil
     }

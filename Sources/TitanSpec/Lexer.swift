@@ -67,7 +67,18 @@ struct Lexer {
 
         if Lexer.isIdentifierStart(c) {
             while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
-            let word = String(chars[start..<index])
+            var word = String(chars[start..<index])
+            // The environment: `msg.sender` and `block.timestamp` are names of their own.
+            if (word == "msg" || word == "block"), peek() == ".", index + 1 < chars.count, Lexer.isIdentifierStart(chars[index + 1]) {
+                advance()
+                while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
+                word = String(chars[start..<index])
+                guard Environment.names[word] != nil else {
+                    throw source.diagnostic("unknown name '\(word)'; the environment provides msg.sender and block.timestamp", at: location)
+                }
+                if peek() == "'" { throw source.diagnostic("'\(word)' cannot be primed", at: location) }
+                return make(.identifier(word))
+            }
             if word == "hex", peek() == "\"" {
                 return make(.hexBytes(try hexLiteral(at: location)))
             }

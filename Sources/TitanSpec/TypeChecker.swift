@@ -59,6 +59,12 @@ struct TypeChecker {
         for case .state(let decl) in model.members {
             if let v = checkState(decl) { stateVars.append(v) }
         }
+        // The caller and the block time, only for models that mention them (see `Environment`).
+        let environment = TypeChecker.usesEnvironment(model)
+        if environment {
+            states[Environment.timestamp] = .some(.uint(64))
+            stateVars.append(StateVar(name: Environment.timestamp, sort: .uint(64)))
+        }
 
         // Views in declaration order: a view may use the views declared before it.
         for case .view(let decl) in model.members { checkView(decl) }
@@ -79,8 +85,20 @@ struct TypeChecker {
         var actions: [Action] = []
         for (decl, params, locals) in actionDecls {
             var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
+            var params = params
+            var prologue: [Stmt] = []
+            if environment {
+                for name in [Environment.sender, Environment.timestamp] {
+                    scope.locals[name] = .some(Environment.names[name]!)
+                    params.append(Param(name: name, sort: Environment.names[name]!))
+                }
+                // Time never goes back: each step's time is at least the previous step's.
+                let now = Expr.name(Environment.timestamp, .uint(64)), last = Expr.state(Environment.timestamp, .uint(64))
+                prologue = [.require(.binary(.ge, now, last, arithmetic: .wrapping), decl.name.location),
+                            .assign(LValue(root: Environment.timestamp, rootSort: .uint(64), indices: []), now)]
+            }
             let body = checkStatements(decl.body, scope: &scope)
-            actions.append(Action(name: decl.name.name, params: params, body: body, location: decl.name.location))
+            actions.append(Action(name: decl.name.name, params: params, body: prologue + body, location: decl.name.location))
         }
 
         var properties: [Property] = []
@@ -89,7 +107,7 @@ struct TypeChecker {
             if !propertyNames.insert(decl.name.name).inserted {
                 report("duplicate property '\(decl.name.name)'", at: decl.name.location)
             }
-            if let p = checkProperty(decl, signatures: signatures) { properties.append(p) }
+            if let p = checkProperty(decl, signatures: signatures, environment: environment) { properties.append(p) }
         }
 
         return Model(name: model.name.name, stateVars: stateVars, actions: actions,
@@ -250,7 +268,7 @@ struct TypeChecker {
 
     // MARK: Properties
 
-    private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]]) -> Property? {
+    private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]], environment: Bool) -> Property? {
         var scope: Scope
         let kind: PropertyKind
         var params: [Param] = []
@@ -290,6 +308,10 @@ struct TypeChecker {
             scope = Scope(context: .rule, arithmetic: .wrapping, locals: locals)
             kind = .rule(action: action.name, actionArgs: args.map(\.name))
         }
+        if environment, case .rule = kind {
+            // A rule sees the caller and the time of the step it is about.
+            for (name, sort) in Environment.names where scope.locals[name] == nil { scope.locals[name] = .some(sort) }
+        }
         guard let body = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
         guard body.sort == .bool else {
             report("type mismatch: a property must be bool, found \(body.sort)", at: decl.body.location)
@@ -299,5 +321,38 @@ struct TypeChecker {
                                 location: decl.name.location, sourceText: decl.sourceText)
         property.expectViolated = decl.expectViolated
         return property
+    }
+}
+
+extension TypeChecker {
+    /// Whether a model mentions `msg.sender` or `block.timestamp` anywhere.
+    static func usesEnvironment(_ model: ModelSyntax) -> Bool {
+        func expr(_ e: ExprSyntax) -> Bool {
+            switch e.kind {
+            case .name(let n): return Environment.names[n] != nil
+            case .number, .bool, .maxUint256, .reverted, .primed, .hexBytes, .sum(_, _, nil, _): return false
+            case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .not(let k): return expr(k)
+            case .call(_, _, let args): return args.contains(where: expr)
+            case .binary(_, let a, let b), .index(let a, let b): return expr(a) || expr(b)
+            case .ternary(let a, let b, let c): return expr(a) || expr(b) || expr(c)
+            }
+        }
+        func stmt(_ s: StmtSyntax) -> Bool {
+            switch s {
+            case .require(let e, _), .bind(_, _, let e): return expr(e)
+            case .assign(let lv, let e): return lv.indices.contains(where: expr) || expr(e)
+            case .ifElse(let c, let t, let f): return expr(c) || t.contains(where: stmt) || f.contains(where: stmt)
+            case .unchecked(let b): return b.contains(where: stmt)
+            }
+        }
+        return model.members.contains { member in
+            switch member {
+            case .action(let a): return a.body.contains(where: stmt)
+            case .property(let p): return expr(p.body)
+            case .view(let v): return expr(v.body)
+            case .state(let s): return s.initial.map(expr) ?? false
+            case .arithmetic: return false
+            }
+        }
     }
 }
