@@ -48,6 +48,8 @@ public struct Property: Hashable, Sendable {
     public var sourceText: String
     /// Marked `expect violated` (a deliberate bug in the spec): refuting it passes the gate.
     public var expectViolated = false
+    /// Lemmas named with `using`: once proved, assumed (instantiated) in this property's queries.
+    public var using: [String] = []
     public init(name: String, kind: PropertyKind, params: [Param] = [], body: Expr, location: SourceLocation, sourceText: String) {
         self.name = name; self.kind = kind; self.params = params; self.body = body
         self.location = location; self.sourceText = sourceText

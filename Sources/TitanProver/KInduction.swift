@@ -22,6 +22,7 @@ struct KInduction {
                     q.assume(proved, in: s)
                     if i < k { q.assume([inv], in: s) }
                 }
+                q.assumeLemmas(prover.hints(for: inv), states: states)
                 for s in states { q.assumeSumBounds(s) }
             }
             if case .unsat = answer { return k }

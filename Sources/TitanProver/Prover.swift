@@ -171,18 +171,34 @@ public final class Prover {
         TitanProver.parallelMap(count, jobs: options.jobs, body)
     }
 
+    /// Proved lemmas by name: what `using` may assume. Set before invariants and rules are tried.
+    var provedLemmas: [String: Property] = [:]
+
+    /// The proved lemmas a property names with `using`.
+    func hints(for p: Property) -> [Property] { p.using.compactMap { provedLemmas[$0] } }
+
     public func verify() -> [PropertyResult] {
         var results: [String: PropertyResult] = [:]
+        // Lemmas first: invariants and rules may use them.
+        let lemmas = model.properties.filter { $0.kind == .lemma }
+        for r in parallelMap(lemmas.count, { i in self.verifyLemma(lemmas[i]) }) { results[r.property] = r }
+        provedLemmas = Dictionary(lemmas.filter { results[$0.name]?.status == .proved }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for r in verifyInvariants() { results[r.property] = r }
         let proved = model.invariants.filter { results[$0.name]?.status == .proved }
-        // Rules and lemmas are independent of each other once the invariants are settled.
-        let others = model.properties.filter { if case .invariant = $0.kind { return false }; return true }
-        let settled: [PropertyResult] = parallelMap(others.count) { i in
-            let p = others[i]
-            if case .lemma = p.kind { return self.verifyLemma(p) }
-            return self.verifyRule(p, assuming: proved)
+        // Rules are independent of each other once the invariants are settled.
+        let rules = model.properties.filter { if case .rule = $0.kind { return true }; return false }
+        for r in parallelMap(rules.count, { i in self.verifyRule(rules[i], assuming: proved) }) { results[r.property] = r }
+        // Name the lemmas each property's queries assumed; a named lemma that is not proved was not.
+        for p in model.properties where !p.using.isEmpty {
+            guard var r = results[p.name] else { continue }
+            let used = hints(for: p).map(\.name)
+            if !used.isEmpty { r.lemmasUsed = used }
+            let missing = p.using.filter { provedLemmas[$0] == nil }
+            if !missing.isEmpty {
+                r.reason = (r.reason.map { $0 + "; " } ?? "") + "not assumed, since not proved: lemma \(missing.joined(separator: ", "))"
+            }
+            results[p.name] = r
         }
-        for r in settled { results[r.property] = r }
         let ordered = model.properties.compactMap { results[$0.name] }
         // Certificates hold unsat queries only: checking them cannot look for witnesses.
         guard options.certifiedQueries == nil else { return ordered }
@@ -276,6 +292,7 @@ public final class Prover {
                     q.solver.assert(run.ok)
                     q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
                     q.assume(assumed, in: pre)
+                    q.assumeLemmas(self.hints(for: inv), states: [pre, run.state])
                     q.assumeSumBounds(pre)
                     terms = (pre, run.state, args, params)
                 }
@@ -518,6 +535,7 @@ public final class Prover {
                 let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
                 q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
                 q.assume(invariants, in: pre)
+                q.assumeLemmas(self.hints(for: rule), states: [pre, f.frame.post ?? pre])
                 q.assumeSumBounds(pre)
             }
             switch answer {

@@ -85,6 +85,28 @@ final class Query {
         }
     }
 
+    /// Assumes proved lemmas, each instantiated with every combination of the terms of matching
+    /// sort the query touches and the scalar variables of `states` (sound: a lemma holds for all
+    /// values of its parameters).
+    func assumeLemmas(_ lemmas: [Property], states: [State<Term>]) {
+        guard !lemmas.isEmpty, let some = states.first else { return }
+        var terms = domain.pool
+        for s in states {
+            for v in model.stateVars where !v.sort.isMap {
+                let t = s[v.name]
+                if !(terms[v.sort] ?? []).contains(where: { $0.ast == t.ast }) { terms[v.sort, default: []].append(t) }
+            }
+        }
+        for lemma in lemmas {
+            var combos: [[String: Term]] = [[:]]
+            for p in lemma.params {
+                combos = combos.flatMap { c in (terms[p.sort] ?? []).map { t in c.merging([p.name: t]) { a, _ in a } } }
+            }
+            let body = exec.compile(lemma.body, names: lemma.params.map(\.name))
+            for names in combos.prefix(4096) { solver.assert(body(.init(pre: some, names: names))) }
+        }
+    }
+
     /// Which action step `i` of a trace takes; "#" keeps it apart from every spec identifier.
     static func selectorName(_ i: Int) -> String { "#action@\(i)" }
 

@@ -147,6 +147,8 @@ public struct PropertyResult: Codable, Sendable {
     public var crossCheck: CrossCheck?
     /// The property is marked `expect violated`: refuted, it passes the gate; proved, it fails it.
     public var expectViolated: Bool?
+    /// The proved lemmas this property's queries assumed (`using`).
+    public var lemmasUsed: [String]?
 
     /// Whether this result fails the CI gate as a refutation: violated or vacuous when that was
     /// not expected, or proved (or vacuous) when a violation was.

@@ -112,6 +112,8 @@ struct PropertySyntax: Sendable {
     var sourceText: String
     /// Marked `expect violated`: the gate passes when it is refuted and fails when it is proved.
     var expectViolated = false
+    /// `using lemma_a, lemma_b`: proved lemmas to assume in its queries.
+    var using: [NameSyntax] = []
 }
 
 struct ArithmeticSyntax: Sendable {

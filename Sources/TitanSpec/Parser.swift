@@ -206,6 +206,12 @@ struct Parser {
         }
         let body = try parseExpression()
         let text = source.text(from: keyword.start, to: previous.end)
+        // `... using lemma, ...`: hints for the solver.
+        var using: [NameSyntax] = []
+        if case .identifier("using") = current.kind {
+            advance()
+            repeat { using.append(try identifier("lemma name after 'using'")) } while accept(.comma)
+        }
         // `... expect violated`: a deliberate bug the property must refute.
         var expectViolated = false
         if case .identifier("expect") = current.kind {
@@ -214,7 +220,7 @@ struct Parser {
             advance()
             expectViolated = true
         }
-        return PropertySyntax(name: name, kind: kind, body: body, sourceText: Parser.trimmed(text), expectViolated: expectViolated)
+        return PropertySyntax(name: name, kind: kind, body: body, sourceText: Parser.trimmed(text), expectViolated: expectViolated, using: using)
     }
 
     private static func trimmed(_ text: String) -> String {

@@ -110,6 +110,16 @@ struct TypeChecker {
             if let p = checkProperty(decl, signatures: signatures, environment: environment) { properties.append(p) }
         }
 
+        // `using` names lemmas of this model, and a lemma uses none (it has no state to need them).
+        let lemmas = Set(properties.filter { $0.kind == .lemma }.map(\.name))
+        for case .property(let decl) in model.members {
+            for name in decl.using where !lemmas.contains(name.name) {
+                report("'using' names '\(name.name)', which is not a lemma of model '\(model.name.name)'", at: name.location)
+            }
+            if case .lemma = decl.kind, let first = decl.using.first {
+                report("a lemma cannot use other lemmas; prove it on its own", at: first.location)
+            }
+        }
         return Model(name: model.name.name, stateVars: stateVars, actions: actions,
                      properties: properties, location: model.name.location)
     }
@@ -320,6 +330,7 @@ struct TypeChecker {
         var property = Property(name: decl.name.name, kind: kind, params: params, body: body,
                                 location: decl.name.location, sourceText: decl.sourceText)
         property.expectViolated = decl.expectViolated
+        property.using = decl.using.map(\.name)
         return property
     }
 }

@@ -80,3 +80,48 @@ struct LanguageAdditionsTests {
         #expect(results.map { $0["model"] as? String } == ["A"])
     }
 }
+
+/// `using lemma`: a proved lemma is assumed, instantiated, in the property's queries.
+@Suite("Lemmas as hints")
+struct LemmaHintTests {
+    static func spec(_ lemma: String) -> String {
+        """
+        model Hinted {
+          state x: uint8
+          action set(v: uint8) { x = v }
+          invariant zero: x == 0 using helper
+          rule set_stores on set(v): x' == v using helper
+          \(lemma)
+        }
+        """
+    }
+
+    @Test("a false lemma is never assumed: what uses it is not proved by it")
+    func unprovedLemmaIsNotAssumed() throws {
+        let model = try parseModel(Self.spec("lemma helper(a: uint8): a == 0"))
+        let results = Dictionary(uniqueKeysWithValues: Prover(model: model, specPath: "h.tspec", options: ProverOptions(jobs: 1)).verify().map { ($0.property, $0) })
+        #expect(results["helper"]?.status == .violated)
+        #expect(results["zero"]?.status == .violated)
+        #expect(results["zero"]?.lemmasUsed == nil)
+        #expect(results["zero"]?.reason?.contains("not assumed, since not proved: lemma helper") == true)
+    }
+
+    @Test("a proved lemma is assumed in the queries and named in the result")
+    func provedLemmaIsAssumed() throws {
+        let with = try parseModel(Self.spec("lemma helper(a: uint8, b: uint8): a <= b || b < a"))
+        let results = Dictionary(uniqueKeysWithValues: Prover(model: with, specPath: "h.tspec", options: ProverOptions(jobs: 1)).verify().map { ($0.property, $0) })
+        #expect(results["set_stores"]?.status == .proved)
+        #expect(results["set_stores"]?.lemmasUsed == ["helper"])
+        // The rule's query differs from the same rule's without the hint: the instances are in it.
+        var plain = with
+        plain.properties = plain.properties.map { var p = $0; p.using = []; return p }
+        let without = Prover(model: plain, specPath: "h.tspec", options: ProverOptions(jobs: 1)).verify().first { $0.property == "set_stores" }
+        #expect(without?.queries.first?.sha256 != results["set_stores"]?.queries.first?.sha256)
+    }
+
+    @Test("using names a lemma of the same model")
+    func usingChecksNames() throws {
+        let error = try #require(throws: SpecErrors.self) { try parseModel(Self.spec("invariant helper: x >= 0")) }
+        #expect(error.description.contains("'using' names 'helper', which is not a lemma of model 'Hinted'"))
+    }
+}
