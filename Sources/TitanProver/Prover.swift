@@ -472,12 +472,17 @@ public final class Prover {
                           seconds: seconds, queries: records)
         }
         do {
-            let states = try interpreter.replay(steps, from: interpreter.initialState())
-            guard !interpreter.holds(inv, in: states.last!, params: params) else {
+            let solverStates = try interpreter.replay(steps, from: interpreter.initialState())
+            guard !interpreter.holds(inv, in: solverStates.last!, params: params) else {
                 return result(inv, .error, method: method,
                               reason: "internal error: the solver's counterexample did not replay (the interpreter sees the invariant hold)",
                               seconds: seconds, queries: records)
             }
+            // The solver's values are whatever it found first (2^95 - 1, one address for everyone):
+            // minimized, while the trace still replays and still violates.
+            let small = minimized(.invariant(inv), steps: steps, params: params)
+            let (steps, params) = (small.steps, small.params)
+            let states = try interpreter.replay(steps, from: interpreter.initialState())
             let cex = Counterexample(initialState: render(states[0]),
                                      holdsInitially: interpreter.holds(inv, in: states[0], params: params),
                                      steps: traceSteps(steps, states) { self.interpreter.holds(inv, in: $0, params: params) },
@@ -487,6 +492,15 @@ public final class Prover {
             return result(inv, .error, method: method,
                           reason: "internal error: the solver's counterexample did not replay: \(error)", seconds: seconds, queries: records)
         }
+    }
+
+    /// A violating trace made small by the simulation's shrinker; the trace itself when it does
+    /// not violate (the caller's replay then reports that).
+    func minimized(_ target: SimulationSearch.Target, steps: [Step], params: [String: Value]) -> SimulationSearch.Violation {
+        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: 0)
+        let found = SimulationSearch.Violation(steps: steps, params: params, walks: 0)
+        guard search.violates(found, target) else { return found }
+        return search.shrink(found, target)
     }
 
     // MARK: Rules
@@ -613,6 +627,12 @@ public final class Prover {
         func fail(_ why: String) -> PropertyResult {
             result(rule, .error, method: method, reason: "internal error: the counterexample did not replay: \(why)",
                    seconds: seconds, queries: records)
+        }
+        // Minimized like an invariant's trace, when the solver's trace replays and violates.
+        let small = minimized(.rule(rule, actions: [action]), steps: prefix + [Step(action: action.name, args: args)], params: params)
+        var prefix = prefix, args = args, params = params
+        if let last = small.steps.last, last.action == action.name {
+            prefix = Array(small.steps.dropLast()); args = last.args; params = small.params
         }
         var names = params
         for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }

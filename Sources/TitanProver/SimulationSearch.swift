@@ -234,6 +234,22 @@ struct SimulationSearch {
     /// number of passes, each of which only ever shortens or simplifies.
     func shrink(_ found: Violation, _ target: Target) -> Violation {
         var best = found
+        // Addresses: distinct and small, in order of first use (0 stays 0), so an attacker and a
+        // victim read as 0x…01 and 0x…02, not as two random words or as one address.
+        var renamed: [BigUInt: BigUInt] = [0: 0]
+        func rename(_ v: Value?) -> Value? {
+            guard case .bits(let n)? = v else { return v }
+            if renamed[n] == nil { renamed[n] = BigUInt(renamed.count) }
+            return .bits(renamed[n]!)
+        }
+        var canonical = best
+        for i in canonical.steps.indices {
+            for p in model.action(canonical.steps[i].action)?.params ?? [] where p.sort == .address {
+                canonical.steps[i].args[p.name] = rename(canonical.steps[i].args[p.name])
+            }
+        }
+        for p in target.property.params where p.sort == .address { canonical.params[p.name] = rename(canonical.params[p.name]) }
+        if violates(canonical, target) { best = canonical }
         for _ in 0..<8 {
             var changed = false
             // Remove chunks of steps, large first (a rule's final step stays).
@@ -251,7 +267,7 @@ struct SimulationSearch {
             // Smaller numbers and addresses: zero, one, half, one less.
             for i in best.steps.indices {
                 let params = model.action(best.steps[i].action)?.params ?? []
-                for p in params where p.sort.isUint || p.sort == .address {
+                for p in params where p.sort.isUint {
                     let name = p.name
                     guard case .bits(let n)? = best.steps[i].args[name], n > 0 else { continue }
                     for smaller in [BigUInt(0), 1, n / 2, n - 1] where smaller < n {
@@ -261,7 +277,7 @@ struct SimulationSearch {
                     }
                 }
             }
-            for p in target.property.params where p.sort.isUint || p.sort == .address {
+            for p in target.property.params where p.sort.isUint {
                 let name = p.name
                 guard case .bits(let n)? = best.params[name], n > 0 else { continue }
                 for smaller in [BigUInt(0), 1, n / 2, n - 1] where smaller < n {

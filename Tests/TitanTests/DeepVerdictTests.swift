@@ -85,4 +85,36 @@ struct DeepVerdictTests {
         #expect(cti.changes.contains { $0.variable == "y" && $0.after == "250" })
         #expect(inv.reason?.contains("random simulation") == true)
     }
+
+    @Test("counterexamples are minimized: small numbers, small distinct addresses")
+    func minimizedCounterexample() throws {
+        let r = try verify("""
+        model Transfer {
+          state bal: map<address, uint256>
+          action mint(to: address, amount: uint256) { bal[to] = bal[to] + amount }
+          action give(from: address, to: address, amount: uint256) {
+            require bal[from] >= amount
+            bal[from] = bal[from] - amount
+            bal[to] = bal[to] + amount
+          }
+          rule sender_loses on give(from, to, amount): !reverted && amount > 0 ==> bal'[from] < bal[from]
+          invariant nobody_rich(a: address): bal[a] < 5
+          rule give_overpays on give(from, to, amount): from != to && !reverted ==> bal'[to] == bal[to] + amount + 1
+        }
+        """)
+        let distinct = try #require(r["give_overpays"]?.counterexample?.steps.last?.args)
+        #expect(distinct[0].value != distinct[1].value)
+        let small = ["0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000001",
+                     "0x0000000000000000000000000000000000000002"]
+        #expect(small.contains(distinct[0].value) && small.contains(distinct[1].value), "\(distinct)")
+        let rule = try #require(r["sender_loses"]?.counterexample)
+        let give = try #require(rule.steps.last)
+        // Giving to oneself: one small address for both, the smallest amount.
+        #expect(give.args[0].value == give.args[1].value)
+        #expect(["0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000001"].contains(give.args[0].value))
+        #expect(give.args[2].value == "1")
+        let inv = try #require(r["nobody_rich"]?.counterexample)
+        #expect(inv.steps.map(\.action) == ["mint"])
+        #expect(inv.steps[0].args.last?.value == "5")
+    }
 }
