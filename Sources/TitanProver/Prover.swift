@@ -27,6 +27,9 @@ public struct ProverOptions: Sendable {
     /// The largest k tried by k-induction on invariants that are true within `depth` but not
     /// inductive; 1 turns it off.
     public var maxInductionDepth: Int
+    /// Told, as they happen, what a long run is doing: each property settled, with its method
+    /// and time, and each phase begun. Called from several threads.
+    public var progress: (@Sendable (String) -> Void)?
     public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil,
                 cache: ProofCache? = nil, simulationSeconds: Double = 5, maxInductionDepth: Int = 3) {
@@ -181,13 +184,14 @@ public final class Prover {
         var results: [String: PropertyResult] = [:]
         // Lemmas first: invariants and rules may use them.
         let lemmas = model.properties.filter { $0.kind == .lemma }
-        for r in parallelMap(lemmas.count, { i in self.verifyLemma(lemmas[i]) }) { results[r.property] = r }
+        for r in parallelMap(lemmas.count, { i in self.settled(self.verifyLemma(lemmas[i])) }) { results[r.property] = r }
         provedLemmas = Dictionary(lemmas.filter { results[$0.name]?.status == .proved }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in verifyInvariants() { results[r.property] = r }
+        if !model.invariants.isEmpty { options.progress?("\(model.name): \(model.invariants.count) invariant(s): induction, then BMC, k-induction and simulation for what is left") }
+        for r in verifyInvariants() { results[r.property] = settled(r) }
         let proved = model.invariants.filter { results[$0.name]?.status == .proved }
         // Rules are independent of each other once the invariants are settled.
         let rules = model.properties.filter { if case .rule = $0.kind { return true }; return false }
-        for r in parallelMap(rules.count, { i in self.verifyRule(rules[i], assuming: proved) }) { results[r.property] = r }
+        for r in parallelMap(rules.count, { i in self.settled(self.verifyRule(rules[i], assuming: proved)) }) { results[r.property] = r }
         // Name the lemmas each property's queries assumed; a named lemma that is not proved was not.
         for p in model.properties where !p.using.isEmpty {
             guard var r = results[p.name] else { continue }
@@ -203,6 +207,12 @@ public final class Prover {
         // Certificates hold unsat queries only: checking them cannot look for witnesses.
         guard options.certifiedQueries == nil else { return ordered }
         return VacuityCheck(prover: self, proved: proved).check(ordered)
+    }
+
+    /// Tells the progress hook that a property is settled (vacuity may still change a proof).
+    func settled(_ r: PropertyResult) -> PropertyResult {
+        options.progress?("\(model.name).\(r.property): \(r.status.rawValue) (\(r.method), \(String(format: "%.2f", r.seconds)) s)")
+        return r
     }
 
     func result(_ p: Property, _ status: Status, method: String, reason: String? = nil,
@@ -253,7 +263,8 @@ public final class Prover {
             }
             switch answer {
             case .unsat: return (.holds, recs)
-            case .sat(let q, let m):
+            case .sat(let q, let cached):
+                let m = self.solverModel(q, cached)
                 return (.settled(self.confirmInvariantViolation(inv, steps: [], params: self.read(inv.params, params, q, m), depth: 0,
                                                                 records: recs, seconds: seconds(recs))), recs)
             case .unknown(let why):
@@ -298,7 +309,8 @@ public final class Prover {
                 }
                 switch answer {
                 case .unsat: return (nil, recs, nil)
-                case .sat(let q, let m):
+                case .sat(let q, let cached):
+                    let m = self.solverModel(q, cached)
                     let cti = terms.flatMap { t in
                         self.counterexampleToInduction(inv, action, q, m, pre: t.pre, post: t.post, args: t.args, params: t.params,
                                                        assumed: assumed.map(\.name).filter { $0 != inv.name })
@@ -344,7 +356,8 @@ public final class Prover {
                     params = q.freshParams(inv.params, prefix: "\(inv.name).")
                     q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s, names: params))))
                 }
-                if case .sat(let q, let m) = answer {
+                if case .sat(let q, let cached) = answer {
+                    let m = self.solverModel(q, cached)
                     return self.confirmInvariantViolation(inv, steps: self.readSteps(q, m, depth: depth),
                                                           params: self.read(inv.params, params, q, m),
                                                           depth: depth, records: recs, seconds: seconds(recs))
@@ -494,6 +507,13 @@ public final class Prover {
         }
     }
 
+    /// The model a counterexample is read from: the solver's own. A cached answer keeps only the
+    /// scalar constants it was stored with, so the query is solved again (only refutations pay).
+    func solverModel(_ q: Query, _ m: ModelValues) -> ModelValues {
+        guard m is CachedModel, case .sat(let fresh)? = try? q.solver.check() else { return m }
+        return fresh
+    }
+
     /// A violating trace made small by the simulation's shrinker; the trace itself when it does
     /// not violate (the caller's replay then reports that).
     func minimized(_ target: SimulationSearch.Target, steps: [Step], params: [String: Value]) -> SimulationSearch.Violation {
@@ -580,7 +600,8 @@ public final class Prover {
                 switch answer {
                 case .unsat: continue
                 case .unknown(let why): unknowns.append("depth \(depth + 1) (\(action.name)): \(why)")
-                case .sat(let q, let m):
+                case .sat(let q, let cached):
+                    let m = self.solverModel(q, cached)
                     return confirmRuleViolation(rule, action: action, q: q, m: m, frame: frame!, depth: depth,
                                                 records: recs, seconds: since(start))
                 }
@@ -673,7 +694,8 @@ public final class Prover {
         case .unknown(let why):
             return result(lemma, .unknown, method: "lemma", reason: "the solver could not decide the lemma: \(why)",
                           seconds: since(start), queries: recs)
-        case .sat(let q, let m):
+        case .sat(let q, let cached):
+            let m = self.solverModel(q, cached)
             guard let values = read(lemma.params, params, q, m) else {
                 return result(lemma, .error, method: "lemma", reason: "internal error: unreadable model", seconds: since(start), queries: recs)
             }

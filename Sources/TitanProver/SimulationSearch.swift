@@ -50,11 +50,12 @@ struct SimulationSearch {
 
     // MARK: Values
 
-    /// Every number literal in the model: thresholds and limits are where bugs hide.
-    static func constants(of model: Model) -> [BigUInt] {
+    /// Every number literal in the model (uint or address): thresholds, limits and the
+    /// accounts a model names (a council of members 1..7) are where bugs hide.
+    static func constants(of model: Model, sort wanted: (Sort) -> Bool = { $0.isUint }) -> [BigUInt] {
         var out = Set<BigUInt>()
         func visit(_ e: Expr) {
-            if case .number(let n, let s) = e, s.isUint { out.insert(n) }
+            if case .number(let n, let s) = e, wanted(s) { out.insert(n) }
             e.children.forEach(visit)
         }
         func visit(_ s: Stmt) {
@@ -83,7 +84,9 @@ struct SimulationSearch {
             var values: [Value] = []
             switch sort {
             case .bool: values = [.bool(false), .bool(true)]
-            case .address: values = (0...3).map { .bits(BigUInt($0)) } + [.bits((BigUInt(1) << 160) - 1)]
+            case .address:
+                let named = SimulationSearch.constants(of: model) { $0 == .address }
+                values = Set((0...3).map { BigUInt($0) } + named + [(BigUInt(1) << 160) - 1]).sorted().map { .bits($0) }
             case .uint(let w):
                 let top = (BigUInt(1) << w) - 1
                 var numbers: Set<BigUInt> = [0, 1, 2, 3, top, top - 1, BigUInt(1) << (w - 1)]
@@ -126,6 +129,7 @@ struct SimulationSearch {
             if enabled.isEmpty { enabled = [model.actions[Int(rng.next() % UInt64(model.actions.count))]] }
             var state = initial
             var steps: [Step] = []
+            seenArguments = [:]
             for _ in 0..<walkLength {
                 // Rules are tried on the states the walk reaches, with their own action.
                 for (i, target) in open.enumerated().reversed() {
@@ -144,6 +148,7 @@ struct SimulationSearch {
                 guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                 state = out.state
                 steps.append(step)
+                remember(step, action)
                 for (i, target) in open.enumerated().reversed() {
                     guard case .invariant(let inv) = target else { continue }
                     let params = arguments(inv.params, pools, &rng)
@@ -189,10 +194,30 @@ struct SimulationSearch {
         }
     }
 
+    /// Arguments of the steps of the current walk that completed, by sort: a protocol refers
+    /// back to what it created (the id proposed, the account that deposited).
+    private var seenArguments: [Sort: [Value]] {
+        get { seen.values }
+        nonmutating set { seen.values = newValue }
+    }
+    private let seen = Seen()
+    private final class Seen: @unchecked Sendable { var values: [Sort: [Value]] = [:] }
+
+    func remember(_ step: Step, _ action: Action) {
+        for p in action.params {
+            guard let v = step.args[p.name], !(seenArguments[p.sort] ?? []).contains(v) else { continue }
+            seenArguments[p.sort, default: []].append(v)
+        }
+    }
+
     func arguments(_ params: [Param], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
         var out: [String: Value] = [:]
         for p in params {
             let pool = pools[p.sort] ?? [Value.zero(p.sort)]
+            if let earlier = seenArguments[p.sort], !earlier.isEmpty, rng.next() % 3 == 0 {
+                out[p.name] = earlier[Int(rng.next() % UInt64(earlier.count))]
+                continue
+            }
             // Mostly from the pool; sometimes any value of the sort, so no value is out of reach.
             if case .uint(let w) = p.sort, rng.next() % 8 == 0 {
                 let words = (0..<((w + 63) / 64)).map { _ in UInt(truncatingIfNeeded: rng.next()) }

@@ -15,6 +15,9 @@ public struct Verification {
     public var crossCheck: ExternalSolver?
     /// Only shard `index` of `count` (1-based): models are dealt round-robin in spec order.
     public var shard: (index: Int, count: Int)?
+    /// Called with each model's final results as soon as it is done, so an interrupted run can
+    /// keep what it finished.
+    public var onModelDone: (([PropertyResult]) -> Void)?
 
     public init(options: ProverOptions, toolVersion: String) {
         self.options = options
@@ -44,11 +47,18 @@ public struct Verification {
         defer { if let temporaryEmit { try? FileManager.default.removeItem(at: temporaryEmit) } }
 
         var index = 0
+        let total = specs.reduce(0) { $0 + $1.models.count }
         for spec in specs {
             for model in spec.models {
                 defer { index += 1 }
                 if let shard, index % shard.count != shard.index - 1 { continue }
+                let start = Date()
+                options.progress?("[\(index + 1)/\(total)] \(spec.path) model \(model.name): \(model.properties.count) properties")
                 var results = verify(model, in: spec, options: options)
+                if let progress = options.progress {
+                    let proved = results.filter { $0.status == .proved }.count
+                    progress("[\(index + 1)/\(total)] \(model.name): \(proved) of \(results.count) proved in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+                }
                 if let solver = crossCheck {
                     // Right after the model, before another spec's same-named model overwrites the files.
                     for i in results.indices { solver.crossCheck(&results[i], timeoutSeconds: options.timeoutSeconds) }
@@ -59,6 +69,7 @@ public struct Verification {
                 }
                 if writeProofs, let proofs { write(results, spec: spec, to: proofs, outcome: &outcome) }
                 outcome.results += results
+                onModelDone?(results)
             }
         }
         return outcome

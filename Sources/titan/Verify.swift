@@ -99,6 +99,9 @@ extension Titan {
         @Option(name: .customLong("cross-check"), help: "Re-run every query in this second solver (cvc5) and fail with exit 5 if it disagrees with z3.")
         var crossCheck: ExternalSolver.Kind?
 
+        @Flag(inversion: .prefixedNo, help: "Progress on stderr: each model begun, each property settled with its method and time (default: when stderr is a terminal).")
+        var progress: Bool?
+
         @Flag(help: "Concise output for CI logs: the counts, then one line per property that did not pass.")
         var ci = false
 
@@ -157,6 +160,15 @@ extension Titan {
                                        simulationSeconds: simulate, maxInductionDepth: kInduction),
                 toolVersion: Titan.version)
             verification.shard = shard.map { ($0.index, $0.count) }
+            if progress ?? (isatty(2) != 0) {
+                let start = Date()
+                verification.options.progress = { line in printError(String(format: "%7.1fs  ", Date().timeIntervalSince(start)) + line) }
+            }
+            // Ctrl-C keeps what is finished: the models done so far are written as the report.
+            let finished = FinishedResults()
+            verification.onModelDone = { finished.append($0) }
+            let interrupt = interruptHandler(finished)
+            defer { interrupt.cancel() }
             if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }
             verification.writeProofs = writeProofs
             verification.checkProofs = checkProofs
@@ -227,5 +239,41 @@ extension Titan {
             }
             return out
         }
+    }
+}
+
+/// Results of the models finished so far, shared with the interrupt handler.
+final class FinishedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [PropertyResult] = []
+    func append(_ rs: [PropertyResult]) { lock.lock(); results += rs; lock.unlock() }
+    var all: [PropertyResult] { lock.lock(); defer { lock.unlock() }; return results }
+}
+
+extension Titan.Verify {
+    /// On SIGINT or SIGTERM: write the report of the models finished so far (never a mix with an
+    /// older report: the directory is replaced whole), say so, and exit 130.
+    func interruptHandler(_ finished: FinishedResults) -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let reportDir = self.reportDir, noReport = self.noReport, paths = self.paths
+        let options = Report.Options(depth: depth, timeoutSeconds: timeout)
+        source.setEventHandler {
+            let results = finished.all
+            var message = "titan verify: interrupted; \(results.count) results of the models finished so far"
+            if !noReport {
+                let report = Report(toolVersion: Titan.version, options: options, specs: Array(Set(results.map(\.spec))).sorted(), results: results)
+                do {
+                    try report.write(to: reportDir)
+                    message += " written to \(reportDir)"
+                } catch {
+                    message += " could not be written: \(error)"
+                }
+            }
+            printError(message + " (\(paths.joined(separator: " ")))")
+            Foundation.exit(130)
+        }
+        source.resume()
+        return source
     }
 }
