@@ -45,6 +45,9 @@ extension Titan {
         @Option(help: "Seconds an external backend may take to answer one request.")
         var timeout: Double = 5
 
+        @Option(help: "Seconds an external backend may take, once started, to answer its first request (start-up: loading a runtime, importing modules).")
+        var backendStartupTimeout: Double = 30
+
         @Option(help: "Replay a corpus file (or every .jsonl under a directory) instead of fuzzing (repeatable).")
         var replay: [String] = []
 
@@ -71,6 +74,7 @@ extension Titan {
             if let m = maxSequences, m < 1 { throw ValidationError("--max-sequences must be at least 1") }
             guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard backendStartupTimeout > 0 else { throw ValidationError("--backend-startup-timeout must be positive") }
         }
 
         func fail(_ message: String) -> ExitCode {
@@ -96,7 +100,7 @@ extension Titan {
         }
 
         func makeBackend(_ spec: String) -> ChainBackend? {
-            if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, name: spec) }
+            if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, startupTimeout: backendStartupTimeout, name: spec) }
             return BuiltinBackends.make(spec)
         }
 
@@ -113,7 +117,7 @@ extension Titan {
             if !replay.isEmpty { return try replayAll(reference) }
 
             var backends: [ChainBackend] = (backend.isEmpty && backendCmd.isEmpty ? BuiltinBackends.names : backend).map { BuiltinBackends.make($0)! }
-            backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, name: "cmd:\($0)") }
+            backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, startupTimeout: backendStartupTimeout, name: "cmd:\($0)") }
             defer { backends.compactMap { $0 as? ExternalProcessBackend }.forEach { $0.stop() } }
 
             var options = Campaign.Options()
