@@ -12,6 +12,9 @@ public final class ExternalProcessBackend: ChainBackend {
     /// importing its modules on a loaded machine is slow to start, not hung.
     public let startupTimeout: Double
     public let name: String
+    public let summary: String
+    /// False for a backend that implements storage only: it is sent no ledger calls.
+    public let supportsLedger: Bool
 
     /// Where the command runs (default: the current directory).
     public var workingDirectory: String?
@@ -24,17 +27,19 @@ public final class ExternalProcessBackend: ChainBackend {
     var awaitingFirstReply = false
     var stderrLog = StderrLog()
 
-    public init(command: String, timeout: Double = 5, startupTimeout: Double = 30, name: String? = nil) {
+    public init(command: String, timeout: Double = 5, startupTimeout: Double = 30, name: String? = nil,
+                summary: String? = nil, supportsLedger: Bool = true) {
         self.command = command
         self.timeout = timeout
         self.startupTimeout = startupTimeout
         self.name = name ?? "cmd"
+        self.summary = summary ?? "external process: \(command)"
+        self.supportsLedger = supportsLedger
         signal(SIGPIPE, SIG_IGN)   // a dead child must be an error, not the end of us
     }
 
     deinit { stop() }
 
-    public var summary: String { "external process: \(command)" }
     public var knownDivergences: [KnownDivergence] { [] }
 
     /// What the child has written to stderr so far (the last 16 KiB).
