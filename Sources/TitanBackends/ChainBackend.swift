@@ -26,6 +26,8 @@ public protocol ChainBackend: AnyObject {
     var knownDivergences: [KnownDivergence] { get }
     /// Keys worth trying on this backend (e.g. a pair that collides in its slot scheme).
     var keyHints: [[UInt8]] { get }
+    /// False for a backend that implements storage only: it is sent no ledger calls.
+    var supportsLedger: Bool { get }
 
     func reset() throws
     func storageWrite(key: [UInt8], value: [UInt8]) throws -> Int
@@ -44,6 +46,14 @@ public protocol ChainBackend: AnyObject {
 
 extension ChainBackend {
     public var keyHints: [[UInt8]] { [] }
+    public var supportsLedger: Bool { true }
+
+    /// The calls of `ops` this backend takes: all of them, or the storage calls (and resets)
+    /// of a storage-only backend. Storage and ledger are separate models in the reference, so
+    /// leaving the ledger calls out does not change what the storage calls must return.
+    public func applicableCalls(_ ops: [TitanCall]) -> [TitanCall] {
+        supportsLedger ? ops : ops.filter { !$0.isLedgerCall }
+    }
 
     public func perform(_ op: TitanCall) throws -> OpResult {
         switch op {

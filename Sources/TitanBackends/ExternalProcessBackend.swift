@@ -1,33 +1,6 @@
 import Foundation
 import TitanUInt256
 
-/// Children alive right now, so that an exit or a signal can kill them all.
-private let liveChildren = LiveChildren()
-
-private final class LiveChildren: @unchecked Sendable {
-    let lock = NSLock()
-    var pids = Set<pid_t>()
-    var handlersInstalled = false
-
-    func add(_ pid: pid_t) {
-        lock.lock(); defer { lock.unlock() }
-        pids.insert(pid)
-        if !handlersInstalled {
-            handlersInstalled = true
-            atexit { liveChildren.killAll() }
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig) { s in
-                    liveChildren.killAll()
-                    _exit(128 + s)
-                }
-            }
-        }
-    }
-    func remove(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
-    /// Also called from a signal handler: no allocation, only kill(2).
-    func killAll() { for p in pids { kill(p, SIGKILL) } }
-}
-
 /// Any implementation of the titan.h subset, run as a child process speaking the JSON Lines
 /// protocol. Requests of a sequence are pipelined (replies must come in order), so throughput
 /// is bounded by the pipe and the child, not by waiting for each round trip.
@@ -35,68 +8,67 @@ public final class ExternalProcessBackend: ChainBackend {
     public let command: String
     /// Seconds to wait for each reply before declaring the backend hung.
     public let timeout: Double
+    /// Seconds a freshly started backend may take to answer its first request: an interpreter
+    /// importing its modules on a loaded machine is slow to start, not hung.
+    public let startupTimeout: Double
     public let name: String
+    public let summary: String
+    /// False for a backend that implements storage only: it is sent no ledger calls.
+    public let supportsLedger: Bool
 
     /// Where the command runs (default: the current directory).
     public var workingDirectory: String?
-    public private(set) var process: Process?
-    var stdinFD: Int32 = -1
-    var stdoutFD: Int32 = -1
+    public private(set) var process: ChildProcess?
+    /// The process group of the most recent child (its pid), kept after it is stopped.
+    public private(set) var lastGroup: pid_t = 0
     var pending: [UInt8] = []
     var nextId = 1
-    let stderrLog = StderrLog()
+    /// Whether the next reply is the first since the process started.
+    var awaitingFirstReply = false
+    var stderrLog = StderrLog()
 
-    public init(command: String, timeout: Double = 5, name: String? = nil) {
+    public init(command: String, timeout: Double = 5, startupTimeout: Double = 30, name: String? = nil,
+                summary: String? = nil, supportsLedger: Bool = true) {
         self.command = command
         self.timeout = timeout
+        self.startupTimeout = startupTimeout
         self.name = name ?? "cmd"
+        self.summary = summary ?? "external process: \(command)"
+        self.supportsLedger = supportsLedger
         signal(SIGPIPE, SIG_IGN)   // a dead child must be an error, not the end of us
     }
 
     deinit { stop() }
 
-    public var summary: String { "external process: \(command)" }
     public var knownDivergences: [KnownDivergence] { [] }
 
     /// What the child has written to stderr so far (the last 16 KiB).
     public var stderrText: String { stderrLog.text }
 
     func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "exec " + command]
-        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        p.standardInput = inPipe
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        do { try p.run() } catch { throw BackendFailure("cannot start backend '\(command)': \(error)") }
-        liveChildren.add(p.processIdentifier)
-        process = p
-        stdinFD = inPipe.fileHandleForWriting.fileDescriptor
-        stdoutFD = outPipe.fileHandleForReading.fileDescriptor
-        _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
-        // Keep the handles alive as long as the descriptors are in use.
-        handles = [inPipe, outPipe, errPipe]
-        stderrLog.drain(errPipe.fileHandleForReading.fileDescriptor)
+        var shell = "exec " + command
+        if let workingDirectory { shell = "cd \(ShellQuote.quote(workingDirectory)) && " + shell }
+        let child: ChildProcess
+        do { child = try ChildProcess(shellCommand: shell) } catch {
+            throw BackendFailure("cannot start backend '\(command)': \(error)")
+        }
+        process = child
+        lastGroup = child.pid
+        // A fresh log per child: a grandchild that escaped the group may still hold the old pipe.
+        stderrLog = StderrLog()
+        stderrLog.drain(child.stderrFD)
         pending = []
+        awaitingFirstReply = true
     }
-    var handles: [Pipe] = []
 
-    /// Kills the child (if running) and reaps it.
+    /// Kills the child and everything it started (its process group), and reaps it.
     public func stop() {
         guard let p = process else { return }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        liveChildren.remove(p.processIdentifier)
-        // Take what the child wrote to stderr before its pipe is closed with the handles.
+        p.terminate()
+        // Take what the child wrote to stderr; the group is dead, so EOF comes at once unless
+        // something left the group.
         stderrLog.waitForEOF(seconds: 0.5)
         process = nil
-        for h in handles {
-            try? h.fileHandleForWriting.close()
-        }
-        handles = []
-        stdinFD = -1; stdoutFD = -1
     }
 
     func failure(_ message: String, sent: [TitanCall]) -> BackendFailure {
@@ -111,6 +83,8 @@ public final class ExternalProcessBackend: ChainBackend {
     /// Sends `ops` and returns their replies, in order.
     func exchange(_ ops: [TitanCall]) throws -> [OpResult] {
         if process == nil { try start() }
+        guard let child = process else { return [] }
+        let stdinFD = child.stdinFD, stdoutFD = child.stdoutFD
         let firstId = nextId
         var out = [UInt8]()
         for op in ops {
@@ -121,7 +95,7 @@ public final class ExternalProcessBackend: ChainBackend {
         var written = 0
         var results: [OpResult] = []
         results.reserveCapacity(ops.count)
-        var deadline = Date().addingTimeInterval(timeout)
+        var deadline = Date().addingTimeInterval(awaitingFirstReply ? startupTimeout : timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
         while results.count < ops.count {
             var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)]
@@ -130,19 +104,22 @@ public final class ExternalProcessBackend: ChainBackend {
             let n = poll(&fds, nfds_t(fds.count), wait)
             if n < 0 && errno == EINTR { continue }
             if n == 0 {
-                throw failure("backend did not answer request id \(firstId + results.count) within \(timeout) s (hung)",
-                              sent: Array(ops.prefix(results.count + 1)))
+                let sent = Array(ops.prefix(results.count + 1))
+                if awaitingFirstReply {
+                    throw failure("backend did not answer its first request within \(startupTimeout) s of starting (hung at start-up; see --backend-startup-timeout)", sent: sent)
+                }
+                throw failure("backend did not answer request id \(firstId + results.count) within \(timeout) s (hung)", sent: sent)
             }
             if fds.count > 1 && fds[1].revents != 0 {
                 let w = out[written...].withUnsafeBytes { Foundation.write(stdinFD, $0.baseAddress, $0.count) }
                 if w > 0 { written += w } else if w < 0 && errno != EAGAIN {
-                    throw failure("backend closed its stdin (exit status \(exitStatus()))", sent: Array(ops.prefix(results.count + 1)))
+                    throw failure("backend closed its stdin (\(exitStatus()))", sent: Array(ops.prefix(results.count + 1)))
                 }
             }
             if fds[0].revents != 0 {
                 let r = buffer.withUnsafeMutableBytes { Foundation.read(stdoutFD, $0.baseAddress, $0.count) }
                 if r <= 0 {
-                    throw failure("backend exited (status \(exitStatus())) before answering request id \(firstId + results.count)",
+                    throw failure("backend exited (\(exitStatus())) before answering request id \(firstId + results.count)",
                                   sent: Array(ops.prefix(results.count + 1)))
                 }
                 pending += buffer[0..<r]
@@ -167,6 +144,7 @@ public final class ExternalProcessBackend: ChainBackend {
                     } catch {
                         throw failure("malformed reply to request id \(expectedId): \(error)", sent: sentSoFar())
                     }
+                    awaitingFirstReply = false
                     deadline = Date().addingTimeInterval(timeout)
                 }
             }
@@ -174,11 +152,7 @@ public final class ExternalProcessBackend: ChainBackend {
         return results
     }
 
-    func exitStatus() -> String {
-        guard let p = process else { return "unknown" }
-        for _ in 0..<50 where p.isRunning { usleep(10_000) }
-        return p.isRunning ? "still running" : "\(p.terminationStatus)"
-    }
+    func exitStatus() -> String { process?.exitDescription() ?? "unknown" }
 
     public func perform(_ op: TitanCall) throws -> OpResult { try exchange([op])[0] }
 
@@ -224,6 +198,9 @@ final class StderrLog: @unchecked Sendable {
                 if data.count > 16384 { data.removeFirst(data.count - 16384) }
                 lock.unlock()
             }
+            // Closed here, not by the backend: closing it under a blocked read could let the
+            // number be reused and read from.
+            close(fd)
             lock.lock(); running = false; lock.unlock()
             done.signal()
         }

@@ -38,6 +38,14 @@ public enum TitanCall: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the call is one of the ledger's (mint, transfer, balance, total supply).
+    public var isLedgerCall: Bool {
+        switch self {
+        case .mint, .transfer, .balance, .totalSupply: return true
+        case .reset, .storageWrite, .storageRead, .storageDelete: return false
+        }
+    }
+
     /// The storage key the call addresses, if it is a storage call.
     public var storageKey: [UInt8]? {
         switch self {

@@ -12,7 +12,7 @@ extension Titan {
             discussion: """
             Every generated sequence runs on the reference (VSS and Ledger from --specs) and on each backend; every step's result is compared. A difference that is a documented property of the chain is a known divergence and is reported; any other difference is shrunk to a minimal trace, printed, and written to --corpus-dir.
 
-            With --backend-cmd and no --backend, only the external backends run.
+            With --backend-cmd or --backend-lib and no --backend, only those backends run.
 
             Exit codes: 0 no divergence (known divergences are reported, not failures; in --replay, every file went as it expects), 1 divergence found (in --replay, a file that did not go as it expects), 2 usage error or a backend that could not be run.
             """
@@ -42,8 +42,14 @@ extension Titan {
         @Option(name: .customLong("backend-cmd"), help: "A command that runs an external backend speaking the JSON Lines protocol (repeatable).")
         var backendCmd: [String] = []
 
+        @Option(name: .customLong("backend-lib"), help: "A native shared library exporting the titan.h ABI (backends/titan.h), run in a child host process (repeatable). Without the ledger entry points it is fuzzed on storage only.")
+        var backendLib: [String] = []
+
         @Option(help: "Seconds an external backend may take to answer one request.")
         var timeout: Double = 5
+
+        @Option(help: "Seconds an external backend may take, once started, to answer its first request (start-up: loading a runtime, importing modules).")
+        var backendStartupTimeout: Double = 30
 
         @Option(help: "Replay a corpus file (or every .jsonl under a directory) instead of fuzzing (repeatable).")
         var replay: [String] = []
@@ -71,6 +77,7 @@ extension Titan {
             if let m = maxSequences, m < 1 { throw ValidationError("--max-sequences must be at least 1") }
             guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard backendStartupTimeout > 0 else { throw ValidationError("--backend-startup-timeout must be positive") }
         }
 
         func fail(_ message: String) -> ExitCode {
@@ -95,9 +102,24 @@ extension Titan {
             }
         }
 
-        func makeBackend(_ spec: String) -> ChainBackend? {
-            if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, name: spec) }
+        func makeBackend(_ spec: String) throws -> ChainBackend? {
+            if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, startupTimeout: backendStartupTimeout, name: spec) }
+            if spec.hasPrefix("lib:") { return try libraryBackend(String(spec.dropFirst(4))) }
             return BuiltinBackends.make(spec)
+        }
+
+        /// A library's backend: a child `titan backend-host PATH` (this executable) calls into it.
+        func libraryBackend(_ path: String) throws -> ChainBackend {
+            do {
+                return try NativeLibrary.backend(path: path, hostExecutable: Self.executablePath, timeout: timeout,
+                                                 startupTimeout: backendStartupTimeout)
+            } catch let e as NativeLibrary.LoadError {
+                throw fail("error: --backend-lib: \(e)")
+            }
+        }
+
+        static var executablePath: String {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         }
 
         func run() throws {
@@ -112,8 +134,11 @@ extension Titan {
             let reference = try loadReference()
             if !replay.isEmpty { return try replayAll(reference) }
 
-            var backends: [ChainBackend] = (backend.isEmpty && backendCmd.isEmpty ? BuiltinBackends.names : backend).map { BuiltinBackends.make($0)! }
-            backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, name: "cmd:\($0)") }
+            let externalOnly = backend.isEmpty && !(backendCmd.isEmpty && backendLib.isEmpty)
+            var backends: [ChainBackend] = (externalOnly ? [] : backend.isEmpty ? BuiltinBackends.names : backend).map { BuiltinBackends.make($0)! }
+            backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, startupTimeout: backendStartupTimeout, name: "cmd:\($0)") }
+            for path in backendLib { backends.append(try libraryBackend(path)) }
+            for b in backends where !b.supportsLedger { print("\(b.name): storage only (\(b.summary))") }
             defer { backends.compactMap { $0 as? ExternalProcessBackend }.forEach { $0.stop() } }
 
             var options = Campaign.Options()
@@ -183,11 +208,11 @@ extension Titan {
             for path in files {
                 let corpus: CorpusFile
                 do { corpus = try CorpusFile.load(path) } catch { throw fail("error: \(error)") }
-                guard let b = makeBackend(corpus.backend) else { throw fail("error: \(path): unknown backend '\(corpus.backend)'") }
+                guard let b = try makeBackend(corpus.backend) else { throw fail("error: \(path): unknown backend '\(corpus.backend)'") }
                 defer { (b as? ExternalProcessBackend)?.stop() }
                 let outcome: RunOutcome
                 do {
-                    outcome = try DifferentialRunner(reference: reference).run(corpus.operations, on: b)
+                    outcome = try DifferentialRunner(reference: reference).run(b.applicableCalls(corpus.operations), on: b)
                 } catch let e as BackendFailure {
                     throw fail("error: \(path): backend failed: \(e)")
                 }

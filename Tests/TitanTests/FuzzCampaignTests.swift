@@ -155,12 +155,73 @@ struct ExternalBackendTests {
         #expect(e.stderr.contains("boom"))
     }
 
-    @Test("a hanging backend is reported after the per-operation timeout and killed")
+    @Test("a backend that answers, then hangs, is reported after the per-operation timeout and killed")
     func hang() throws {
         let start = Date()
-        let e = try failure("sleep 30", timeout: 0.5)
-        #expect(e.message.contains("hung"))
+        // Answers the reset that starts every sequence, then never the write.
+        let e = try failure(#"sh -c 'read line; echo "{\"id\":1,\"ret\":0}"; sleep 30'"#, timeout: 0.5)
+        #expect(e.message.contains("did not answer request id 2 within 0.5 s (hung)"), "\(e)")
         #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    /// Processes of group `pgid` that are still alive (zombies waiting for init do not count).
+    static func liveMembers(ofGroup pgid: pid_t) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid -> String? in
+            guard Int(pid) != nil, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // Fields after the command name: state, ppid, pgrp.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, fields[0] != "Z", fields[2] == "\(pgid)" else { return nil }
+            return stat
+        }
+    }
+
+    @Test("a command that forks (a pipeline) runs to completion, and stopping it leaves none of its processes")
+    func forkingCommand() throws {
+        var options = Campaign.Options()
+        options.maxSequences = 50
+        let b = ExternalProcessBackend(command: "sh -c 'cat | \(example)'", timeout: 10)
+        let report = try Campaign(reference: try makeReference(), backends: [b], options: options).run()
+        #expect(report.divergence == nil)
+        let group = try #require(b.process?.pid)
+        #expect(Self.liveMembers(ofGroup: group).count >= 2, "the shell, cat and python run in the backend's group")
+        b.stop()
+        #expect(Self.liveMembers(ofGroup: group).isEmpty)
+    }
+
+    @Test("a hanging command is killed with its children after the per-operation timeout")
+    func hangingPipeline() throws {
+        let b = ExternalProcessBackend(command: "sh -c 'sleep 300 | sleep 300'", timeout: 0.5, startupTimeout: 0.5)
+        defer { b.stop() }
+        let start = Date()
+        do {
+            _ = try b.performAll([.totalSupply])
+            Issue.record("expected a backend failure")
+        } catch let e as BackendFailure {
+            #expect(e.message.contains("hung"), "\(e)")
+        }
+        let group = b.lastGroup
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(group > 0)
+        #expect(Self.liveMembers(ofGroup: group).isEmpty)
+    }
+
+    @Test("start-up has its own timeout: a backend slow to start is not hung, one that never answers is")
+    func startupTimeout() throws {
+        let slowStart = "sh -c 'sleep 1.5; exec \(example)'"
+        let patient = ExternalProcessBackend(command: slowStart, timeout: 0.5, startupTimeout: 20)
+        defer { patient.stop() }
+        #expect(try patient.performAll([.mint(to: Address(index: 1), amount: UInt256(5)), .totalSupply]).last?.amount == UInt256(5))
+
+        let impatient = ExternalProcessBackend(command: slowStart, timeout: 20, startupTimeout: 0.5)
+        defer { impatient.stop() }
+        do {
+            _ = try impatient.performAll([.totalSupply])
+            Issue.record("expected a start-up failure")
+        } catch let e as BackendFailure {
+            #expect(e.message.contains("first request within 0.5 s of starting"), "\(e)")
+        }
     }
 
     @Test("non-JSON output and a wrong id are protocol failures")

@@ -35,6 +35,16 @@ struct FuzzCommandLineTests {
         #expect(dead.stderr.contains("backend failed"))
     }
 
+    @Test("a --backend-cmd that forks runs to completion under --time-limit")
+    func forkingCommand() throws {
+        let start = Date()
+        let r = try run(titanBinary, ["fuzz", "--backend-cmd", "sh -c 'cat | python3 examples/backend/titan_backend.py'",
+                                      "--time-limit", "1", "--no-corpus"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("no divergence"))
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
     @Test("the shipped corpus replays: exit 0")
     func corpus() throws {
         let r = try run(titanBinary, ["fuzz", "--replay", "Corpus"])
