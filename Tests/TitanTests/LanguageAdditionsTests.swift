@@ -125,3 +125,19 @@ struct LemmaHintTests {
         #expect(error.description.contains("'using' names 'helper', which is not a lemma of model 'Hinted'"))
     }
 }
+
+/// The language reference's opening example is a spec that proves, so the page cannot drift.
+@Suite("The language reference")
+struct LanguageReferenceTests {
+    @Test("Docs/spec-language.md's example parses and every property is proved")
+    func exampleProves() throws {
+        let page = try String(contentsOfFile: specPath("Docs/spec-language.md"), encoding: .utf8)
+        let start = try #require(page.range(of: "```\nmodel Vault"))
+        let rest = page[start.upperBound...]
+        let end = try #require(rest.range(of: "```"))
+        let model = try parseModel("model Vault" + rest[..<end.lowerBound])
+        let results = Prover(model: model, specPath: "doc.tspec", options: ProverOptions(jobs: 1, simulationSeconds: 0.5)).verify()
+        #expect(results.count == 3)
+        #expect(results.allSatisfy { $0.status == .proved }, "\(results.map { "\($0.property): \($0.status)" })")
+    }
+}
