@@ -1,6 +1,7 @@
-/// The oracle's side of the comparison: every state reachable within the prover's depth
-/// (breadth first, every action with every argument value), each property decided over
-/// them, and the replay of a counterexample the prover reports.
+/// The oracle's side of the comparison: the reachable states (breadth first, every action
+/// with every argument value, through the prover's depth and on to a fixpoint when the state
+/// cap allows), each property decided over them, and the replay of a counterexample the
+/// prover reports.
 
 /// One action with its argument values.
 struct OStep: CustomStringConvertible {
@@ -102,7 +103,7 @@ struct OExploration {
     }
 }
 
-/// Where the oracle saw a property fail, at the smallest depth it looked at first.
+/// Where the oracle saw a property fail: one of the shallowest violations.
 struct OViolation: CustomStringConvertible {
     /// Steps to the violating state (invariants) or to the rule's pre-state, then the rule's step.
     var steps: [OStep]

@@ -659,7 +659,8 @@ extension OracleGenerator {
         func go(_ e: OExpr) -> Bool {
             switch e {
             case .local(let slot, _): return slot < parameters
-            case .bool, .number, .state, .post, .sum, .reverted: return true
+            case .sum(_, let key, _): return key.map(go) ?? true
+            case .bool, .number, .state, .post, .reverted: return true
             case .index(let a, let b), .arith(_, let a, let b, _), .compare(_, let a, let b), .logic(_, let a, let b):
                 return go(a) && go(b)
             case .not(let a): return go(a)
@@ -674,7 +675,8 @@ extension OracleGenerator {
     func renaming(_ e: OExpr, _ names: [String]) -> OExpr {
         switch e {
         case .local(let slot, _): return .local(slot: slot, name: names[slot])
-        case .bool, .number, .state, .post, .sum, .reverted: return e
+        case .sum(let i, let key, let post): return .sum(i, key: key.map { renaming($0, names) }, post: post)
+        case .bool, .number, .state, .post, .reverted: return e
         case .index(let a, let b): return .index(renaming(a, names), renaming(b, names))
         case .arith(let op, let a, let b, let w): return .arith(op, renaming(a, names), renaming(b, names), width: w)
         case .compare(let op, let a, let b): return .compare(op, renaming(a, names), renaming(b, names))
@@ -685,7 +687,7 @@ extension OracleGenerator {
         }
     }
 
-    /// Moves every local up by `offset` slots (a rule's parameters come before its arguments).
+    /// A bare local moved up by `offset` slots (a rule's parameters come before its arguments).
     func renumber(_ e: OExpr, by offset: Int) -> OExpr {
         if case .local(let slot, let name) = e { return .local(slot: slot + offset, name: name) }
         return e
