@@ -211,7 +211,11 @@ struct OracleGenerator {
             var thenScope = scope, elseScope = scope
             let c = condition(scope)
             let t = (0..<(1 + rng.below(2))).map { _ in statement(&thenScope, depth: depth - 1) }
-            let e = (0..<rng.below(2)).map { _ in statement(&elseScope, depth: depth - 1) }
+            var e = (0..<rng.below(2)).map { _ in statement(&elseScope, depth: depth - 1) }
+            if rng.chance(0.2) {
+                // `else if c { ... } else { ... }`
+                e = [.ifElse(condition(scope), [update(scope)], rng.chance(0.5) ? [update(scope)] : [])]
+            }
             // Lets in a branch end with it; their slots are not reused.
             scope.nextSlot = max(thenScope.nextSlot, elseScope.nextSlot)
             return .ifElse(c, t, e)

@@ -259,6 +259,12 @@ extension OModel {
             for x in t { render(x, indent: indent + "  ", into: &lines) }
             if f.isEmpty {
                 lines.append("\(indent)}")
+            } else if f.count == 1, case .ifElse = f[0] {
+                // An else block holding only an if is written `else if`.
+                var chained: [String] = []
+                render(f[0], indent: indent, into: &chained)
+                lines.append("\(indent)} else " + chained[0].dropFirst(indent.count))
+                lines += chained.dropFirst()
             } else {
                 lines.append("\(indent)} else {")
                 for x in f { render(x, indent: indent + "  ", into: &lines) }
