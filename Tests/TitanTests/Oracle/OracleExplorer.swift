@@ -201,6 +201,60 @@ extension OModel {
     }
 }
 
+extension OModel {
+    /// The premise of `P ==> Q` (of `P ==> (R ==> Q)`: `P && R`), as the tool reads it; nil without one.
+    static func premise(_ e: OExpr) -> OExpr? {
+        guard case .logic(.implies, let p, let rest) = e else { return nil }
+        return premise(rest).map { .logic(.and, p, $0) } ?? p
+    }
+
+    /// Whether the premise of `p` holds somewhere the oracle looks: in an explored state with some
+    /// parameter values, for a rule after some execution of its action; for a lemma, for some values.
+    func premiseHolds(_ p: OProperty, in x: OExploration) -> Bool {
+        guard let premise = OModel.premise(p.body) else { return false }
+        var property = p
+        property.body = premise
+        var found = false
+        switch p.kind {
+        case .lemma:
+            let initial = initialState
+            forEachCombination(of: p.params) { values in
+                found = holds(property, in: initial, params: values)
+                return !found
+            }
+        case .invariant:
+            for s in x.states where !found {
+                forEachCombination(of: p.params) { values in
+                    found = holds(property, in: s, params: values)
+                    return !found
+                }
+            }
+        case .rule(let name, _):
+            let actions = name.map { [action($0)!] } ?? actions
+            for s in x.states where !found {
+                for action in actions where !found {
+                    for args in allValues(of: action.params) where !found {
+                        let post = execute(action, args: args, from: s)
+                        forEachCombination(of: p.params) { values in
+                            found = ruleHolds(property, pre: s, post: post, args: args, params: values)
+                            return !found
+                        }
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// Whether some explored state and argument values make the action reach the `require` at
+    /// `site` and pass it.
+    func requirePasses(_ site: ORequireSite, in x: OExploration) -> Bool {
+        let action = actions[site.action]
+        let argumentValues = allValues(of: action.params)
+        return x.states.contains { s in argumentValues.contains { reachesAndPasses(action, path: site.path, args: $0, from: s) } }
+    }
+}
+
 /// A counterexample as the prover reports it, read back into the oracle's values.
 struct OReportedTrace {
     var steps: [OStep]

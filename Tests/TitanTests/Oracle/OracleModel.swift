@@ -214,11 +214,27 @@ struct OModel {
 
 // MARK: Rendering to .tspec
 
+/// A `require` statement: its action, its place in the body (statement indices, with 0 for a
+/// then-block or an `unchecked` block and 1 for an else-block in between), and where the
+/// rendered text puts its keyword.
+struct ORequireSite {
+    var action: Int
+    var path: [Int]
+    var line: Int
+    var column: Int
+}
+
 extension OModel {
     /// The model as spec text. Every compound expression is parenthesized, so the text means
     /// exactly the tree whatever the parser's precedences.
-    var text: String {
+    var text: String { renderLines().lines.joined(separator: "\n") + "\n" }
+
+    /// Every `require` of the actions, where the tool locates it in `text`.
+    var requireSites: [ORequireSite] { renderLines().requires }
+
+    private func renderLines() -> (lines: [String], requires: [ORequireSite]) {
         var lines = ["model \(name) {"]
+        var requires: [ORequireSite] = []
         if checked { lines.append("  arithmetic checked") } else if spellsWrapping { lines.append("  arithmetic wrapping") }
         for v in stateVars {
             lines.append("  state \(v.name): \(v.sort)" + (v.initial.map { " = \($0)" } ?? ""))
@@ -227,10 +243,10 @@ extension OModel {
             let params = v.params.map { "\($0.name): \($0.sort)" }.joined(separator: ", ")
             lines.append("  view \(v.name)(\(params)): \(v.sort) = \(render(v.body))")
         }
-        for a in actions {
+        for (i, a) in actions.enumerated() {
             let params = a.params.map { "\($0.name): \($0.sort)" }.joined(separator: ", ")
             lines.append("  action \(a.name)(\(params)) {")
-            for s in a.body { render(s, indent: "    ", into: &lines) }
+            render(a.body, indent: "    ", at: ORequireSite(action: i, path: [], line: 0, column: 0), into: &lines, &requires)
             lines.append("  }")
         }
         for p in properties {
@@ -244,35 +260,53 @@ extension OModel {
             }
         }
         lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        return (lines, requires)
     }
 
-    func render(_ s: OStmt, indent: String, into lines: inout [String]) {
-        switch s {
-        case .require(let c): lines.append("\(indent)require \(render(c))")
-        case .assign(let v, let keys, let e):
-            lines.append("\(indent)\(stateVars[v].name)\(keys.map { "[\(render($0))]" }.joined()) = \(render(e))")
-        case .copy(let dst, let src): lines.append("\(indent)\(stateVars[dst].name) = \(stateVars[src].name)")
-        case .bind(_, let name, let e): lines.append("\(indent)let \(name) = \(render(e))")
-        case .ifElse(let c, let t, let f):
-            lines.append("\(indent)if \(render(c)) {")
-            for x in t { render(x, indent: indent + "  ", into: &lines) }
-            if f.isEmpty {
-                lines.append("\(indent)}")
-            } else if f.count == 1, case .ifElse = f[0] {
-                // An else block holding only an if is written `else if`.
-                var chained: [String] = []
-                render(f[0], indent: indent, into: &chained)
-                lines.append("\(indent)} else " + chained[0].dropFirst(indent.count))
-                lines += chained.dropFirst()
-            } else {
-                lines.append("\(indent)} else {")
-                for x in f { render(x, indent: indent + "  ", into: &lines) }
+    /// Renders a block whose statements sit at `block.path` + [index], noting where each `require` lands.
+    private func render(_ statements: [OStmt], indent: String, at block: ORequireSite, into lines: inout [String],
+                        _ requires: inout [ORequireSite]) {
+        for (i, s) in statements.enumerated() {
+            var here = block
+            here.path.append(i)
+            switch s {
+            case .require(let c):
+                lines.append("\(indent)require \(render(c))")
+                here.line = lines.count
+                here.column = indent.count + 1
+                requires.append(here)
+            case .assign(let v, let keys, let e):
+                lines.append("\(indent)\(stateVars[v].name)\(keys.map { "[\(render($0))]" }.joined()) = \(render(e))")
+            case .copy(let dst, let src): lines.append("\(indent)\(stateVars[dst].name) = \(stateVars[src].name)")
+            case .bind(_, let name, let e): lines.append("\(indent)let \(name) = \(render(e))")
+            case .ifElse(let c, let t, let f):
+                renderIf(c, t, f, opener: "\(indent)if", indent: indent, at: here, into: &lines, &requires)
+            case .unchecked(let b):
+                lines.append("\(indent)unchecked {")
+                here.path.append(0)
+                render(b, indent: indent + "  ", at: here, into: &lines, &requires)
                 lines.append("\(indent)}")
             }
-        case .unchecked(let b):
-            lines.append("\(indent)unchecked {")
-            for x in b { render(x, indent: indent + "  ", into: &lines) }
+        }
+    }
+
+    /// An `if` at `site`: its then-block at path + [0], its else-block at path + [1]; an else
+    /// block holding only an `if` is written `else if`.
+    private func renderIf(_ c: OExpr, _ t: [OStmt], _ f: [OStmt], opener: String, indent: String, at site: ORequireSite,
+                          into lines: inout [String], _ requires: inout [ORequireSite]) {
+        var thenSite = site, elseSite = site
+        thenSite.path.append(0)
+        elseSite.path.append(1)
+        lines.append("\(opener) \(render(c)) {")
+        render(t, indent: indent + "  ", at: thenSite, into: &lines, &requires)
+        if f.isEmpty {
+            lines.append("\(indent)}")
+        } else if f.count == 1, case .ifElse(let c2, let t2, let f2) = f[0] {
+            elseSite.path.append(0)
+            renderIf(c2, t2, f2, opener: "\(indent)} else if", indent: indent, at: elseSite, into: &lines, &requires)
+        } else {
+            lines.append("\(indent)} else {")
+            render(f, indent: indent + "  ", at: elseSite, into: &lines, &requires)
             lines.append("\(indent)}")
         }
     }
@@ -445,6 +479,30 @@ extension OModel {
             }
         }
         return true
+    }
+
+    /// Whether the action, run from `state`, reaches the `require` at `path` and it passes.
+    func reachesAndPasses(_ action: OAction, path: [Int], args: [OValue], from state: [OValue]) -> Bool {
+        var s = state
+        var locals = args
+        if action.frameSize > args.count { locals += Array(repeating: OValue.bool(false), count: action.frameSize - args.count) }
+        return reaches(action.body, path[...], state: &s, locals: &locals, checked: checked)
+    }
+
+    private func reaches(_ statements: [OStmt], _ path: ArraySlice<Int>, state: inout [OValue], locals: inout [OValue],
+                         checked: Bool) -> Bool {
+        let i = path.first!
+        guard run(Array(statements[..<i]), state: &state, locals: &locals, checked: checked) else { return false }
+        let f = OFrame(pre: state, post: nil, locals: locals, checked: checked)
+        let rest = path.dropFirst(2)
+        switch statements[i] {
+        case .require(let c): return evaluate(c, f)?.bool == true
+        case .ifElse(let c, let t, let e):
+            guard let taken = evaluate(c, f)?.bool, taken == (path.dropFirst().first == 0) else { return false }
+            return reaches(taken ? t : e, rest, state: &state, locals: &locals, checked: checked)
+        case .unchecked(let block): return reaches(block, rest, state: &state, locals: &locals, checked: false)
+        default: preconditionFailure("a require path ends at a require")
+        }
     }
 
     /// The state an action leaves, or nil when it reverts (a reverted action changes nothing).
