@@ -310,15 +310,17 @@ struct OracleGenerator {
     }
 
     /// The right operand of `op` at `w` bits. Products and quotients of two unknowns are
-    /// nonlinear, which the solver decides slowly at 16 bits, so there they take a literal.
+    /// nonlinear, which the solver decides slowly, often not within the timeout: they are kept
+    /// to 8 bits, and to actions, views and lemmas (an invariant or rule takes a literal there).
     mutating func operand(for op: OArith, width w: Int, _ scope: OGenScope) -> OExpr {
+        let nonlinear = w == 8 && scope.context != .invariant && scope.context != .rule
         switch op {
         case .add, .sub:
             return rng.chance(0.4) ? .number(rng.chance(0.7) ? 1 + rng.below(3) : literal(width: w)) : operandOfWidthAtMost(w, scope)
         case .mul:
-            return w == 8 && rng.chance(0.4) ? operandOfWidthAtMost(w, scope) : .number(2 + rng.below(2))
+            return nonlinear && rng.chance(0.4) ? operandOfWidthAtMost(w, scope) : .number(2 + rng.below(2))
         case .div, .mod:
-            return w == 8 && rng.chance(0.5) ? operandOfWidthAtMost(w, scope) : .number(rng.below(4))
+            return nonlinear && rng.chance(0.5) ? operandOfWidthAtMost(w, scope) : .number(rng.below(4))
         }
     }
 
