@@ -1,9 +1,11 @@
 /// An independent oracle for the prover's verdicts. Seeded, generated small models are
 /// rendered to `.tspec`, parsed and proved by the product, and explored exhaustively (every
-/// action with every argument value, breadth first to the prover's depth) by the oracle's own
-/// evaluator (`OracleModel.swift`), which shares nothing with the product's semantics. A
-/// verdict the oracle can refute fails the test; true properties the prover leaves unknown are
-/// listed, not failed.
+/// action with every argument value, breadth first through the prover's depth and on to a
+/// fixpoint when a state cap allows) by the oracle's own evaluator (`OracleModel.swift`), which
+/// shares nothing with the product's semantics. A verdict the oracle refutes fails the test:
+/// proved or vacuous but violated, a counterexample that does not replay, unknown although
+/// violated within the depth with every query decided, vacuous although what can never happen
+/// happens. True properties the prover leaves unknown are listed, not failed.
 ///
 /// Knobs (environment variables):
 /// - `TITAN_ORACLE_MODELS`: how many models to generate (default 200).
