@@ -38,7 +38,7 @@ struct BrowserTests {
         let dom = index.stdout
         #expect(dom.contains("<h1>Titan Verify report</h1>"))
         let rows = dom.components(separatedBy: "<tr class=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
-        #expect(rows.filter { $0 == "proved" }.count == 13, "12 kernel properties and the counter's rule")
+        #expect(rows.filter { $0 == "proved" }.count == 26, "25 kernel properties and the counter's rule")
         #expect(rows.filter { $0 == "violated" }.count == 3)
         #expect(rows.filter { $0 == "unknown" }.count == 1)
         for word in ["proved", "violated", "unknown"] { #expect(dom.contains("</span> \(word)</span>")) }

@@ -12,7 +12,7 @@ struct CIGateTests {
         let r = try titan(["verify", "Specs", "--ci", "--no-report"], cwd: dir)
         #expect(r.status == 1)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "titan verify: 14 properties in 2 spec files: 12 proved, 2 violated, 0 unknown, 0 errors")
+        #expect(lines.first == "titan verify: 27 properties in 2 spec files: 25 proved, 2 violated, 0 unknown, 0 errors")
         #expect(lines.contains("Specs/mutants/ledger_unchecked_mint.tspec:22: violated: LedgerUncheckedMint.supply_is_sum (bmc depth 2)"))
         #expect(lines.contains { $0.hasPrefix("Specs/mutants/ledger_unchecked_mint.tspec:24: violated: LedgerUncheckedMint.mint_reverts_instead_of_wrapping (") })
         #expect(lines.last == "exit 1: a property is violated or vacuous")

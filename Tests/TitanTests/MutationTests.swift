@@ -152,4 +152,11 @@ struct MutationTests {
         let index = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("1 of 1 proved · spec strength <strong>"))
     }
+
+    @Test("a shipped model kills at least 95% of its mutants (CI runs titan mutate on it)")
+    func shippedModelIsStrong() throws {
+        let r = try titan(["mutate", "Specs/kernel/marketplace.tspec", "--no-cache", "--no-report", "--min-score", "95"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("model Marketplace: spec strength"))
+    }
 }

@@ -23,7 +23,7 @@ struct RegistryCommandLineTests {
         #expect(r.stdout.contains("ledger@0.1.0: VERIFIED"))
         let v = try info(s, "ledger@0.1.0")
         #expect(v.status == .verified && v.reasons.isEmpty)
-        #expect(v.provedProperties.count == 12 && v.provedProperties.contains("Ledger.supply_is_sum"))
+        #expect(v.provedProperties.count == 25 && v.provedProperties.contains("Ledger.supply_is_sum"))
         let search = try s.tpm(["search", "led"])
         #expect(search.stdout.contains("ledger@0.1.0  verified") && search.stdout.contains("Ledger.transfer_moves_amount"))
     }

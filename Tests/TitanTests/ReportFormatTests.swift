@@ -163,7 +163,7 @@ struct ReportDirectoryTests {
         #expect(try titan(["verify", "Specs/mutants", "--report-dir", "out"], cwd: dir).status == 1)
         #expect(try titan(["verify", "Specs/kernel", "--report-dir", "out"], cwd: dir).status == 0)
         let pages = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out/properties").path)
-        #expect(pages.count == 12)
+        #expect(pages.count == 25)
         #expect(pages.allSatisfy { $0.hasPrefix("ledger--Ledger--") })
         let siblings = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(siblings.sorted() == ["Specs", "out"], "\(siblings)")
