@@ -204,8 +204,10 @@ public final class Prover {
             results[p.name] = r
         }
         let ordered = model.properties.compactMap { results[$0.name] }
-        // Certificates hold unsat queries only: checking them cannot look for witnesses.
-        guard options.certifiedQueries == nil else { return ordered }
+        // Certificates hold unsat queries only: checking them cannot look for witnesses. Nothing
+        // proved, nothing can be vacuous: no queries are spent (a run where every query times out
+        // stays as short as before).
+        guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }) else { return ordered }
         return VacuityCheck(prover: self, proved: proved).check(ordered)
     }
 
@@ -611,7 +613,11 @@ public final class Prover {
         if !unknowns.isEmpty { reason += "; undecided at \(unknowns.joined(separator: ", "))" }
         // Deeper than the bound: random simulation from the initial state.
         if options.simulationSeconds > 0 {
-            let search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
+            // The model's budget is shared by its rules (at least half a second each), so a run
+            // where many rules are open, e.g. every query timing out, stays bounded.
+            let rules = max(1, model.properties.filter { if case .rule = $0.kind { return true }; return false }.count)
+            let seconds = max(min(options.simulationSeconds, 0.5), options.simulationSeconds / Double(rules))
+            let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds)
             if let v = search.search([.rule(rule, actions: failing)])[rule.name], let last = v.steps.last,
                let action = model.action(last.action) {
                 var r = confirmRuleViolation(rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,
@@ -619,7 +625,7 @@ public final class Prover {
                 if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
                 return r
             }
-            reason += "; no violation found by random simulation (\(String(format: "%g", options.simulationSeconds)) s)"
+            reason += "; no violation found by random simulation (\(String(format: "%g", seconds)) s)"
         }
         return result(rule, .unknown, method: "bmc depth \(options.depth)",
                       reason: "\(reason); no violation reachable within \(options.depth) steps",

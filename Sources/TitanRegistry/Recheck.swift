@@ -54,7 +54,9 @@ public struct Recheck: Sendable {
         let wanted = Set(claimed)
         let models = Set(claimed.map { String($0.split(separator: ".")[0]) })
         let selected = specs.map { s in SpecFile(path: s.path, contentHash: s.contentHash, models: s.models.filter { models.contains($0.name) }) }
-        let verification = Verification(options: ProverOptions(depth: depth, timeoutSeconds: timeoutSeconds, jobs: jobs),
+        let verification = Verification(options: ProverOptions(depth: depth, timeoutSeconds: timeoutSeconds, jobs: jobs,
+                                                                // The gate decides proofs; searching for deep refutations is the publisher's job.
+                                                                simulationSeconds: 0),
                                         toolVersion: Self.toolVersion)
         let results = verification.run(selected).results
         let report = Report(toolVersion: Self.toolVersion, options: verification.reportOptions, specs: specs.map(\.path), results: results)
