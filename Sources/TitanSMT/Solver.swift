@@ -31,6 +31,9 @@ public final class Solver {
 
     /// What was asserted, in order, for the SMT-LIB2 text.
     var assertions: [Z3_ast?] = []
+    /// How many of `assertions` Z3 already holds: a second `check()` (to read a model a cached
+    /// answer lacks) must not assert them again.
+    var handedOver = 0
 
     /// Recorded only: handing assertions to Z3 sets its solver up (milliseconds), which a query
     /// answered from a cache or a certificate never needs. `check()` hands them over.
@@ -83,7 +86,8 @@ public final class Solver {
     public func check() throws -> CheckResult {
         let ctx = context.ctx
         try context.check()
-        for a in assertions { Z3_solver_assert(ctx, solver, a) }
+        for a in assertions[handedOver...] { Z3_solver_assert(ctx, solver, a) }
+        handedOver = assertions.count
         try context.check()
         let r = Z3_solver_check(ctx, solver)
         try context.check()

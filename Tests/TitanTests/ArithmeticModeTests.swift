@@ -8,11 +8,7 @@ import TitanSpec
 /// a typed `let` behaves as if its expression were written where it is used.
 @Suite("Arithmetic follows the place of use")
 struct ArithmeticModeTests {
-    func verify(_ text: String) throws -> [String: PropertyResult] {
-        let model = try parseModel(text)
-        let results = Prover(model: model, specPath: "inline.tspec", options: ProverOptions(jobs: 1)).verify()
-        return Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
-    }
+    func verify(_ text: String) throws -> [String: PropertyResult] { try verifiedByName(text, ProverOptions(jobs: 1)) }
 
     @Test("a view used inside unchecked wraps, so a wrap to zero is found")
     func viewInsideUncheckedWraps() throws {

@@ -9,9 +9,7 @@ import TitanSpec
 @Suite("Verdicts beyond the bound")
 struct DeepVerdictTests {
     func verify(_ text: String, _ options: ProverOptions = ProverOptions(jobs: 1)) throws -> [String: PropertyResult] {
-        let model = try parseModel(text)
-        let results = Prover(model: model, specPath: "inline.tspec", options: options).verify()
-        return Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
+        try verifiedByName(text, options)
     }
 
     /// Settlement after a committee vote: paying twice needs open, three votes, close, lock and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TitanIR
+import TitanProver
 import TitanSpec
 import TitanFuzz
 
@@ -16,6 +17,12 @@ func loadModel(_ relative: String) throws -> (SpecFile, Model) {
 
 func parseModel(_ text: String, path: String = "inline.tspec") throws -> Model {
     try SpecLoader.parse(text: text, path: path).models[0]
+}
+
+/// Proves the first model of a spec text and returns its results by property name.
+func verifiedByName(_ text: String, _ options: ProverOptions) throws -> [String: PropertyResult] {
+    let results = Prover(model: try parseModel(text), specPath: "inline.tspec", options: options).verify()
+    return Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
 }
 
 struct ProcessResult {

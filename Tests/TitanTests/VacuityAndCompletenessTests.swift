@@ -9,9 +9,7 @@ import TitanSpec
 @Suite("Vacuity and completeness")
 struct VacuityAndCompletenessTests {
     func verify(_ text: String) throws -> [String: PropertyResult] {
-        let model = try parseModel(text)
-        let results = Prover(model: model, specPath: "inline.tspec", options: ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0.5)).verify()
-        return Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
+        try verifiedByName(text, ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0.5))
     }
 
     static let frozen = """
