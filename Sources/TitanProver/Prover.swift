@@ -37,9 +37,7 @@ public struct ProverOptions: Sendable {
         self.simulationSeconds = simulationSeconds
         self.maxInductionDepth = max(1, maxInductionDepth)
         self.depth = depth; self.timeoutSeconds = timeoutSeconds; self.emitDirectory = emitDirectory
-        // Timeouts of a few milliseconds fire as queries end; Z3 4.8.12's timer threads can then
-        // deadlock when several contexts time out at once (seen as a hang in Z3_solver_check).
-        self.jobs = timeoutSeconds < 0.02 ? 1 : max(1, jobs)
+        self.jobs = max(1, jobs)
         self.certifiedQueries = certifiedQueries
     }
 }

@@ -5,7 +5,7 @@ import CZ3
 public enum CheckResult {
     case sat(Z3Model)
     case unsat
-    /// The solver could not decide; the reason is Z3's own (e.g. "timeout", "canceled").
+    /// The solver could not decide: "timeout" when the query ran out of time, else Z3's own reason.
     case unknown(String)
 }
 
@@ -20,11 +20,7 @@ public final class Solver {
         let ctx = context.ctx
         solver = Z3_mk_solver(ctx)
         Z3_solver_inc_ref(ctx, solver)
-        let params = Z3_mk_params(ctx)!
-        Z3_params_inc_ref(ctx, params)
-        Z3_params_set_uint(ctx, params, Z3_mk_string_symbol(ctx, "timeout"), UInt32(clamping: timeoutMilliseconds))
-        Z3_solver_set_params(ctx, solver, params)
-        Z3_params_dec_ref(ctx, params)
+        // No `timeout` parameter: `Deadlines` enforces it (Z3's own timer deadlocks under concurrency).
     }
 
     deinit { Z3_solver_dec_ref(context.ctx, solver) }
@@ -89,13 +85,16 @@ public final class Solver {
         for a in assertions[handedOver...] { Z3_solver_assert(ctx, solver, a) }
         handedOver = assertions.count
         try context.check()
-        let r = Z3_solver_check(ctx, solver)
+        let (r, expired) = Deadlines.shared.run(context: ctx, milliseconds: timeoutMilliseconds) {
+            Z3_solver_check(ctx, solver)
+        }
         try context.check()
         if r == Z3_L_TRUE {
             guard let m = Z3_solver_get_model(ctx, solver) else { return .unknown("no model") }
             return .sat(Z3Model(context: context, model: m))
         }
         if r == Z3_L_FALSE { return .unsat }
+        if expired { return .unknown("timeout") }
         return .unknown(String(cString: Z3_solver_get_reason_unknown(ctx, solver)))
     }
 }
