@@ -28,6 +28,8 @@ public protocol ChainBackend: AnyObject {
     var keyHints: [[UInt8]] { get }
     /// False for a backend that implements storage only: it is sent no ledger calls.
     var supportsLedger: Bool { get }
+    /// False for a backend that implements the ledger only: it is sent no storage calls.
+    var supportsStorage: Bool { get }
 
     func reset() throws
     func storageWrite(key: [UInt8], value: [UInt8]) throws -> Int
@@ -47,12 +49,19 @@ public protocol ChainBackend: AnyObject {
 extension ChainBackend {
     public var keyHints: [[UInt8]] { [] }
     public var supportsLedger: Bool { true }
+    public var supportsStorage: Bool { true }
 
-    /// The calls of `ops` this backend takes: all of them, or the storage calls (and resets)
-    /// of a storage-only backend. Storage and ledger are separate models in the reference, so
-    /// leaving the ledger calls out does not change what the storage calls must return.
+    /// The calls of `ops` this backend takes: all of them, the storage calls (and resets) of a
+    /// storage-only backend, or the ledger calls (and resets) of a ledger-only one. Storage and
+    /// ledger are separate models in the reference, so leaving one side's calls out does not
+    /// change what the other side's calls must return.
     public func applicableCalls(_ ops: [TitanCall]) -> [TitanCall] {
-        supportsLedger ? ops : ops.filter { !$0.isLedgerCall }
+        switch (supportsStorage, supportsLedger) {
+        case (true, true): return ops
+        case (true, false): return ops.filter { !$0.isLedgerCall }
+        case (false, true): return ops.filter { $0.storageKey == nil }
+        case (false, false): return ops.filter { $0 == .reset }
+        }
     }
 
     public func perform(_ op: TitanCall) throws -> OpResult {

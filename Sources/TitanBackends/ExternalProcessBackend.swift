@@ -13,8 +13,16 @@ public final class ExternalProcessBackend: ChainBackend {
     public let startupTimeout: Double
     public let name: String
     public let summary: String
-    /// False for a backend that implements storage only: it is sent no ledger calls.
-    public let supportsLedger: Bool
+    /// Whether the backend takes ledger calls: false when the creator says so (a library
+    /// without the ledger entry points) or when the backend's first reply says
+    /// `"supports":"storage"` (see `negotiate()`).
+    public var supportsLedger: Bool { declaredLedger && (advertised?.ledger ?? true) }
+    /// Whether the backend takes storage calls: false when its first reply says `"supports":"ledger"`.
+    public var supportsStorage: Bool { advertised?.storage ?? true }
+    let declaredLedger: Bool
+    /// What the backend's first reply said it supports (nil: nothing said, or not started yet).
+    public private(set) var advertised: (storage: Bool, ledger: Bool)?
+    public let knownDivergences: [KnownDivergence]
 
     /// Where the command runs (default: the current directory).
     public var workingDirectory: String?
@@ -28,19 +36,25 @@ public final class ExternalProcessBackend: ChainBackend {
     var stderrLog = StderrLog()
 
     public init(command: String, timeout: Double = 5, startupTimeout: Double = 30, name: String? = nil,
-                summary: String? = nil, supportsLedger: Bool = true) {
+                summary: String? = nil, supportsLedger: Bool = true, knownDivergences: [KnownDivergence] = []) {
         self.command = command
         self.timeout = timeout
         self.startupTimeout = startupTimeout
         self.name = name ?? "cmd"
         self.summary = summary ?? "external process: \(command)"
-        self.supportsLedger = supportsLedger
+        self.declaredLedger = supportsLedger
+        self.knownDivergences = knownDivergences
         signal(SIGPIPE, SIG_IGN)   // a dead child must be an error, not the end of us
     }
 
     deinit { stop() }
 
-    public var knownDivergences: [KnownDivergence] { [] }
+    /// Starts the backend and sends it a `reset`, so that what its first reply says it
+    /// supports is known before any sequence is chosen for it (`applicableCalls`).
+    public func negotiate() throws {
+        if process == nil { try start() }
+        _ = try perform(.reset)
+    }
 
     /// What the child has written to stderr so far (the last 16 KiB).
     public var stderrText: String { stderrLog.text }
@@ -140,6 +154,7 @@ public final class ExternalProcessBackend: ChainBackend {
                         throw failure("backend answered with id \(obj["id"].map { "\($0)" } ?? "none") where \(expectedId) was expected", sent: sentSoFar())
                     }
                     do {
+                        if awaitingFirstReply, let c = try ExternalProtocol.capabilities(from: obj) { advertised = c }
                         results.append(try ExternalProtocol.result(from: obj, for: ops[i]))
                     } catch {
                         throw failure("malformed reply to request id \(expectedId): \(error)", sent: sentSoFar())

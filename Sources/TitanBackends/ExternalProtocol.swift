@@ -152,6 +152,19 @@ public enum ExternalProtocol {
         }
     }
 
+    /// The calls a backend takes, from the optional `"supports"` field of its reply to the first
+    /// request after it started (always a `reset`): `"storage"`, `"ledger"` or `"storage,ledger"`.
+    /// nil when the field is absent: the backend takes every call (the protocol before the field).
+    public static func capabilities(from obj: [String: Any]) throws -> (storage: Bool, ledger: Bool)? {
+        guard let v = obj["supports"] else { return nil }
+        guard let s = v as? String else { throw ParseError(description: "'supports' must be a string") }
+        let words = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !words.isEmpty, words.allSatisfy({ $0 == "storage" || $0 == "ledger" }) else {
+            throw ParseError(description: "'supports' must be \"storage\", \"ledger\" or \"storage,ledger\", not \"\(s)\"")
+        }
+        return (words.contains("storage"), words.contains("ledger"))
+    }
+
     /// Reads a reply to `op`: the fields its call has, checked for type.
     public static func result(from obj: [String: Any], for op: TitanCall) throws -> OpResult {
         guard let ret = integer(obj["ret"]) else { throw ParseError(description: "reply has no integer 'ret'") }

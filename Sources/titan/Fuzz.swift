@@ -36,7 +36,7 @@ extension Titan {
         @Option(help: "Longest generated sequence, in calls.")
         var maxLength: Int = 24
 
-        @Option(help: "A built-in backend to fuzz (repeatable; default all): \(BuiltinBackends.names.joined(separator: ", ")).")
+        @Option(help: "A backend to fuzz (repeatable; default every built-in): a built-in (\(BuiltinBackends.names.joined(separator: ", "))) or a chain's real runtime, installed by ./scripts/setup (\(RuntimeBackends.names.joined(separator: ", "))).")
         var backend: [String] = []
 
         @Option(name: .customLong("backend-cmd"), help: "A command that runs an external backend speaking the JSON Lines protocol (repeatable).")
@@ -66,12 +66,12 @@ extension Titan {
         @Flag(help: "Write nothing to --corpus-dir.")
         var noCorpus = false
 
-        @Flag(help: "List the built-in backends and their known divergences, then exit.")
+        @Flag(help: "List the built-in and runtime backends and their known divergences, then exit.")
         var listBackends = false
 
         func validate() throws {
-            for b in backend where BuiltinBackends.make(b) == nil {
-                throw ValidationError("unknown backend '\(b)'; built-in backends: \(BuiltinBackends.names.joined(separator: ", "))")
+            for b in backend where BuiltinBackends.make(b) == nil && RuntimeBackends.find(b) == nil {
+                throw ValidationError("unknown backend '\(b)'; built-in backends: \(BuiltinBackends.names.joined(separator: ", ")); runtime backends: \(RuntimeBackends.names.joined(separator: ", "))")
             }
             if let t = timeLimit, t <= 0 { throw ValidationError("--time-limit must be positive") }
             if let m = maxSequences, m < 1 { throw ValidationError("--max-sequences must be at least 1") }
@@ -105,7 +105,31 @@ extension Titan {
         func makeBackend(_ spec: String) throws -> ChainBackend? {
             if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, startupTimeout: backendStartupTimeout, name: spec) }
             if spec.hasPrefix("lib:") { return try libraryBackend(String(spec.dropFirst(4))) }
+            if let runtime = RuntimeBackends.find(spec) { return try runtimeBackend(runtime) }
             return BuiltinBackends.make(spec)
+        }
+
+        /// A built-in or a runtime backend by name (validate() has checked the name).
+        func namedBackend(_ name: String) throws -> ChainBackend {
+            if let runtime = RuntimeBackends.find(name) { return try runtimeBackend(runtime) }
+            return BuiltinBackends.make(name)!
+        }
+
+        /// A chain's real runtime (backends/runtimes), run with the project venv's python.
+        func runtimeBackend(_ runtime: RuntimeBackend) throws -> ChainBackend {
+            do {
+                return try RuntimeBackends.backend(runtime, executable: Self.executablePath, timeout: timeout,
+                                                   startupTimeout: backendStartupTimeout)
+            } catch let e as RuntimeBackends.Unavailable {
+                throw fail("error: \(e)")
+            }
+        }
+
+        /// Learns which calls a process backend takes (the `supports` field of its first reply).
+        func negotiate(_ backends: [ChainBackend]) throws {
+            for case let b as ExternalProcessBackend in backends {
+                do { try b.negotiate() } catch let e as BackendFailure { throw fail("error: backend failed: \(e)") }
+            }
         }
 
         /// A library's backend: a child `titan backend-host PATH` (this executable) calls into it.
@@ -129,17 +153,25 @@ extension Titan {
                     print("\(name): \(b.summary)")
                     for k in b.knownDivergences { print("  known: \(k.name): \(k.description)") }
                 }
+                let root = RuntimeBackends.packageRoot(executable: Self.executablePath)
+                for r in RuntimeBackends.all {
+                    let missing = root.map { RuntimeBackends.missing(r, root: $0) } ?? ["the package root"]
+                    print("\(r.name): runtime: \(r.summary) (\(missing.isEmpty ? "installed" : "not installed: run ./scripts/setup"))")
+                    for k in r.knownDivergences { print("  known: \(k.name): \(k.description)") }
+                }
                 return
             }
             let reference = try loadReference()
             if !replay.isEmpty { return try replayAll(reference) }
 
             let externalOnly = backend.isEmpty && !(backendCmd.isEmpty && backendLib.isEmpty)
-            var backends: [ChainBackend] = (externalOnly ? [] : backend.isEmpty ? BuiltinBackends.names : backend).map { BuiltinBackends.make($0)! }
+            var backends: [ChainBackend] = try (externalOnly ? [] : backend.isEmpty ? BuiltinBackends.names : backend).map(namedBackend)
             backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, startupTimeout: backendStartupTimeout, name: "cmd:\($0)") }
             for path in backendLib { backends.append(try libraryBackend(path)) }
-            for b in backends where !b.supportsLedger { print("\(b.name): storage only (\(b.summary))") }
             defer { backends.compactMap { $0 as? ExternalProcessBackend }.forEach { $0.stop() } }
+            try negotiate(backends)
+            for b in backends where !b.supportsLedger { print("\(b.name): storage only (\(b.summary))") }
+            for b in backends where !b.supportsStorage { print("\(b.name): ledger only (\(b.summary))") }
 
             var options = Campaign.Options()
             options.seed = seed
@@ -210,6 +242,7 @@ extension Titan {
                 do { corpus = try CorpusFile.load(path) } catch { throw fail("error: \(error)") }
                 guard let b = try makeBackend(corpus.backend) else { throw fail("error: \(path): unknown backend '\(corpus.backend)'") }
                 defer { (b as? ExternalProcessBackend)?.stop() }
+                try negotiate([b])
                 let outcome: RunOutcome
                 do {
                     outcome = try DifferentialRunner(reference: reference).run(b.applicableCalls(corpus.operations), on: b)
