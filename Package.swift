@@ -11,7 +11,16 @@
 //   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI)
 import PackageDescription
 
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found
+/// by its rpath at run time); without it the same flags name a missing directory, which the
+/// compiler and linker skip, and Debian's libz3-dev is used. No file is tested here: SwiftPM
+/// caches a manifest's evaluation by its text, so a test would not see `.z3/` appear later.
+/// Every target gets the header path, since importing a module that imports CZ3 loads z3.h.
+let z3Directory = Context.packageDirectory + "/.z3"
+let z3Headers: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I" + z3Directory + "/include"])]
+let z3Library: [LinkerSetting] = [.unsafeFlags(["-L" + z3Directory + "/lib", "-Xlinker", "-rpath", "-Xlinker", z3Directory + "/lib"])]
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)] + z3Headers
 /// The semantics is generic over its value domain; release builds specialize it across module
 /// boundaries so the interpreter runs without generic dispatch. Runtime exclusivity checks are
 /// off in release for these targets: the interpreter's maps are updated in place, and the
@@ -45,8 +54,10 @@ let package = Package(
         // Concrete reading of the semantics: simulate, replay.
         .target(name: "TitanInterp", dependencies: ["TitanSemantics"], swiftSettings: hot),
         // Z3 through its C API.
-        .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
-        .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
+        // No pkgConfig: Debian's z3.pc adds -L/usr/lib/x86_64-linux-gnu ahead of .z3/lib (both are searched anyway).
+        .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
+        .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")],
+                swiftSettings: v5, linkerSettings: z3Library),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
         .target(name: "TitanProver", dependencies: [
             "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "Crypto", package: "swift-crypto"),
@@ -81,7 +92,7 @@ let package = Package(
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
+            "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
             "TitanMutation",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
