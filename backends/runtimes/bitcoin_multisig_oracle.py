@@ -21,6 +21,7 @@ is whether `bitcoin.core.scripteval.VerifyScript` accepts the spend with the fla
 when `nulldummy` is true, NULLDUMMY (BIP 147). Keys are fixed: private key i is
 sha256("titan-multisig-key" . i), the outsider's sha256("titan-multisig-outsider").
 """
+import functools
 import hashlib
 import json
 import sys
@@ -37,24 +38,29 @@ TX = CMutableTransaction([CMutableTxIn(COutPoint(hashlib.sha256(b"titan-funding"
                          [CMutableTxOut(50_000, CScript([b"\x00" * 20]))])
 
 
+def script_pubkey(k, n):
+    return CScript([k] + [key.pub for key in KEYS[:n]] + [n, OP_CHECKMULTISIG])
+
+
+@functools.lru_cache(maxsize=4096)
+def signature(k, n, choice):
+    """The scriptSig element for `choice` over the spend of the k-of-n output (cached: signing is slow)."""
+    if choice == -2:
+        return b""
+    key = OUTSIDER if choice == -1 else KEYS[choice]
+    return key.sign(SignatureHash(script_pubkey(k, n), TX, 0, SIGHASH_ALL)) + bytes([SIGHASH_ALL])
+
+
 def decide(req):
     n, k = req["n"], req["k"]
-    script_pubkey = CScript([k] + [key.pub for key in KEYS[:n]] + [n, OP_CHECKMULTISIG])
-    sighash = SignatureHash(script_pubkey, TX, 0, SIGHASH_ALL)
-
-    def signature(choice):
-        if choice == -2:
-            return b""
-        key = OUTSIDER if choice == -1 else KEYS[choice]
-        return key.sign(sighash) + bytes([SIGHASH_ALL])
 
     elements = [b"\x51"] * req.get("extra", 0)
     if req.get("dummy") is not None:
         elements.append(bytes.fromhex(req["dummy"][2:]))
-    elements += [signature(c) for c in req["sigs"]]
+    elements += [signature(k, n, c) for c in req["sigs"]]
     flags = (SCRIPT_VERIFY_P2SH, SCRIPT_VERIFY_NULLDUMMY) if req.get("nulldummy", True) else (SCRIPT_VERIFY_P2SH,)
     try:
-        VerifyScript(CScript(elements), script_pubkey, TX, 0, flags)
+        VerifyScript(CScript(elements), script_pubkey(k, n), TX, 0, flags)
         return {"accepted": True}
     except Exception as e:  # ValidationError and EvalScriptError subclasses: the spend is invalid
         return {"accepted": False, "error": f"{type(e).__name__}: {e}"}
