@@ -26,10 +26,13 @@ import hashlib
 import json
 import sys
 
-from bitcoin.core import CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint
-from bitcoin.core.script import OP_CHECKMULTISIG, SIGHASH_ALL, CScript, SignatureHash
-from bitcoin.core.scripteval import SCRIPT_VERIFY_NULLDUMMY, SCRIPT_VERIFY_P2SH, VerifyScript
-from bitcoin.wallet import CKey
+try:
+    from bitcoin.core import CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint
+    from bitcoin.core.script import OP_CHECKMULTISIG, SIGHASH_ALL, CScript, SignatureHash
+    from bitcoin.core.scripteval import SCRIPT_VERIFY_NULLDUMMY, SCRIPT_VERIFY_P2SH, VerifyScript
+    from bitcoin.wallet import CKey
+except ImportError as e:
+    sys.exit(f"bitcoin_multisig_oracle.py: {e}: python-bitcoinlib is not installed in this Python; run ./scripts/setup (it installs it into .venv)")
 
 KEYS = [CKey(hashlib.sha256(b"titan-multisig-key" + bytes([i])).digest()) for i in range(20)]
 OUTSIDER = CKey(hashlib.sha256(b"titan-multisig-outsider").digest())

@@ -58,7 +58,10 @@ def main():
         sys.exit("usage: evm_boa.py [--plant NAME]")
 
     warnings.filterwarnings("ignore")  # Vyper warns that a storage array this large is unusual.
-    import boa
+    try:
+        import boa
+    except ImportError as e:
+        sys.exit(f"evm_boa.py: {e}: titanoboa is not installed in this Python; run ./scripts/setup (it installs it into .venv)")
 
     contract = boa.loads(contract_source(plant), name="titan_ledger")
     evm = boa.env.evm

@@ -26,15 +26,18 @@ import json
 import struct
 import sys
 
-from solders.instruction import AccountMeta, Instruction
-from solders.keypair import Keypair
-from solders.litesvm import LiteSVM
-from solders.message import Message
-from solders.pubkey import Pubkey
-from solders.system_program import CreateAccountParams, create_account
-from solders.token.state import Mint, TokenAccount
-from solders.transaction import Transaction
-from solders.transaction_metadata import FailedTransactionMetadata
+try:
+    from solders.instruction import AccountMeta, Instruction
+    from solders.keypair import Keypair
+    from solders.litesvm import LiteSVM
+    from solders.message import Message
+    from solders.pubkey import Pubkey
+    from solders.system_program import CreateAccountParams, create_account
+    from solders.token.state import Mint, TokenAccount
+    from solders.transaction import Transaction
+    from solders.transaction_metadata import FailedTransactionMetadata
+except ImportError as e:
+    sys.exit(f"solana_litesvm.py: {e}: solders is not installed in this Python; run ./scripts/setup (it installs it into .venv)")
 
 TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 MINT_SIZE, ACCOUNT_SIZE = 82, 165
