@@ -5,6 +5,7 @@
 //   CZ3 <- TitanSMT
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
 //   TitanInterp, TitanBackends <- TitanFuzz
+//   TitanBackends, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
@@ -43,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        // `titan fuzz --backend-wasm`: a WebAssembly interpreter with fuel metering, run in process.
+        // Only its WasmKit and WAT products are used (no WASI, CLI or component model).
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
     ],
     targets: [
         // The typed IR: sorts, expressions, statements, models, properties. No I/O.
@@ -66,6 +70,11 @@ let package = Package(
         .target(name: "TitanUInt256", swiftSettings: v5),
         // Chain backends on their native state models, and the external-process backend.
         .target(name: "TitanBackends", dependencies: ["TitanUInt256"], swiftSettings: v5),
+        // A WebAssembly module exporting titan.h, run in process by WasmKit with a fuel budget per
+        // call. A target of its own so that WasmKit is linked only where it is used (titan, tests).
+        .target(name: "TitanWasm", dependencies: [
+            "TitanBackends", "TitanUInt256", .product(name: "WasmKit", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
+        ], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
@@ -75,7 +84,7 @@ let package = Package(
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -93,7 +102,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation",
+            "TitanMutation", "TitanWasm",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

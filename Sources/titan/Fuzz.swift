@@ -4,6 +4,7 @@ import TitanBackends
 import TitanFuzz
 import TitanIR
 import TitanSpec
+import TitanWasm
 
 extension Titan {
     struct Fuzz: ParsableCommand {
@@ -12,7 +13,7 @@ extension Titan {
             discussion: """
             Every generated sequence runs on the reference (VSS and Ledger from --specs) and on each backend; every step's result is compared. A difference that is a documented property of the chain is a known divergence and is reported; any other difference is shrunk to a minimal trace, printed, and written to --corpus-dir.
 
-            With --backend-cmd or --backend-lib and no --backend, only those backends run.
+            With --backend-cmd, --backend-lib or --backend-wasm and no --backend, only those backends run.
 
             Exit codes: 0 no divergence (known divergences are reported, not failures; in --replay, every file went as it expects), 1 divergence found (in --replay, a file that did not go as it expects), 2 usage error or a backend that could not be run.
             """
@@ -44,6 +45,12 @@ extension Titan {
 
         @Option(name: .customLong("backend-lib"), help: "A native shared library exporting the titan.h ABI (backends/titan.h), run in a child host process (repeatable). Without the ledger entry points it is fuzzed on storage only.")
         var backendLib: [String] = []
+
+        @Option(name: .customLong("backend-wasm"), help: "A WebAssembly module (.wasm, or .wat text) exporting the titan.h ABI and its memory, run in process by WasmKit (repeatable). Without the ledger entry points it is fuzzed on storage only.")
+        var backendWasm: [String] = []
+
+        @Option(name: .customLong("wasm-fuel"), help: "Fuel (about one unit per executed WebAssembly operator) each call into a --backend-wasm module may use; a call that needs more is reported as hung.")
+        var wasmFuel: UInt64 = WasmBackend.defaultFuel
 
         @Option(help: "Seconds an external backend may take to answer one request.")
         var timeout: Double = 5
@@ -77,6 +84,7 @@ extension Titan {
             if let m = maxSequences, m < 1 { throw ValidationError("--max-sequences must be at least 1") }
             guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard wasmFuel > 0 else { throw ValidationError("--wasm-fuel must be positive") }
             guard backendStartupTimeout > 0 else { throw ValidationError("--backend-startup-timeout must be positive") }
         }
 
@@ -105,6 +113,7 @@ extension Titan {
         func makeBackend(_ spec: String) throws -> ChainBackend? {
             if spec.hasPrefix("cmd:") { return ExternalProcessBackend(command: String(spec.dropFirst(4)), timeout: timeout, startupTimeout: backendStartupTimeout, name: spec) }
             if spec.hasPrefix("lib:") { return try libraryBackend(String(spec.dropFirst(4))) }
+            if spec.hasPrefix("wasm:") { return try wasmBackend(String(spec.dropFirst(5))) }
             if let runtime = RuntimeBackends.find(spec) { return try runtimeBackend(runtime) }
             return BuiltinBackends.make(spec)
         }
@@ -142,6 +151,15 @@ extension Titan {
             }
         }
 
+        /// A WebAssembly module's backend, run in this process by WasmKit.
+        func wasmBackend(_ path: String) throws -> ChainBackend {
+            do {
+                return try WasmBackend(path: path, fuel: wasmFuel)
+            } catch let e as WasmBackend.LoadError {
+                throw fail("error: --backend-wasm: \(e)")
+            }
+        }
+
         static var executablePath: String {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         }
@@ -164,10 +182,11 @@ extension Titan {
             let reference = try loadReference()
             if !replay.isEmpty { return try replayAll(reference) }
 
-            let externalOnly = backend.isEmpty && !(backendCmd.isEmpty && backendLib.isEmpty)
+            let externalOnly = backend.isEmpty && !(backendCmd.isEmpty && backendLib.isEmpty && backendWasm.isEmpty)
             var backends: [ChainBackend] = try (externalOnly ? [] : backend.isEmpty ? BuiltinBackends.names : backend).map(namedBackend)
             backends += backendCmd.map { ExternalProcessBackend(command: $0, timeout: timeout, startupTimeout: backendStartupTimeout, name: "cmd:\($0)") }
             for path in backendLib { backends.append(try libraryBackend(path)) }
+            for path in backendWasm { backends.append(try wasmBackend(path)) }
             defer { backends.compactMap { $0 as? ExternalProcessBackend }.forEach { $0.stop() } }
             try negotiate(backends)
             for b in backends where !b.supportsLedger { print("\(b.name): storage only (\(b.summary))") }
