@@ -73,6 +73,8 @@ public final class Prover {
         case unsat
         case sat(Query, ModelValues)
         case unknown(String)
+
+        var isUnsat: Bool { if case .unsat = self { return true }; return false }
     }
 
     /// Builds one query, writes its SMT-LIB2 text when asked, and solves it.
@@ -290,24 +292,33 @@ public final class Prover {
         var ctis: [String: CounterexampleToInduction] = [:]
         var ctiSteps: [Step] = []
         var changed = true
+        let cone = ConeOfInfluence(model: model)
         while changed {
             let assumed = candidates
-            let pairs = assumed.flatMap { inv in model.actions.map { (inv, $0) } }
+            // An action that writes nothing the invariant reads preserves it: no query.
+            let pairs = assumed.flatMap { inv in model.actions.filter { cone.mayChange(inv, by: $0) }.map { (inv, $0) } }
             let steps: [(String?, [QueryRecord], (CounterexampleToInduction, Step)?)] = parallelMap(pairs.count) { i in
                 let (inv, action) = pairs[i]
                 var recs: [QueryRecord] = []
                 var terms: (pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term])?
-                let answer = self.solve("\(inv.name).step.\(action.name)", "\(inv.name): inductive step for action \(action.name)", records: &recs) { q in
-                    let pre = q.freshState("0")
-                    let params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                    let args = q.freshArgs(action, tag: "0")
-                    let run = q.exec.run(action, args: args, from: pre)
-                    q.solver.assert(run.ok)
-                    q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
-                    q.assume(assumed, in: pre)
-                    q.assumeLemmas(self.hints(for: inv), states: [pre, run.state])
-                    q.assumeSumBounds(pre)
-                    terms = (pre, run.state, args, params)
+                func step(assuming invariants: [Property], _ suffix: String, _ note: String) -> Answer {
+                    self.solve("\(inv.name).step.\(action.name)\(suffix)", "\(inv.name): inductive step for action \(action.name)\(note)", records: &recs) { q in
+                        let pre = q.freshState("0")
+                        let params = q.freshParams(inv.params, prefix: "\(inv.name).")
+                        let args = q.freshArgs(action, tag: "0")
+                        let run = q.exec.run(action, args: args, from: pre)
+                        q.solver.assert(run.ok)
+                        q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
+                        q.assume(invariants, in: pre)
+                        q.assumeLemmas(self.hints(for: inv), states: [pre, run.state])
+                        q.assumeSumBounds(pre)
+                        terms = (pre, run.state, args, params)
+                    }
+                }
+                let relevant = cone.assumptions(for: inv, action: action, among: assumed)
+                var answer = step(assuming: relevant, "", "")
+                if relevant.count < assumed.count, !answer.isUnsat {
+                    answer = step(assuming: assumed, ".all", ", assuming every candidate invariant")
                 }
                 switch answer {
                 case .unsat: return (nil, recs, nil)
@@ -564,15 +575,23 @@ public final class Prover {
 
         var failing: [Action] = []
         var reasons: [String] = []
+        let cone = ConeOfInfluence(model: model)
         for action in actions {
             let name = actionName == nil ? "\(rule.name).rule.\(action.name)" : "\(rule.name).rule"
-            let answer = solve(name, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants", records: &recs) { q in
-                let pre = q.freshState("0")
-                let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
-                q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
-                q.assume(invariants, in: pre)
-                q.assumeLemmas(self.hints(for: rule), states: [pre, f.frame.post ?? pre])
-                q.assumeSumBounds(pre)
+            func check(assuming assumed: [Property], _ suffix: String, _ note: String) -> Answer {
+                solve(name + suffix, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants\(note)", records: &recs) { q in
+                    let pre = q.freshState("0")
+                    let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
+                    q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
+                    q.assume(assumed, in: pre)
+                    q.assumeLemmas(self.hints(for: rule), states: [pre, f.frame.post ?? pre])
+                    q.assumeSumBounds(pre)
+                }
+            }
+            let relevant = cone.assumptions(for: rule, action: action, among: invariants)
+            var answer = check(assuming: relevant, "", "")
+            if relevant.count < invariants.count, !answer.isUnsat {
+                answer = check(assuming: invariants, ".all", ", every one assumed")
             }
             switch answer {
             case .unsat: break
