@@ -117,9 +117,14 @@ public struct MutationRunner: Sendable {
     /// Seconds of simulation before proving.
     public var quickSeconds: Double
     public var equivalent: EquivalentMutants
+    /// A mutant left unknown is verified once more with this deeper bound and longer simulation
+    /// (nil: never). Only unknown mutants pay for it: bugs on long protocol paths (an emergency
+    /// upgrade after four approvals and a time lock) need 6 to 8 actions to show.
+    public var deepening: (depth: Int, simulationSeconds: Double)?
 
-    public init(options: ProverOptions, quickSeconds: Double = 0.2, equivalent: EquivalentMutants = EquivalentMutants()) {
-        self.options = options; self.quickSeconds = quickSeconds; self.equivalent = equivalent
+    public init(options: ProverOptions, quickSeconds: Double = 0.2, equivalent: EquivalentMutants = EquivalentMutants(),
+                deepening: (depth: Int, simulationSeconds: Double)? = nil) {
+        self.options = options; self.quickSeconds = quickSeconds; self.equivalent = equivalent; self.deepening = deepening
     }
 
     public func run(_ mutant: Mutant) -> MutantResult {
@@ -137,13 +142,22 @@ public struct MutationRunner: Sendable {
         }
         var opts = options
         opts.jobs = 1
-        let results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+        var results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+        var deepened = ""
+        if let deep = deepening, deep.depth > opts.depth || deep.simulationSeconds > opts.simulationSeconds,
+           results.contains(where: { $0.status == .unknown }),
+           !results.contains(where: { $0.status == .violated || $0.status == .vacuous || $0.status == .error }) {
+            opts.depth = max(opts.depth, deep.depth)
+            opts.simulationSeconds = max(opts.simulationSeconds, deep.simulationSeconds)
+            results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+            deepened = " (deepened: depth \(opts.depth), \(String(format: "%g", opts.simulationSeconds)) s simulation)"
+        }
         if let r = results.first(where: { $0.status == .violated || $0.status == .vacuous }) {
-            return result(.killed, by: r.property, method: r.status == .vacuous ? "vacuous" : r.method)
+            return result(.killed, by: r.property, method: (r.status == .vacuous ? "vacuous" : r.method) + deepened)
         }
         if let r = results.first(where: { $0.status == .error }) { return result(.error, by: nil, reason: r.reason) }
         if let r = results.first(where: { $0.status == .unknown }) {
-            return result(.unknown, reason: "\(r.property): \(r.reason ?? "unknown")")
+            return result(.unknown, reason: "\(r.property): \(r.reason ?? "unknown")\(deepened)")
         }
         return result(.survived)
     }

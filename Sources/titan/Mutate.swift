@@ -41,6 +41,12 @@ extension Titan {
         @Option(help: "Seconds of random simulation per mutant beyond the bound (see titan verify --simulate).")
         var simulate: Double = 0.5
 
+        @Option(help: "A mutant left unknown is verified again with this bound (0: never), so bugs on long protocol paths are found.")
+        var deepenDepth: Int = 8
+
+        @Option(help: "Seconds of random simulation in that second verification.")
+        var deepenSimulate: Double = 3
+
         @Option(help: "Directory of the proof cache (default: the one titan verify uses).")
         var cacheDir: String?
 
@@ -65,6 +71,8 @@ extension Titan {
         func validate() throws {
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            guard deepenDepth >= 0, deepenDepth <= 32 else { throw ValidationError("--deepen-depth must be between 0 (off) and 32") }
+            guard deepenSimulate >= 0 else { throw ValidationError("--deepen-simulate must not be negative") }
             if let minScore, !(0...100).contains(minScore) { throw ValidationError("--min-score must be a percentage, 0 to 100") }
         }
 
@@ -96,7 +104,8 @@ extension Titan {
             defer { cache?.evict() }
             let runner = MutationRunner(options: ProverOptions(depth: depth, timeoutSeconds: timeout, jobs: 1, cache: cache,
                                                                simulationSeconds: simulate),
-                                        equivalent: equivalents)
+                                        equivalent: equivalents,
+                                        deepening: deepenDepth > 0 ? (deepenDepth, deepenSimulate) : nil)
             printError("titan mutate: \(mutants.count) mutants of \(Set(mutants.map { "\($0.spec):\($0.model)" }).count) models, \(jobs) at once")
             let progress = Progress(total: mutants.count)
             let all = mutants
