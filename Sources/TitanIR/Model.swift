@@ -70,9 +70,12 @@ public struct Model: Hashable, Sendable {
     public var actions: [Action]
     public var properties: [Property]
     public var location: SourceLocation
-    public init(name: String, stateVars: [StateVar], actions: [Action], properties: [Property], location: SourceLocation) {
+    /// Concrete runs the interpreter checks (`scenario` blocks), reported after the properties.
+    public var scenarios: [Scenario]
+    public init(name: String, stateVars: [StateVar], actions: [Action], properties: [Property], location: SourceLocation,
+                scenarios: [Scenario] = []) {
         self.name = name; self.stateVars = stateVars; self.actions = actions
-        self.properties = properties; self.location = location
+        self.properties = properties; self.location = location; self.scenarios = scenarios
     }
 
     public func stateVar(_ name: String) -> StateVar? { stateVars.first { $0.name == name } }

@@ -86,6 +86,11 @@ public struct Interpreter {
         return states
     }
 
+    /// The value of an expression over `s` (no post-state; names from `names`).
+    public func evaluate(_ e: Expr, in s: ConcreteState, names: [String: Value] = [:]) -> Value {
+        executor.evaluate(e, in: .init(pre: s, names: names))
+    }
+
     /// Whether an invariant (with values for its parameters) or a lemma holds in `s`.
     public func holds(_ property: Property, in s: ConcreteState, params: [String: Value] = [:]) -> Bool {
         executor.evaluate(property.body, in: .init(pre: s, names: params)).asBool

@@ -205,12 +205,13 @@ public final class Prover {
             }
             results[p.name] = r
         }
+        let scenarios = model.scenarios.map { settled(ScenarioRun(prover: self).run($0)) }
         let ordered = model.properties.compactMap { results[$0.name] }
         // Certificates hold unsat queries only: checking them cannot look for witnesses. Nothing
         // proved, nothing can be vacuous: no queries are spent (a run where every query times out
         // stays as short as before).
-        guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }) else { return ordered }
-        return VacuityCheck(prover: self, proved: proved).check(ordered)
+        guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }) else { return ordered + scenarios }
+        return VacuityCheck(prover: self, proved: proved).check(ordered) + scenarios
     }
 
     /// Tells the progress hook that a property is settled (vacuity may still change a proof).

@@ -128,6 +128,18 @@ enum MemberSyntax: Sendable {
     case action(ActionSyntax)
     case property(PropertySyntax)
     case view(ViewSyntax)
+    case scenario(ScenarioSyntax)
+}
+
+/// `scenario name { call(args) [from E] [at E] [reverts] ... expect E ... }`.
+struct ScenarioSyntax: Sendable {
+    enum Step: Sendable {
+        case call(action: NameSyntax, args: [ExprSyntax], sender: ExprSyntax?, time: ExprSyntax?, reverts: Bool)
+        case expect(ExprSyntax)
+    }
+    var name: NameSyntax
+    var steps: [Step]
+    var sourceText: String
 }
 
 /// `view name(params): type = expr`: a named expression over the state, expanded where used.

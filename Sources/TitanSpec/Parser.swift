@@ -145,11 +145,47 @@ struct Parser {
             namesInScope = params.map(\.name)
             defer { owner = nil }
             return .view(ViewSyntax(name: name, params: params, type: type, body: try parseExpression()))
+        case .identifier("scenario"):
+            advance()
+            return .scenario(try parseScenario(keyword: keyword))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         default:
-            throw expected("'arithmetic', 'state', 'action', 'view', 'invariant', 'rule', 'lemma' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'state', 'action', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
+    }
+
+    /// Steps are calls and `expect`s; `from`, `at` and `reverts` after a call are read as words
+    /// only there, so they stay free as names elsewhere.
+    private mutating func parseScenario(keyword: Token) throws -> ScenarioSyntax {
+        let name = try identifier("scenario name after 'scenario'")
+        try expect(.lbrace, "after scenario name")
+        namesInScope = []
+        var steps: [ScenarioSyntax.Step] = []
+        while !accept(.rbrace) {
+            if case .endOfFile = current.kind { throw expected("'}' to close scenario '\(name.name)'") }
+            if case .identifier("expect") = current.kind {
+                advance()
+                steps.append(.expect(try parseExpression()))
+                continue
+            }
+            let action = try identifier("an action call or 'expect' in scenario '\(name.name)'")
+            try expect(.lparen, "after action name in scenario '\(name.name)'")
+            var args: [ExprSyntax] = []
+            if !current.isPunct(.rparen) {
+                repeat { args.append(try parseExpression()) } while accept(.comma)
+            }
+            try expect(.rparen, "after the arguments of '\(action.name)'")
+            var sender: ExprSyntax?, time: ExprSyntax?, reverts = false
+            while true {
+                if sender == nil, case .identifier("from") = current.kind { advance(); sender = try parseExpression(); continue }
+                if time == nil, case .identifier("at") = current.kind { advance(); time = try parseExpression(); continue }
+                if !reverts, case .identifier("reverts") = current.kind { advance(); reverts = true; continue }
+                break
+            }
+            steps.append(.call(action: action, args: args, sender: sender, time: time, reverts: reverts))
+        }
+        return ScenarioSyntax(name: name, steps: steps, sourceText: source.text(from: keyword.start, to: previous.end))
     }
 
     private mutating func parseState() throws -> StateSyntax {

@@ -120,8 +120,73 @@ struct TypeChecker {
                 report("a lemma cannot use other lemmas; prove it on its own", at: first.location)
             }
         }
+        var scenarios: [Scenario] = []
+        for case .scenario(let decl) in model.members {
+            if !propertyNames.insert(decl.name.name).inserted {
+                report("duplicate property '\(decl.name.name)' (a scenario shares the properties' names)", at: decl.name.location)
+            }
+            if let s = checkScenario(decl, actions: actions, environment: environment) { scenarios.append(s) }
+        }
         return Model(name: model.name.name, stateVars: stateVars, actions: actions,
-                     properties: properties, location: model.name.location)
+                     properties: properties, location: model.name.location, scenarios: scenarios)
+    }
+
+    /// Arguments and expectations are read like invariants: over the current state, with the
+    /// properties' arithmetic. In a model with caller and time, `from` defaults to address 1 and
+    /// `at` to the time of the previous step.
+    private mutating func checkScenario(_ decl: ScenarioSyntax, actions: [Action], environment: Bool) -> Scenario? {
+        let scope = Scope(context: .invariant, arithmetic: .wrapping, locals: [:])
+        var steps: [Scenario.Step] = []
+        var ok = true
+        for step in decl.steps {
+            switch step {
+            case .expect(let e):
+                guard let body = checkExpr(e, expected: .bool, scope: scope), body.sort == .bool else {
+                    if ok { report("type mismatch: 'expect' takes a bool", at: e.location) }
+                    ok = false
+                    continue
+                }
+                steps.append(.expect(body, location: e.location))
+            case .call(let name, let args, let sender, let time, let reverts):
+                guard let action = actions.first(where: { $0.name == name.name }) else {
+                    report("unknown action '\(name.name)' in scenario '\(decl.name.name)'", at: name.location)
+                    ok = false
+                    continue
+                }
+                let declared = environment ? Array(action.params.dropLast(2)) : action.params
+                guard declared.count == args.count else {
+                    report("'\(name.name)' takes \(declared.count) argument\(declared.count == 1 ? "" : "s"), found \(args.count)", at: name.location)
+                    ok = false
+                    continue
+                }
+                if !environment, let extra = sender ?? time {
+                    report("'from' and 'at' give the caller and the time, which this model does not use", at: extra.location)
+                    ok = false
+                    continue
+                }
+                var values: [Expr] = []
+                for (p, a) in zip(declared, args) {
+                    if p.sort.isMap { report("parameter '\(p.name)' has a map type, which a scenario cannot pass", at: a.location); ok = false; continue }
+                    guard let v = checkExpr(a, expected: p.sort, scope: scope) else { ok = false; continue }
+                    guard v.sort == p.sort else {
+                        report("type mismatch: parameter '\(p.name)' of '\(name.name)' is \(p.sort), found \(v.sort)", at: a.location)
+                        ok = false
+                        continue
+                    }
+                    values.append(v)
+                }
+                if environment {
+                    let who = sender.flatMap { checkExpr($0, expected: .address, scope: scope) } ?? .number(1, .address)
+                    let when = time.flatMap { checkExpr($0, expected: .uint(64), scope: scope) } ?? .state(Environment.timestamp, .uint(64))
+                    if who.sort != .address { report("type mismatch: 'from' takes an address, found \(who.sort)", at: sender!.location); ok = false }
+                    if when.sort != .uint(64) { report("type mismatch: 'at' takes a uint64, found \(when.sort)", at: time!.location); ok = false }
+                    values += [who, when]
+                }
+                steps.append(.call(action: action.name, args: values, reverts: reverts, location: name.location))
+            }
+        }
+        guard ok else { return nil }
+        return Scenario(name: decl.name.name, steps: steps, location: decl.name.location, sourceText: decl.sourceText)
     }
 
     /// One `arithmetic` line per model, before any action, since it governs every action.
@@ -362,6 +427,7 @@ extension TypeChecker {
             case .property(let p): return expr(p.body)
             case .view(let v): return expr(v.body)
             case .state(let s): return s.initial.map(expr) ?? false
+            case .scenario: return false
             case .arithmetic: return false
             }
         }
