@@ -31,7 +31,8 @@ public indirect enum Expr: Hashable, Sendable {
     /// An action parameter, rule parameter or `let` binding.
     case name(String, Sort)
     case unary(UnaryOp, Expr)
-    /// `arithmetic` matters only for arithmetic operators inside actions; properties always wrap.
+    /// `arithmetic` matters only for arithmetic operators on uints inside actions; on ints
+    /// (properties) arithmetic is exact.
     case binary(BinaryOp, Expr, Expr, arithmetic: Arithmetic)
     case select(Expr, Expr)
     case ite(Expr, Expr, Expr)
@@ -48,6 +49,8 @@ public indirect enum Expr: Hashable, Sendable {
     case narrow(Expr, to: Int, arithmetic: Arithmetic)
     /// Whether the action reverted; rules only.
     case reverted
+    /// A uint or int as a mathematical integer (sort `int(width)`), inserted by `MathInt.lift`.
+    case toInt(Expr, width: Int)
 
     public var sort: Sort {
         switch self {
@@ -62,6 +65,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .sum: return .uint(Sort.sumWidth)
         case .length: return .uint256
         case .widen(_, let w), .narrow(_, let w, _): return .uint(w)
+        case .toInt(_, let w): return .int(w)
         }
     }
 }
@@ -72,7 +76,7 @@ extension Expr {
         switch self {
         case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _): return []
         case .sum(_, let k?, _): return [k]
-        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a): return [a]
+        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _): return [a]
         case .binary(_, let a, let b, _), .select(let a, let b): return [a, b]
         case .ite(let a, let b, let c): return [a, b, c]
         }

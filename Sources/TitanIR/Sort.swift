@@ -11,6 +11,12 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
     /// `length * 2^(8*maxLength) + content` (content big-endian, zero beyond the length),
     /// so both interpretations treat it as a scalar and equality is number equality.
     case bytes(Int)
+    /// A mathematical integer, the sort of arithmetic inside properties. The width is not a
+    /// bound on the language's values but one the type checker works out per expression, wide
+    /// enough that no operation on it can overflow: so an interpretation may hold it exactly
+    /// (the prover's integers) or in two's complement of that width (the interpreter,
+    /// bit-vector queries), and both agree.
+    case int(Int)
 
     /// `bytes` without a bound.
     public static let defaultBytesLength = 32
@@ -22,7 +28,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
     public var bitWidth: Int? {
         switch self {
         case .bool, .map: return nil
-        case .uint(let w): return w
+        case .uint(let w), .int(let w): return w
         case .address: return 160
         case .bytes(let n): return 8 * n + 11
         }
@@ -34,6 +40,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .bool: return "bool"
         case .uint(let w): return "uint\(w)"
+        case .int: return "int"
         case .address: return "address"
         case .map(let k, let v): return "map<\(k), \(v)>"
         case .bytes(let n): return n == Sort.defaultBytesLength ? "bytes" : "bytes<\(n)>"
@@ -43,6 +50,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
 
 extension Sort {
     public var isUint: Bool { if case .uint = self { return true } else { return false } }
+    public var isInt: Bool { if case .int = self { return true } else { return false } }
 
     /// Bits that hold any sum (or count, for bools) over a map from `key` to `value`.
     public static func sumBits(key: Sort, value: Sort) -> Int {

@@ -53,6 +53,32 @@ public struct ConcreteDomain: Domain {
     }
     public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
     public func truncate(_ a: Value, from: Int, to: Int) -> Value { .bits(mask(a.asBits, to)) }
+    /// An int held in two's complement of `w` bits, as the integer it stands for.
+    static func signed(_ n: BigUInt, _ w: Int) -> BigInt {
+        n.bitWidth == w && w > 0 ? BigInt(n) - (BigInt(1) << w) : BigInt(n)
+    }
+    /// An integer in two's complement of `w` bits.
+    func bits(_ i: BigInt, _ w: Int) -> Value {
+        .bits(i.sign == .minus ? BigUInt(i + (BigInt(1) << w)) : mask(i.magnitude, w))
+    }
+    public func signExtend(_ a: Value, from: Int, to: Int) -> Value { bits(ConcreteDomain.signed(a.asBits, from), to) }
+    public func intAdd(_ a: Value, _ b: Value, width: Int) -> Value { add(a, b, width: width) }
+    public func intSub(_ a: Value, _ b: Value, width: Int) -> Value { sub(a, b, width: width) }
+    public func intMul(_ a: Value, _ b: Value, width: Int) -> Value { mul(a, b, width: width) }
+    public func intDiv(_ a: Value, _ b: Value, width: Int) -> Value {
+        let d = ConcreteDomain.signed(b.asBits, width)
+        return d == 0 ? .bits(0) : bits(ConcreteDomain.signed(a.asBits, width) / d, width)  // BigInt: truncates toward zero
+    }
+    public func intRem(_ a: Value, _ b: Value, width: Int) -> Value {
+        let d = ConcreteDomain.signed(b.asBits, width)
+        return d == 0 ? .bits(0) : bits(ConcreteDomain.signed(a.asBits, width) % d, width)
+    }
+    public func slt(_ a: Value, _ b: Value, width: Int) -> Value {
+        .bool(ConcreteDomain.signed(a.asBits, width) < ConcreteDomain.signed(b.asBits, width))
+    }
+    public func sle(_ a: Value, _ b: Value, width: Int) -> Value {
+        .bool(ConcreteDomain.signed(a.asBits, width) <= ConcreteDomain.signed(b.asBits, width))
+    }
     public func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value { map.asMap[key] }
     public func store(_ map: Value, _ key: Value, _ value: Value) -> Value {
         var m = map.asMap

@@ -132,7 +132,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public static func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return .bool(false)
-        case .uint, .address, .bytes: return .bits(0)
+        case .uint, .address, .bytes, .int: return .bits(0)
         case .map(_, let v): return .map(MapValue(defaultValue: zero(v)))
         }
     }

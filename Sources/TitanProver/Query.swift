@@ -173,7 +173,7 @@ final class Query {
             let data = v.byteArray(maxLength: max)
             guard data.count <= max, Value.bytes(data, maxLength: max) == v else { return nil }
             return v
-        case .map: return nil
+        case .map, .int: return nil  // no parameter or state variable is an int
         }
     }
 
@@ -195,7 +195,7 @@ final class Query {
             switch s {
             case .bool: return true
             case .uint(let w): return w <= 64
-            case .address, .bytes: return false
+            case .address, .bytes, .int: return false
             case .map(let k, let v): return narrow(k) && narrow(v)
             }
         }

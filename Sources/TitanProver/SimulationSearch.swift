@@ -96,6 +96,8 @@ struct SimulationSearch {
                     if c < top { numbers.insert(c + 1) }
                 }
                 values = numbers.sorted().map { .bits($0) }
+            case .int:
+                values = []  // no parameter is an int
             case .bytes(let n):
                 values = [Value.bytes([], maxLength: n), Value.bytes([0], maxLength: n), Value.bytes([1, 2], maxLength: n),
                           Value.bytes([UInt8](repeating: 0xff, count: n), maxLength: n)]

@@ -32,7 +32,7 @@ public final class SymbolicDomain: Domain {
     public func sort(_ s: Sort) -> Z3_sort {
         switch s {
         case .bool: return z3.boolSort()
-        case .uint, .address, .bytes: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
+        case .uint, .address, .bytes, .int: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
         case .map(let k, let v): return z3.arraySort(sort(k), sort(v))
         }
     }
@@ -59,7 +59,7 @@ public final class SymbolicDomain: Domain {
     /// arguments and property parameters): every other byte string in a query is built from
     /// those, and a proof over non-canonical values as well is still a proof.
     public func noteRange(_ t: Term, _ sort: Sort, canonical: Bool = false) {
-        guard !bitVectors else { return }  // a bit-vector is always in range
+        guard !bitVectors, !sort.isInt else { return }  // a bit-vector is always in range; an int has none
         guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
         guard case .bytes(let n) = sort else {
             rangeFacts.append(inRange(t, width: w))
@@ -127,6 +127,28 @@ public final class SymbolicDomain: Domain {
     public func urem(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvurem(a, b) : z3.mod(a, b) }
     public func zeroExtend(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.zeroExtend(a, by: to - from) : a }
     public func truncate(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.lowBits(a, to) : z3.mod(a, power(to)) }
+    // Ints are exact integers, or two's complement bit-vectors of their width.
+    public func signExtend(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.signExtend(a, by: to - from) : a }
+    public func intAdd(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvadd(a, b) : z3.add(a, b) }
+    public func intSub(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvsub(a, b) : z3.sub(a, b) }
+    public func intMul(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvmul(a, b) : z3.mul(a, b) }
+    /// Z3's integer div and mod are Euclidean: truncation toward zero is built from them on
+    /// magnitudes, so that all three readings divide alike.
+    public func intDiv(_ a: Term, _ b: Term, width: Int) -> Term {
+        if bitVectors { return z3.bvsdiv(a, b) }
+        let q = z3.div(magnitude(a), magnitude(b))
+        return z3.ite(z3.eq(negative(a), negative(b)), q, z3.sub(z3.integer(0), q))
+    }
+    public func intRem(_ a: Term, _ b: Term, width: Int) -> Term {
+        if bitVectors { return z3.bvsrem(a, b) }
+        let r = z3.mod(magnitude(a), magnitude(b))
+        return z3.ite(negative(a), z3.sub(z3.integer(0), r), r)
+    }
+    func negative(_ a: Term) -> Term { z3.lt(a, z3.integer(0)) }
+    func magnitude(_ a: Term) -> Term { z3.ite(negative(a), z3.sub(z3.integer(0), a), a) }
+    public func slt(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvslt(a, b) : z3.lt(a, b) }
+    public func sle(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvsle(a, b) : z3.le(a, b) }
+
     public func select(_ map: Term, _ key: Term, valueSort: Sort) -> Term {
         let t = z3.select(map, key)
         noteRange(t, valueSort)

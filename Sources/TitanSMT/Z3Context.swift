@@ -113,6 +113,14 @@ public final class Z3Context {
     public func bvmul(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvmul(ctx, a.ast, b.ast)) }
     public func bvudiv(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvudiv(ctx, a.ast, b.ast)) }
     public func bvurem(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvurem(ctx, a.ast, b.ast)) }
+    public func bvslt(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvslt(ctx, a.ast, b.ast)) }
+    public func bvsle(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvsle(ctx, a.ast, b.ast)) }
+    /// Signed division, truncating toward zero; the remainder has the dividend's sign.
+    public func bvsdiv(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvsdiv(ctx, a.ast, b.ast)) }
+    public func bvsrem(_ a: Term, _ b: Term) -> Term { make(Z3_mk_bvsrem(ctx, a.ast, b.ast)) }
+    public func signExtend(_ a: Term, by bits: Int) -> Term {
+        bits == 0 ? a : make(Z3_mk_sign_ext(ctx, UInt32(bits), a.ast))
+    }
     /// The low `bits` bits of a bit-vector.
     public func lowBits(_ a: Term, _ bits: Int) -> Term { make(Z3_mk_extract(ctx, UInt32(bits - 1), 0, a.ast)) }
     public func zeroExtend(_ a: Term, by bits: Int) -> Term {

@@ -33,6 +33,20 @@ public protocol Domain {
     /// The low `to` bits of a `from`-bit value (`to` < `from`).
     func truncate(_ a: Value, from: Int, to: Int) -> Value
 
+    /// Mathematical integers (sort `int(width)`, in properties). `width` always suffices for the
+    /// exact result (see `Sort.int`), so a domain may hold an int as the number itself or in
+    /// two's complement of `width` bits. Division and remainder truncate toward zero (the
+    /// remainder has the dividend's sign) and, like udiv, are only consulted with a non-zero
+    /// divisor.
+    func signExtend(_ a: Value, from: Int, to: Int) -> Value
+    func intAdd(_ a: Value, _ b: Value, width: Int) -> Value
+    func intSub(_ a: Value, _ b: Value, width: Int) -> Value
+    func intMul(_ a: Value, _ b: Value, width: Int) -> Value
+    func intDiv(_ a: Value, _ b: Value, width: Int) -> Value
+    func intRem(_ a: Value, _ b: Value, width: Int) -> Value
+    func slt(_ a: Value, _ b: Value, width: Int) -> Value
+    func sle(_ a: Value, _ b: Value, width: Int) -> Value
+
     /// Reads `map[key]`; `valueSort` is the sort of what is read.
     func select(_ map: Value, _ key: Value, valueSort: Sort) -> Value
     func store(_ map: Value, _ key: Value, _ value: Value) -> Value
@@ -65,7 +79,7 @@ extension Domain {
     public func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return bool(false)
-        case .uint(let w): return number(0, width: w)
+        case .uint(let w), .int(let w): return number(0, width: w)
         case .address: return number(0, width: 160)
         case .bytes(let n): return number(0, width: Sort.bytes(n).bitWidth!)
         case .map(let k, let v): return constMap(key: k, value: v, default: zero(v))

@@ -497,6 +497,11 @@ extension Executor {
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
                 return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
+            case .toInt(let a, let w):
+                let ac = expr(a, scope)
+                let from = a.sort.bitWidth ?? w
+                if a.sort.isInt { return { s, x in d.signExtend(ac(&s, &x), from: from, to: w) } }
+                return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
             case .narrow(let a, let w, let arithmetic):
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
@@ -538,7 +543,7 @@ extension Executor {
                 }
             case .binary(let op, let l, let r, let arithmetic):
                 let lc = expr(l, scope), rc = expr(r, scope)
-                let apply = binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
+                let apply = l.sort.isInt ? integer(op, width: l.sort.bitWidth!) : binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
                 let yes = d.bool(true), no = d.bool(false)
                 let logical = op.isLogical
                 return { s, x in
@@ -562,6 +567,31 @@ extension Executor {
                     }
                     return apply(a, b, &x.faults)
                 }
+            }
+        }
+
+        /// A binary operator on mathematical integers (properties), exact at `width` bits.
+        /// As in the EVM, x / 0 == 0 and x % 0 == 0.
+        @inlinable func integer(_ op: BinaryOp, width w: Int) -> (D.Value, D.Value, inout [D.Value]) -> D.Value {
+            let d = self.d
+            switch op {
+            case .add: return { a, b, _ in d.intAdd(a, b, width: w) }
+            case .sub: return { a, b, _ in d.intSub(a, b, width: w) }
+            case .mul: return { a, b, _ in d.intMul(a, b, width: w) }
+            case .div, .mod:
+                let zero = d.number(0, width: w), one = d.number(1, width: w)
+                return { a, b, _ in
+                    let bZero = d.eq(b, zero)
+                    let safeB = d.ite(bZero, one, b)
+                    return d.ite(bZero, zero, op == .div ? d.intDiv(a, safeB, width: w) : d.intRem(a, safeB, width: w))
+                }
+            case .lt: return { a, b, _ in d.slt(a, b, width: w) }
+            case .le: return { a, b, _ in d.sle(a, b, width: w) }
+            case .gt: return { a, b, _ in d.slt(b, a, width: w) }
+            case .ge: return { a, b, _ in d.sle(b, a, width: w) }
+            case .eq: return { a, b, _ in d.eq(a, b) }
+            case .ne: return { a, b, _ in d.not(d.eq(a, b)) }
+            case .and, .or, .implies: preconditionFailure("logical operator on ints: the type checker admits none")
             }
         }
 

@@ -119,6 +119,9 @@ extension TypeChecker {
     /// for its parameters, read in the post-state when primed.
     private mutating func checkCall(_ name: String, primed: Bool, _ args: [ExprSyntax], at location: SourceLocation,
                                     scope: Scope) -> Expr? {
+        if views[name] == nil, name == "mulDiv" || name == "mulDivUp" {
+            return checkMulDiv(roundUp: name == "mulDivUp", args, at: location, scope: scope)
+        }
         guard let view = views[name] else {
             report("unknown view '\(name)'", at: location)
             args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
@@ -160,6 +163,49 @@ extension TypeChecker {
         return expanded
     }
 
+    /// `mulDiv(a, b, c)`: a * b / c with the product in full precision, rounded down
+    /// (`mulDivUp`: rounded up). In an action the operands are uints of one width w, the
+    /// product is computed in 2w bits and the quotient must fit in w: in checked arithmetic a
+    /// zero divisor or a quotient that does not fit reverts, in wrapping arithmetic x / 0 == 0
+    /// and the low w bits are kept. In a property it is exact integer arithmetic.
+    private mutating func checkMulDiv(roundUp: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
+        let name = roundUp ? "mulDivUp" : "mulDiv"
+        guard args.count == 3 else {
+            report("'\(name)' takes 3 arguments (a, b, divisor), found \(args.count)", at: location)
+            args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
+            return nil
+        }
+        // Literals take the sort of the other arguments, as with an operator.
+        var checked: [Expr?] = args.map { TypeChecker.isLiteralOnly($0) ? nil : checkExpr($0, expected: nil, scope: scope) }
+        let sort = checked.lazy.compactMap { $0?.sort }.first(where: TypeChecker.isUint) ?? .uint256
+        for (i, a) in args.enumerated() where TypeChecker.isLiteralOnly(a) { checked[i] = checkExpr(a, expected: sort, scope: scope) }
+        var xs: [Expr] = []
+        for (a, x) in zip(args, checked) {
+            guard let x else { return nil }
+            guard TypeChecker.isUint(x.sort) else {
+                report("type mismatch: '\(name)' needs uint arguments, found \(x.sort)", at: a.location)
+                return nil
+            }
+            xs.append(x)
+        }
+        let w = xs.map { $0.sort.bitWidth! }.max()!
+        let wide = roundUp ? 2 * w + 1 : 2 * w
+        func up(_ x: Expr) -> Expr {
+            if case .number(let n, _) = x { return .number(n, .uint(wide)) }
+            return .widen(x, to: wide)
+        }
+        // The product (plus c - 1) cannot overflow `wide` bits: only the division can fault.
+        var product = Expr.binary(.mul, up(xs[0]), up(xs[1]), arithmetic: .wrapping)
+        if roundUp {
+            // (a * b + c - 1) / c; with c == 0 the quotient is 0 (or a revert) either way.
+            product = .binary(.sub, .binary(.add, product, up(xs[2]), arithmetic: .wrapping), .number(1, .uint(wide)), arithmetic: .wrapping)
+        }
+        let arithmetic = scope.context.isProperty ? Arithmetic.wrapping : scope.arithmetic
+        let quotient = Expr.binary(.div, product, up(xs[2]), arithmetic: arithmetic)
+        // A property keeps the exact quotient: MathInt lifts it, so no narrowing here.
+        return scope.context.isProperty ? quotient : .narrow(quotient, to: w, arithmetic: scope.arithmetic)
+    }
+
     /// `uintN(e)`: widening is exact; narrowing reverts in checked arithmetic when the value does
     /// not fit and keeps the low bits in wrapping arithmetic (inside `unchecked`, in properties).
     private mutating func checkConversion(to width: Int, _ inner: ExprSyntax, at location: SourceLocation, scope: Scope) -> Expr? {
@@ -170,7 +216,8 @@ extension TypeChecker {
             report("type mismatch: '\(target)(...)' converts a uint, found \(x.sort)", at: inner.location)
             return nil
         }
-        if from == width { return x }
+        // In a property, arithmetic is exact: uintN(e) is how it asks for e modulo 2^N.
+        if from == width { return scope.context.isProperty ? .narrow(x, to: width, arithmetic: .wrapping) : x }
         if from < width { return .widen(x, to: width) }
         return .narrow(x, to: width, arithmetic: scope.arithmetic)
     }

@@ -3,9 +3,13 @@ import TitanIR
 
 /// Where an expression is checked: decides which names exist and how arithmetic behaves.
 struct Scope {
-    enum Context { case action, invariant, rule, lemma, view }
+    enum Context {
+        case action, invariant, rule, lemma, view
+        /// Invariants, rules, lemmas and expectations: arithmetic on mathematical integers.
+        var isProperty: Bool { self == .invariant || self == .rule || self == .lemma }
+    }
     var context: Context
-    /// The mode stamped on arithmetic operators; properties always wrap.
+    /// The mode stamped on uint arithmetic operators; in properties `MathInt` then makes it exact.
     var arithmetic: Arithmetic
     /// Params, lets and rule names. A nil sort marks a name whose declaration already failed,
     /// so its uses stay silent instead of repeating the error.
@@ -146,7 +150,8 @@ struct TypeChecker {
                     ok = false
                     continue
                 }
-                steps.append(.expect(body, location: e.location))
+                guard let exact = mathematical(body, at: e.location) else { ok = false; continue }
+                steps.append(.expect(exact, location: e.location))
             case .call(let name, let args, let sender, let time, let reverts):
                 guard let action = actions.first(where: { $0.name == name.name }) else {
                     report("unknown action '\(name.name)' in scenario '\(decl.name.name)'", at: name.location)
@@ -343,6 +348,18 @@ struct TypeChecker {
 
     // MARK: Properties
 
+    /// A property's arithmetic on mathematical integers (see `MathInt`), or nil (reported)
+    /// when it would need integers wider than the semantics computes.
+    mutating func mathematical(_ e: Expr, at location: SourceLocation) -> Expr? {
+        let lifted = MathInt.lift(e)
+        let width = MathInt.widest(lifted)
+        guard width <= MathInt.maxWidth else {
+            report("arithmetic here needs \(width)-bit integers to be exact, more than the \(MathInt.maxWidth) computed; split the product or convert a factor with uintN(...)", at: location)
+            return nil
+        }
+        return lifted
+    }
+
     private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]], environment: Bool) -> Property? {
         var scope: Scope
         let kind: PropertyKind
@@ -387,11 +404,12 @@ struct TypeChecker {
             // A rule sees the caller and the time of the step it is about.
             for (name, sort) in Environment.names where scope.locals[name] == nil { scope.locals[name] = .some(sort) }
         }
-        guard let body = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
-        guard body.sort == .bool else {
-            report("type mismatch: a property must be bool, found \(body.sort)", at: decl.body.location)
+        guard let typed = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
+        guard typed.sort == .bool else {
+            report("type mismatch: a property must be bool, found \(typed.sort)", at: decl.body.location)
             return nil
         }
+        guard let body = mathematical(typed, at: decl.body.location) else { return nil }
         var property = Property(name: decl.name.name, kind: kind, params: params, body: body,
                                 location: decl.name.location, sourceText: decl.sourceText)
         property.expectViolated = decl.expectViolated

@@ -22,6 +22,7 @@ enum ViewExpansion {
             case .widen(let a, let w): return .widen(go(a), to: w)
             case .narrow(let a, let w, _): return .narrow(go(a), to: w, arithmetic: arithmetic)
             case .length(let a): return .length(go(a))
+            case .toInt(let a, let w): return .toInt(go(a), width: w)
             }
         }
         return go(e)

@@ -133,9 +133,20 @@ public final class WasmBackend: ChainBackend {
         summary = "WebAssembly module \(path) in WasmKit (titan.h\(supportsLedger ? "" : ", storage only: no ledger entry points"))"
     }
 
+    /// A trap's reason, and the names in its backtrace (WasmKit prints each frame with a host
+    /// address, and a frame it could not name: noise in a report).
     static func describe(_ error: Error) -> String {
         if let e = error as? Limiter.Exceeded { return e.description }
-        return "\(error)"
+        let lines = "\(error)".split(separator: "\n")
+        guard let first = lines.first else { return "\(error)" }
+        let frames = lines.dropFirst().compactMap { line -> String? in
+            guard let close = line.firstIndex(of: ")") else { return nil }
+            let name = line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)
+            return name.isEmpty || name == "unknown" ? nil : name
+        }
+        // Unbounded recursion has thousands of frames: the innermost few say enough.
+        let shown = frames.prefix(8).joined(separator: " <- ") + (frames.count > 8 ? " <- … (\(frames.count) frames)" : "")
+        return String(first) + (frames.isEmpty ? "" : " (wasm backtrace: \(shown))")
     }
 
     // MARK: calls

@@ -50,7 +50,7 @@ struct SemanticsAgreementTests {
             switch sort {
             case .bool: return .bool(next() % 2 == 0)
             case .address: return .bits(addressPool[next() % addressPool.count])
-            case .uint(let w):
+            case .uint(let w), .int(let w):
                 let n = uintPool[next() % uintPool.count]
                 return .bits(n & ((BigUInt(1) << w) - 1))
             case .bytes(let max):

@@ -106,13 +106,16 @@ private func location(_ line: Int, _ column: Int) -> TitanIR.SourceLocation {
         #expect(frame.kind == .rule(action: "transfer", actionArgs: ["f", "t", "amt"]))
         #expect(frame.params == [Param(name: "who", sort: .address)])
 
+        // Property arithmetic is on integers wide enough to be exact: a 512-bit sum plus a
+        // widened uint needs 514 bits (the sign bit, and one for the carry).
         let sums = try property("sums")
         #expect(sums.body == .binary(
             .implies,
             .unary(.not, .reverted),
             .binary(.eq,
-                    .sum("balances", key: nil, post: true),
-                    .binary(.add, .sum("balances", key: nil, post: false), .widen(.name("amount", .uint256), to: 512),
+                    .toInt(.sum("balances", key: nil, post: true), width: 514),
+                    .binary(.add, .toInt(.sum("balances", key: nil, post: false), width: 514),
+                            .toInt(.widen(.name("amount", .uint256), to: 512), width: 514),
                             arithmetic: .wrapping),
                     arithmetic: .wrapping),
             arithmetic: .wrapping))

@@ -537,7 +537,7 @@ extension OracleGenerator {
             if rng.chance(0.25) { body = .logic(.implies, condition(invariantScope, depth: 0), body) }
             out.append(OProperty(name: "", kind: .invariant, params: [], body: body))
         }
-        // Relations between two readings, with wrapping arithmetic (properties wrap).
+        // Relations between two readings, in exact arithmetic (as properties compute).
         let obs = observables(invariantScope)
         if obs.count >= 2 {
             let a = rng.pick(obs), b = rng.pick(obs)
@@ -699,7 +699,7 @@ extension OracleGenerator {
         return e
     }
 
-    /// A stateless fact about one or two parameters, at their width, with wrapping arithmetic.
+    /// A stateless fact about one or two parameters, in exact arithmetic.
     mutating func candidateLemma() -> OProperty {
         var scope = OGenScope(context: .lemma)
         let shape = rng.weighted([(3, [OSort.uint(8), .uint(8)]), (1, [.uint(16)]), (1, [.uint(8), .bool])])

@@ -345,14 +345,15 @@ extension OModel {
 // every error thrown, and explorations revert hundreds of thousands of times.
 
 /// What an expression reads: the state (the post-state of a rule as well), the frame of
-/// locals, whether the action reverted, and the arithmetic at this place: wrapping in
-/// properties and `unchecked` blocks, the model's mode elsewhere in actions.
+/// locals, whether the action reverted, and the arithmetic at this place: exact (unbounded
+/// integers) in properties, wrapping in `unchecked` blocks, the model's mode elsewhere in actions.
 struct OFrame {
     var pre: [OValue]
     var post: [OValue]?
     var locals: [OValue]
     var reverted = false
     var checked: Bool
+    var exact = false
 }
 
 extension OModel {
@@ -366,7 +367,8 @@ extension OModel {
         case .local(let slot, _): return f.locals[slot]
         case .index(let m, let k):
             guard let map = evaluate(m, f), let key = evaluate(k, f) else { return nil }
-            return map.map[key.key]
+            // Keys are uint8 or bool: an exact integer used as a key is taken modulo 2^8.
+            return map.map[f.exact ? ((key.key % 256) + 256) % 256 : key.key]
         case .sum(let i, let key, let post):
             var m = (post ? f.post! : f.pre)[i].map
             if let key {
@@ -379,8 +381,9 @@ extension OModel {
                 return total + v.uint
             })
         case .arith(let op, let l, let r, let width):
-            guard let a = evaluate(l, f), let b = evaluate(r, f),
-                  let n = arithmetic(op, a.uint, b.uint, width: width, checked: f.checked) else { return nil }
+            guard let a = evaluate(l, f), let b = evaluate(r, f) else { return nil }
+            if f.exact { return .uint(OModel.exact(op, a.uint, b.uint)) }
+            guard let n = arithmetic(op, a.uint, b.uint, width: width, checked: f.checked) else { return nil }
             return .uint(n)
         case .compare(let op, let l, let r):
             guard let a = evaluate(l, f), let b = evaluate(r, f) else { return nil }
@@ -414,8 +417,20 @@ extension OModel {
                 guard let v = evaluate(a, f) else { return nil }
                 values.append(v)
             }
-            return evaluate(views[index].body, OFrame(pre: post ? f.post! : f.pre, post: nil, locals: values, checked: f.checked))
+            return evaluate(views[index].body, OFrame(pre: post ? f.post! : f.pre, post: nil, locals: values, checked: f.checked, exact: f.exact))
         case .reverted: return .bool(f.reverted)
+        }
+    }
+
+    /// `+ - * / %` on integers, as properties compute: nothing wraps, / and % truncate toward
+    /// zero (Swift's Int does), x / 0 == x % 0 == 0.
+    static func exact(_ op: OArith, _ a: Int, _ b: Int) -> Int {
+        switch op {
+        case .add: return a + b
+        case .sub: return a - b
+        case .mul: return a * b
+        case .div: return b == 0 ? 0 : a / b
+        case .mod: return b == 0 ? 0 : a % b
         }
     }
 
@@ -513,14 +528,14 @@ extension OModel {
         return run(action.body, state: &s, locals: &locals, checked: checked) ? s : nil
     }
 
-    /// An invariant or lemma at `state` with its parameters' values (properties wrap, so never fault).
+    /// An invariant or lemma at `state` with its parameters' values (exact arithmetic never faults).
     func holds(_ p: OProperty, in state: [OValue], params: [OValue]) -> Bool {
-        evaluate(p.body, OFrame(pre: state, post: nil, locals: params, checked: false))!.bool
+        evaluate(p.body, OFrame(pre: state, post: nil, locals: params, checked: false, exact: true))!.bool
     }
 
     /// A rule for one execution: parameters, then the action's arguments under the rule's names.
     func ruleHolds(_ p: OProperty, pre: [OValue], post: [OValue]?, args: [OValue], params: [OValue]) -> Bool {
-        let frame = OFrame(pre: pre, post: post ?? pre, locals: params.isEmpty ? args : params + args, reverted: post == nil, checked: false)
+        let frame = OFrame(pre: pre, post: post ?? pre, locals: params.isEmpty ? args : params + args, reverted: post == nil, checked: false, exact: true)
         return evaluate(p.body, frame)!.bool
     }
 }
