@@ -1,4 +1,5 @@
 import Foundation
+import TitanIR
 
 /// The registry itself, over a store file: embedded in `tpm`, and behind `tpm serve`.
 public struct LocalRegistry: RegistryClient {
@@ -15,73 +16,109 @@ public struct LocalRegistry: RegistryClient {
     /// until the single transaction that records the verdicts.
     public func publish(_ data: Data) async throws -> PackageVersionInfo { try publishNow(data) }
 
+    public func publish(_ data: Data, progress: (@Sendable (String) -> Void)?) async throws -> PackageVersionInfo {
+        try publishNow(data, progress: progress)
+    }
+
     /// `publish`, synchronously: the server runs it on a thread of its own, since proving blocks.
-    public func publishNow(_ data: Data) throws -> PackageVersionInfo {
+    public func publishNow(_ data: Data, progress: (@Sendable (String) -> Void)? = nil) throws -> PackageVersionInfo {
+        try commit(try prepare(data), progress: progress)
+    }
+
+    /// A bundle that passed every check that needs no prover.
+    public struct PreparedPublish: Sendable {
+        public var data: Data
+        public var bundle: PackageBundle
+        public var manifest: Manifest
+        public var specs: [SpecFile]
+        public var key: String
+    }
+
+    /// Opens the bundle and runs every check before the re-check: a refusal here is final and
+    /// nothing has been written.
+    public func prepare(_ data: Data) throws -> PreparedPublish {
         let bundle = try PackageBundle.open(data)
         guard let manifestEntry = bundle.file(Manifest.fileName) else {
             throw RegistryError.malformedBundle("no \(Manifest.fileName) in the bundle")
         }
-        let manifest = try Manifest.parse(String(decoding: manifestEntry.content, as: UTF8.self))
+        guard let manifestText = String(data: manifestEntry.content, encoding: .utf8) else {
+            throw RegistryError.malformedManifest("\(Manifest.fileName): not UTF-8 text")
+        }
+        let manifest = try Manifest.parse(manifestText)
         let key = bundle.signature!.publicKey
         if let owner = try store.ownerKey(of: manifest.name), owner != key { throw RegistryError.ownerMismatch(name: manifest.name) }
-        let id = "\(manifest.name)@\(manifest.version)"
-        if try store.exists(manifest.name, manifest.version.description) {
-            throw RegistryError.conflict("\(id) is already published; versions are immutable (yank it and publish a new version)")
+        if let existing = try store.existing(manifest.name, manifest.version) {
+            throw RegistryError.conflict(RegistryStore.conflictMessage(manifest.name, manifest.version.description, existing: existing))
         }
         let specs = try Recheck.specs(of: bundle, manifest: manifest)
-        progress?("re-checking \(manifest.properties.count) claimed properties of \(id) (timeout \(recheck.timeoutSeconds) s per query)")
-        let outcome = recheck.run(specs, claimed: manifest.properties)
-        return try store.insert(manifest: manifest, bundle: bundle, bundleData: data, publisherKey: key, outcome: outcome)
+        return PreparedPublish(data: data, bundle: bundle, manifest: manifest, specs: specs, key: key)
+    }
+
+    /// Re-checks a prepared bundle and records it in one transaction.
+    public func commit(_ p: PreparedPublish, progress extra: (@Sendable (String) -> Void)? = nil) throws -> PackageVersionInfo {
+        let id = "\(p.manifest.name)@\(p.manifest.version)"
+        let own = progress
+        let tell: @Sendable (String) -> Void = { line in own?(line); extra?(line) }
+        tell("re-checking \(p.manifest.properties.count) claimed properties of \(id) (timeout \(recheck.timeoutSeconds) s per query)")
+        let outcome = recheck.run(p.specs, claimed: p.manifest.properties, progress: tell)
+        return try store.insert(manifest: p.manifest, bundle: p.bundle, bundleData: p.data, publisherKey: p.key, outcome: outcome)
     }
 
     public func search(_ query: String) async throws -> [PackageSummary] { try store.search(query) }
 
     public func versions(of name: String) async throws -> [PackageVersionInfo] {
         let all = try store.versions(of: name)
-        if all.isEmpty { throw RegistryError.notFound("no package named '\(name)'") }
+        if all.isEmpty { throw RegistryError.notFound("no package named '\(printable(name))'") }
         return all
     }
 
     public func version(_ name: String, _ version: String) async throws -> PackageVersionInfo {
-        guard let v = try store.version(name, version) else { throw RegistryError.notFound("\(name)@\(version)") }
+        guard let v = try store.version(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
         return v
     }
 
     public func bundle(_ name: String, _ version: String) async throws -> Data {
-        guard let b = try store.bundle(name, version) else { throw RegistryError.notFound("\(name)@\(version)") }
+        guard let b = try store.bundle(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
         return b
     }
 
-    func checkOwner(_ name: String, _ signature: PackageBundle.Signature, _ message: Data) throws {
-        guard let owner = try store.ownerKey(of: name) else { throw RegistryError.notFound("no package named '\(name)'") }
+    /// A signed request's checks: the key is an Ed25519 key, the signature covers `message`,
+    /// and the sequence number is in range (the store checks it is new).
+    static func checkSigned(_ signature: PackageBundle.Signature, _ message: Data, sequence: Int64) throws {
+        guard (1...SignedAction.maxSequence).contains(sequence) else {
+            throw RegistryError.invalidArgument("sequence must be an integer from 1 to \(SignedAction.maxSequence)")
+        }
+        try PublisherKey.verify(signature: signature, message: message, what: "the request")
+    }
+
+    func checkOwner(_ name: String, _ signature: PackageBundle.Signature, _ message: Data, sequence: Int64) throws {
+        try Self.checkSigned(signature, message, sequence: sequence)
+        guard let owner = try store.ownerKey(of: name) else { throw RegistryError.notFound("no package named '\(printable(name))'") }
         guard owner == signature.publicKey else { throw RegistryError.ownerMismatch(name: name) }
-        try PublisherKey.verify(signature: signature, message: message)
     }
 
-    public func yank(_ name: String, _ version: String, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
-        try checkOwner(name, signature, OwnerAction.yank(name, version))
-        try store.yank(name, version)
+    static func checkPrice(_ price: Int64) throws {
+        guard (1...SignedAction.maxPrice).contains(price) else {
+            throw RegistryError.invalidArgument("price must be an integer number of minor units from 1 to \(SignedAction.maxPrice)")
+        }
+    }
+
+    public func yank(_ name: String, _ version: String, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
+        try checkOwner(name, signature, SignedAction.yank(name, version, sequence: sequence), sequence: sequence)
+        try store.yank(name, version, key: signature.publicKey, sequence: sequence)
         return try await self.version(name, version)
     }
 
-    public func list(_ name: String, _ version: String, price: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
-        _ = try MarketplaceSplit(price: price)
-        try checkOwner(name, signature, OwnerAction.list(name, version, price: price))
-        let v = try await self.version(name, version)
-        guard v.status == .verified else { throw RegistryError.invalidArgument("\(name)@\(version) is not verified; only verified packages can be listed") }
-        guard !v.yanked else { throw RegistryError.invalidArgument("\(name)@\(version) is yanked") }
-        try store.setPrice(name, version, price: price)
+    public func list(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
+        try Self.checkPrice(price)
+        try checkOwner(name, signature, SignedAction.list(name, version, price: price, sequence: sequence), sequence: sequence)
+        try store.setPrice(name, version, price: price, key: signature.publicKey, sequence: sequence)
         return try await self.version(name, version)
     }
 
-    public func buy(_ name: String, _ version: String, buyer: String) async throws -> Purchase {
-        guard (1...128).contains(buyer.count), buyer.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ":_-.".contains($0)) }) else {
-            throw RegistryError.invalidArgument("--buyer must be 1 to 128 letters, digits or ':_-.' (an address)")
-        }
-        let v = try await self.version(name, version)
-        guard v.status == .verified, !v.yanked, let price = v.price else {
-            throw RegistryError.notListed("\(name)@\(version) has no listing price (tpm list) or is not verified or is yanked")
-        }
-        return try store.recordPurchase(name, version, buyer: buyer, split: try MarketplaceSplit(price: price))
+    public func buy(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> Purchase {
+        try Self.checkPrice(price)
+        try Self.checkSigned(signature, SignedAction.buy(name, version, price: price, sequence: sequence), sequence: sequence)
+        return try store.recordPurchase(name, version, buyerKey: signature.publicKey, price: price, sequence: sequence)
     }
 }

@@ -32,6 +32,9 @@ public struct Manifest: Sendable, Equatable, Codable {
 
     public static let chains: Set<String> = ["solana", "evm", "ton", "bitcoin", "wasm"]
 
+    /// What a package name looks like, for messages.
+    public static let nameFormat = "lowercase letters, digits, '-' and '_', starting with a letter or digit; at most 64 characters"
+
     /// Package names: lowercase letters, digits and `-`/`_`, starting with a letter or digit.
     public static func isValidName(_ n: String) -> Bool {
         guard (1...64).contains(n.count), let first = n.first, first.isASCII, first.isLetter || first.isNumber else { return false }
@@ -47,6 +50,10 @@ public struct Manifest: Sendable, Equatable, Codable {
             throw RegistryError.malformedManifest("\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
         }
         let lines = ManifestLines(text: text, file: file)
+        if let f = ManifestStrings.firstControlCharacter(in: text) {
+            let what = lines.key(onLine: f.line).map { "\($0): " } ?? ""
+            throw RegistryError.malformedManifest("\(file):\(f.line): \(what)a string holds the control character U+\(String(format: "%04X", f.scalar)); manifest strings must be printable text (no control characters, tabs or newlines)")
+        }
         func fail(_ table: String?, _ key: String, _ message: String) -> RegistryError {
             .malformedManifest("\(lines.location(table: table, key: key)): \(table.map { "\($0)." } ?? "")\(key): \(message)")
         }
@@ -67,9 +74,9 @@ public struct Manifest: Sendable, Equatable, Codable {
             throw fail("package", key, "unknown key")
         }
         guard let name = package["name"]?.string else { throw fail("package", "name", "missing or not a string") }
-        guard isValidName(name) else { throw fail("package", "name", "'\(name)' is not a package name (lowercase letters, digits, '-', '_'; at most 64)") }
+        guard isValidName(name) else { throw fail("package", "name", "'\(printable(name))' is not a package name (\(nameFormat))") }
         guard let versionText = package["version"]?.string else { throw fail("package", "version", "missing or not a string") }
-        guard let version = SemanticVersion(versionText) else { throw fail("package", "version", "'\(versionText)' is not a semantic version (MAJOR.MINOR.PATCH)") }
+        guard let version = SemanticVersion(versionText) else { throw fail("package", "version", SemanticVersion.message(versionText)) }
         var declared: Bool?
         if let v = package["verified"] {
             guard let b = v.bool else { throw fail("package", "verified", "must be true or false") }
@@ -185,6 +192,24 @@ public struct Manifest: Sendable, Equatable, Codable {
 struct ManifestLines {
     var text: String
     var file: String
+
+    /// `table.key` (or `key`) of the assignment on a 1-based line, when there is one.
+    func key(onLine n: Int) -> String? {
+        var current: String?
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") && !line.hasPrefix("[[") {
+                current = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+            }
+            guard i + 1 == n else { continue }
+            guard let eq = line.firstIndex(of: "="), !line.hasPrefix("[") else { return nil }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty, !key.contains("\"") || key.hasPrefix("\"") else { return nil }
+            let shown = key.hasPrefix("\"") ? "(quoted key)" : key
+            return current.map { "\($0).\(shown)" } ?? shown
+        }
+        return nil
+    }
 
     func location(table: String?, key: String) -> String {
         var current: String?

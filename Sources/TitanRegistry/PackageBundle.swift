@@ -70,24 +70,27 @@ public struct PackageBundle: Sendable, Equatable, Codable {
         do {
             b = try JSONDecoder().decode(PackageBundle.self, from: data)
         } catch {
-            throw RegistryError.malformedBundle("not a \(format) JSON document (\(error))")
+            throw RegistryError.malformedBundle("not a \(format) JSON document: \(describeDecodingError(error))")
         }
-        guard b.format == format else { throw RegistryError.malformedBundle("format '\(b.format)' is not \(format)") }
+        guard b.format == format else { throw RegistryError.malformedBundle("format '\(printable(b.format))' is not \(format)") }
+        // The signature first: what an unsigned or forged bundle holds is nobody's business, and
+        // every check after it applies to content its signer vouched for.
+        guard let s = b.signature else { throw RegistryError.badSignature("the bundle is not signed (tpm sign)") }
+        try PublisherKey.verify(signature: s, message: signedMessage(digest: b.digest))
+        // Then that the content is what was signed: each file's hash, and the digest of the list.
+        for f in b.files where sha256Hex(f.content) != f.sha256 { throw RegistryError.tamperedFile(path: printable(f.path, limit: 600)) }
+        let actual = digest(of: b.files)
+        guard actual == b.digest else { throw RegistryError.digestMismatch(stated: b.digest, actual: actual) }
+        guard !b.files.isEmpty else { throw RegistryError.malformedBundle("the bundle holds no files (it needs at least \(Manifest.fileName))") }
         guard b.files.count <= maxFiles else { throw RegistryError.tooLarge("\(b.files.count) files; the limit is \(maxFiles)") }
         var seen = Set<String>()
         for f in b.files {
-            if let why = BundlePath.problem(f.path) { throw RegistryError.unsafePath(path: f.path, reason: why) }
+            if let why = BundlePath.problem(f.path) { throw RegistryError.unsafePath(path: printable(f.path, limit: 600), reason: why) }
             guard f.type == "file" else {
-                throw RegistryError.unsafePath(path: f.path, reason: "entry type '\(f.type)': only regular files, no links")
+                throw RegistryError.unsafePath(path: f.path, reason: "entry type '\(printable(f.type))': only regular files, no links")
             }
             guard seen.insert(f.path).inserted else { throw RegistryError.malformedBundle("'\(f.path)' appears twice") }
-            guard sha256Hex(f.content) == f.sha256 else { throw RegistryError.tamperedFile(path: f.path) }
         }
-        guard digest(of: b.files) == b.digest else {
-            throw RegistryError.tamperedFile(path: "(bundle digest: the file list does not hash to \(b.digest))")
-        }
-        guard let s = b.signature else { throw RegistryError.badSignature("the bundle is not signed (tpm sign)") }
-        try PublisherKey.verify(signature: s, message: signedMessage(digest: b.digest))
         return b
     }
 

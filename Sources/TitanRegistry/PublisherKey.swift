@@ -44,12 +44,16 @@ public struct PublisherKey {
     }
 
     /// Checks a signature against the public key it names.
-    public static func verify(signature s: PackageBundle.Signature, message: Data) throws {
-        guard let raw = Data(base64Encoded: s.publicKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
-            throw RegistryError.badSignature("the public key is not an Ed25519 key")
+    /// `what` names what was signed, for the message ("the bundle digest", "the request").
+    public static func verify(signature s: PackageBundle.Signature, message: Data, what: String = "the bundle digest") throws {
+        guard let raw = Data(base64Encoded: s.publicKey), raw.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            throw RegistryError.badSignature("publicKey is not a raw Ed25519 public key in base64 (32 bytes, 44 characters)")
         }
-        guard let sig = Data(base64Encoded: s.signature), key.isValidSignature(sig, for: message) else {
-            throw RegistryError.badSignature("the signature does not match the bundle digest and the key")
+        guard let sig = Data(base64Encoded: s.signature), sig.count == 64 else {
+            throw RegistryError.badSignature("signature is not a raw Ed25519 signature in base64 (64 bytes, 88 characters)")
+        }
+        guard key.isValidSignature(sig, for: message) else {
+            throw RegistryError.badSignature("the signature does not match \(what) and the key")
         }
     }
 

@@ -50,14 +50,16 @@ public struct Recheck: Sendable {
 
     /// Proves every model that holds a claimed property (whole models: rules rely on invariants).
     /// Verified only when every claimed property is proved; a timeout is unknown, never proved.
-    public func run(_ specs: [SpecFile], claimed: [String]) -> Outcome {
+    /// `progress` hears each model as it starts and each property as it is settled.
+    public func run(_ specs: [SpecFile], claimed: [String], progress: (@Sendable (String) -> Void)? = nil) -> Outcome {
         let wanted = Set(claimed)
         let models = Set(claimed.map { String($0.split(separator: ".")[0]) })
         let selected = specs.map { s in SpecFile(path: s.path, contentHash: s.contentHash, models: s.models.filter { models.contains($0.name) }) }
-        let verification = Verification(options: ProverOptions(depth: depth, timeoutSeconds: timeoutSeconds, jobs: jobs,
-                                                                // The gate decides proofs; searching for deep refutations is the publisher's job.
-                                                                simulationSeconds: 0),
-                                        toolVersion: Self.toolVersion)
+        var options = ProverOptions(depth: depth, timeoutSeconds: timeoutSeconds, jobs: jobs,
+                                    // The gate decides proofs; searching for deep refutations is the publisher's job.
+                                    simulationSeconds: 0)
+        options.progress = progress
+        let verification = Verification(options: options, toolVersion: Self.toolVersion)
         let results = verification.run(selected).results
         let report = Report(toolVersion: Self.toolVersion, options: verification.reportOptions, specs: specs.map(\.path), results: results)
         let verdicts = report.results.map { r in

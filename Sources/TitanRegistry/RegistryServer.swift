@@ -6,13 +6,21 @@ import Hummingbird
 public enum RegistryServer {
     public static func run(registry: LocalRegistry, host: String = "127.0.0.1", port: Int,
                            onRunning: @escaping @Sendable (Int) -> Void) async throws {
-        let app = Application(router: router(registry), configuration: .init(address: .hostname(host, port: port)),
+        let app = Application(responder: responder(registry), configuration: .init(address: .hostname(host, port: port)),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
         try await app.runService()
     }
 
+    /// The router behind `RouteGuard`, which answers unknown paths and methods.
+    static func responder(_ registry: LocalRegistry) -> RouteGuard<RouterResponder<BasicRequestContext>> {
+        RouteGuard(inner: router(registry).buildResponder())
+    }
+
+    /// The content type of a publish answered as a stream of progress lines.
+    public static let progressContentType = "application/x-ndjson"
+
     static func router(_ registry: LocalRegistry) -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         let pageCache = PageCache()
         router.get("/health") { _, _ in json(["status": "ok"]) }
         router.get("/v1/packages") { request, _ in
@@ -27,39 +35,48 @@ public enum RegistryServer {
                     throw RegistryError.tooLarge("the request body exceeds \(PackageBundle.maxBytes) bytes")
                 }
                 let data = Data(body.readableBytesView)
-                let info = try await offload { try registry.publishNow(data) }
-                return json(info, status: .created)
+                let streaming = request.headers[.accept].map { $0.contains(progressContentType) } ?? false
+                // Every refusal that needs no prover is answered with its own status, stream or not.
+                let prepared = try await offload { try registry.prepare(data) }
+                if !streaming {
+                    return json(try await offload { try registry.commit(prepared) }, status: .created)
+                }
+                return streamedPublish(registry, prepared)
             }
         }
         router.get("/v1/packages/:name") { _, context in
-            try await respond { json(try await registry.versions(of: try parameter(context, "name"))) }
+            try await respond { json(try await registry.versions(of: try name(context))) }
         }
         router.get("/v1/packages/:name/:version") { _, context in
-            try await respond { json(try await registry.version(try parameter(context, "name"), try parameter(context, "version"))) }
+            try await respond { json(try await registry.version(try name(context), try version(context))) }
         }
         router.get("/v1/packages/:name/:version/bundle") { _, context in
             try await respond {
-                let data = try await registry.bundle(try parameter(context, "name"), try parameter(context, "version"))
+                let data = try await registry.bundle(try name(context), try version(context))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
             }
         }
         router.post("/v1/packages/:name/:version/yank") { request, context in
             try await respond {
-                let r = try await decode(OwnerRequest.self, request)
-                return json(try await registry.yank(try parameter(context, "name"), try parameter(context, "version"), signature: r.signature))
+                let (n, v) = (try name(context), try version(context))
+                let r = try await decode(SignedRequest.self, request, expected: "{signature, sequence}")
+                return json(try await registry.yank(n, v, sequence: r.sequence, signature: r.signature))
             }
         }
         router.post("/v1/packages/:name/:version/listing") { request, context in
             try await respond {
-                let r = try await decode(OwnerRequest.self, request)
-                guard let price = r.price else { throw RegistryError.invalidArgument("price is required") }
-                return json(try await registry.list(try parameter(context, "name"), try parameter(context, "version"), price: price, signature: r.signature))
+                let (n, v) = (try name(context), try version(context))
+                let r = try await decode(SignedRequest.self, request, expected: "{signature, sequence, price}")
+                guard let price = r.price else { throw RegistryError.invalidArgument("request body: missing field 'price' (an integer number of minor units, at least 1)") }
+                return json(try await registry.list(n, v, price: price, sequence: r.sequence, signature: r.signature))
             }
         }
         router.post("/v1/packages/:name/:version/purchases") { request, context in
             try await respond {
-                let r = try await decode(PurchaseRequest.self, request)
-                return json(try await registry.buy(try parameter(context, "name"), try parameter(context, "version"), buyer: r.buyer), status: .created)
+                let (n, v) = (try name(context), try version(context))
+                let r = try await decode(SignedRequest.self, request, expected: "{signature, sequence, price}")
+                guard let price = r.price else { throw RegistryError.invalidArgument("request body: missing field 'price' (the listing price the buyer agrees to, in minor units)") }
+                return json(try await registry.buy(n, v, price: price, sequence: r.sequence, signature: r.signature), status: .created)
             }
         }
         router.get("/packages/:name/:version/report/") { _, context in
@@ -72,6 +89,31 @@ public enum RegistryServer {
             try await respond { try await page(registry, pageCache, context, "properties/" + (try parameter(context, "page"))) }
         }
         return router
+    }
+
+    /// A publish answered as `application/x-ndjson`: one `{"event":"progress","message":...}` line
+    /// per step of the re-check as it happens, then `{"event":"published","status":201,"version":{...}}`
+    /// or `{"event":"error","status":N,"error":CODE,"message":TEXT}`.
+    static func streamedPublish(_ registry: LocalRegistry, _ prepared: LocalRegistry.PreparedPublish) -> Response {
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .unbounded)
+        @Sendable func line(_ value: PublishEvent) -> ByteBuffer {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            var data = (try? enc.encode(value)) ?? Data("{}".utf8)
+            data.append(UInt8(ascii: "\n"))
+            return ByteBuffer(bytes: data)
+        }
+        Thread.detachNewThread {
+            do {
+                let info = try registry.commit(prepared) { message in continuation.yield(line(PublishEvent(event: "progress", message: message))) }
+                continuation.yield(line(PublishEvent(event: "published", status: 201, version: info)))
+            } catch {
+                let e = error as? RegistryError ?? .unavailable("the re-check failed")
+                continuation.yield(line(PublishEvent(event: "error", message: e.description, status: e.httpStatus, error: e.code)))
+            }
+            continuation.finish()
+        }
+        return Response(status: .ok, headers: [.contentType: progressContentType], body: ResponseBody(asyncSequence: stream))
     }
 
     /// Rendered report pages by version. A version's report never changes, but the verdict
@@ -104,27 +146,46 @@ public enum RegistryServer {
         }
     }
     static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
-        let name = try parameter(context, "name"), version = try parameter(context, "version")
+        let name = try Self.name(context), version = try Self.version(context)
         let info = try await registry.version(name, version)
         let pages = try pageCache.pages(for: info) {
-            guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version)") }
+            guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version) is not published") }
             return try PackageReportPages(info: info, reportJSON: report).pages()
         }
         guard let html = pages[path] else {
-            throw RegistryError.notFound("no page \(path) in the report of \(name)@\(version)")
+            throw RegistryError.notFound("no page '\(printable(path))' in the report of \(name)@\(version)")
         }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// A path parameter, percent-decoded.
     static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let v = context.parameters.get(name) else { throw RegistryError.invalidArgument("missing path parameter \(name)") }
+        return v.removingPercentEncoding ?? v
+    }
+
+    /// The `name` path parameter, which must be a package name.
+    static func name(_ context: BasicRequestContext) throws -> String {
+        let n = try parameter(context, "name")
+        guard Manifest.isValidName(n) else { throw RegistryError.invalidArgument("'\(printable(n))' is not a package name (\(Manifest.nameFormat))") }
+        return n
+    }
+
+    /// The `version` path parameter, which must be a semantic version.
+    static func version(_ context: BasicRequestContext) throws -> String {
+        let v = try parameter(context, "version")
+        guard SemanticVersion(v) != nil else { throw RegistryError.invalidArgument(SemanticVersion.message(v)) }
         return v
     }
 
-    static func decode<T: Decodable>(_ t: T.Type, _ request: Request) async throws -> T {
-        let body = try await request.body.collect(upTo: 64 * 1024)
+    static func decode<T: Decodable>(_ t: T.Type, _ request: Request, expected: String) async throws -> T {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 64 * 1024) } catch {
+            throw RegistryError.tooLarge("the request body exceeds 65536 bytes")
+        }
+        if body.readableBytes == 0 { throw RegistryError.invalidArgument("request body: empty; expected a JSON object \(expected)") }
         do { return try JSONDecoder().decode(t, from: Data(body.readableBytesView)) } catch {
-            throw RegistryError.invalidArgument("request body is not the expected JSON: \(error)")
+            throw RegistryError.invalidArgument("request body: \(describeDecodingError(error)); expected a JSON object \(expected)")
         }
     }
 
@@ -142,7 +203,9 @@ public enum RegistryServer {
         } catch let e as RegistryError {
             return json(HTTPRegistryClient.ErrorBody(error: e.code, message: e.description), status: HTTPResponse.Status(code: e.httpStatus))
         } catch {
-            return json(HTTPRegistryClient.ErrorBody(error: "internal", message: "\(error)"), status: .internalServerError)
+            // Not a refusal: a bug or an unexpected failure. The details go to the server's log only.
+            FileHandle.standardError.write(Data("tpm serve: internal error: \(error)\n".utf8))
+            return json(HTTPRegistryClient.ErrorBody(error: "internal", message: "internal error (the server's log has the details)"), status: .internalServerError)
         }
     }
 
@@ -152,4 +215,128 @@ public enum RegistryServer {
             Thread.detachNewThread { c.resume(with: Result { try work() }) }
         }
     }
+}
+
+/// One line of a streamed publish (`Accept: application/x-ndjson`).
+public struct PublishEvent: Codable, Sendable {
+    /// `progress`, `published` or `error`.
+    public var event: String
+    public var message: String?
+    /// The HTTP status the same publish would have had unstreamed (201, or the error's).
+    public var status: Int?
+    public var error: String?
+    public var version: PackageVersionInfo?
+}
+
+/// The body of the yank, listing and purchase requests: the signer's key and signature over
+/// `SignedAction.yank` / `.list` / `.buy`, the sequence number inside that message, and the
+/// price (listing and purchase).
+public struct SignedRequest: Codable, Sendable {
+    public var signature: PackageBundle.Signature
+    public var sequence: Int64
+    public var price: Int64?
+    public init(signature: PackageBundle.Signature, sequence: Int64, price: Int64? = nil) {
+        self.signature = signature; self.sequence = sequence; self.price = price
+    }
+}
+
+/// Answers what the router does not: a path that is no route (404, a JSON error), and a method
+/// a route does not have (405 with `Allow`; `OPTIONS` gets 204 with `Allow`).
+struct RouteGuard<Inner: HTTPResponder>: HTTPResponder where Inner.Context == BasicRequestContext {
+    let inner: Inner
+
+    static func methods(for path: String) -> [HTTPRequest.Method]? { RouteTable.methods(for: path) }
+
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let methods = Self.methods(for: request.uri.path) else {
+            return RegistryServer.json(HTTPRegistryClient.ErrorBody(error: "not-found", message: "not found: no such route '\(printable(request.uri.path))' (the API is Docs/registry-openapi.yaml)"),
+                                       status: .notFound)
+        }
+        let allowed = methods.contains(.get) ? methods + [.head] : methods
+        let allow = (allowed + [.options]).map(\.rawValue).joined(separator: ", ")
+        if request.method == .options {
+            return Response(status: .noContent, headers: [.allow: allow])
+        }
+        guard allowed.contains(request.method) else {
+            var r = RegistryServer.json(HTTPRegistryClient.ErrorBody(error: "method-not-allowed",
+                                                                     message: "method \(request.method.rawValue) is not allowed here; allowed: \(allow)"),
+                                        status: .methodNotAllowed)
+            r.headers[.allow] = allow
+            return r
+        }
+        return try await inner.respond(to: request, context: context)
+    }
+}
+
+/// A decoding failure as a message: the field and what was wrong, never Swift's debug text.
+func describeDecodingError(_ error: Error) -> String {
+    func path(_ codingPath: [CodingKey]) -> String {
+        var out = ""
+        for k in codingPath {
+            if let i = k.intValue { out += "[\(i)]" } else { out += out.isEmpty ? k.stringValue : "." + k.stringValue }
+        }
+        return out
+    }
+    guard let e = error as? DecodingError else { return "not the expected JSON" }
+    switch e {
+    case .keyNotFound(let key, let context):
+        let p = path(context.codingPath + [key])
+        return "missing field '\(p)'"
+    case .typeMismatch(let type, let context):
+        let p = path(context.codingPath)
+        return p.isEmpty ? "not a JSON object" : "field '\(p)' is not \(expectedKind(type))"
+    case .valueNotFound(let type, let context):
+        let p = path(context.codingPath)
+        return p.isEmpty ? "null where a JSON object was expected" : "field '\(p)' is null; it must be \(expectedKind(type))"
+    case .dataCorrupted(let context):
+        let p = path(context.codingPath)
+        if p.isEmpty { return "not valid JSON" }
+        if context.debugDescription.contains("not a semantic version") { return "field '\(p)': \(context.debugDescription)" }
+        return "field '\(p)' has an invalid value (base64 for bytes, integers within range)"
+    @unknown default:
+        return "not the expected JSON"
+    }
+}
+
+func expectedKind(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: return "a string"
+    case is Int64.Type, is Int.Type, is Int32.Type: return "an integer"
+    case is Bool.Type: return "true or false"
+    case is Data.Type: return "base64 text"
+    default:
+        let name = "\(type)"
+        if name.hasPrefix("Array") { return "an array" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        return "the expected kind of value (an object or array)"
+    }
+}
+
+/// The routes (`*` is one path segment) and their methods, as in Docs/registry-openapi.yaml.
+enum RouteTable {
+    static let routes: [([String], [HTTPRequest.Method])] = [
+        (["health"], [.get]),
+        (["v1", "packages"], [.get, .post]),
+        (["v1", "packages", "*"], [.get]),
+        (["v1", "packages", "*", "*"], [.get]),
+        (["v1", "packages", "*", "*", "bundle"], [.get]),
+        (["v1", "packages", "*", "*", "yank"], [.post]),
+        (["v1", "packages", "*", "*", "listing"], [.post]),
+        (["v1", "packages", "*", "*", "purchases"], [.post]),
+        (["packages", "*", "*", "report", ""], [.get]),
+        (["packages", "*", "*", "report", "index.html"], [.get]),
+        (["packages", "*", "*", "report", "properties", "*"], [.get]),
+    ]
+
+    static func methods(for path: String) -> [HTTPRequest.Method]? {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.first == "" else { return nil }
+        parts.removeFirst()
+        for (template, methods) in routes where template.count == parts.count {
+            if zip(template, parts).allSatisfy({ t, p in t == p || (t == "*" && !p.isEmpty) }) { return methods }
+        }
+        return nil
+    }
+
 }

@@ -12,7 +12,7 @@ public final class RegistryStore: Sendable {
     /// `~/.titan/registry.sqlite`, unless `TITAN_REGISTRY` names another file.
     public static var defaultPath: String {
         if let env = ProcessInfo.processInfo.environment["TITAN_REGISTRY"], !env.isEmpty { return env }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".titan/registry.sqlite").path
+        return titanHome.appendingPathComponent("registry.sqlite").path
     }
 
     public init(path: String) throws {
@@ -47,7 +47,7 @@ public final class RegistryStore: Sendable {
             } catch let e as DatabaseError where Date() < deadline {
                 if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
                     // Waiting is the answer; only the deadline ends it.
-                } else if e.resultCode == .SQLITE_ERROR, (e.message ?? "").contains("already exists"), schemaRaces < 3 {
+                } else if e.resultCode == .SQLITE_ERROR, ((e.message ?? "").contains("already exists") || (e.message ?? "").contains("duplicate column name")), schemaRaces < 3 {
                     schemaRaces += 1
                 } else {
                     throw e
@@ -105,7 +105,43 @@ public final class RegistryStore: Sendable {
                   CHECK (fee + seller_proceeds = price AND fee = price / 10));
                 """)
         }
+        // Build metadata is kept in `version`; `precedence` is the version without it, unique per
+        // name, so 1.0.0+a and 1.0.0+b cannot both be published. Signed requests (yank, list,
+        // buy) carry a sequence number above the last one their key used.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE versions ADD COLUMN precedence TEXT NOT NULL DEFAULT '';
+                UPDATE versions SET precedence = version;
+                CREATE UNIQUE INDEX versions_precedence ON versions(name, precedence);
+                CREATE TABLE request_sequences (
+                  public_key TEXT PRIMARY KEY,
+                  last_sequence INTEGER NOT NULL);
+                """)
+        }
         return m
+    }
+
+    /// The column and value that find a version text: exactly when it names build metadata,
+    /// else by precedence (so `1.0.0` finds `1.0.0+build.5`; there is at most one).
+    static func versionKey(_ version: String) -> (column: String, value: String) {
+        if version.contains("+") { return ("version", version) }
+        return ("precedence", SemanticVersion(version)?.precedenceText ?? version)
+    }
+
+    /// Accepts `sequence` for `key` if it is above every sequence the key used, and records it;
+    /// inside the caller's transaction, so a refused request consumes nothing.
+    static func consume(_ db: Database, key: String, sequence: Int64) throws {
+        let last = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key])
+        if let last, sequence <= last {
+            throw RegistryError.staleSequence("sequence number \(sequence) is not greater than \(last), the last one this key used; sign a new request (tpm uses the time in milliseconds)")
+        }
+        try db.execute(sql: "INSERT INTO request_sequences (public_key, last_sequence) VALUES (?, ?) ON CONFLICT(public_key) DO UPDATE SET last_sequence = excluded.last_sequence",
+                       arguments: [key, sequence])
+    }
+
+    /// The last sequence number a key used, if any.
+    public func lastSequence(of key: String) throws -> Int64? {
+        try read { try Int64.fetchOne($0, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key]) }
     }
 
     static func now() -> String {
@@ -122,8 +158,15 @@ public final class RegistryStore: Sendable {
         try read { try String.fetchOne($0, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) }
     }
 
-    public func exists(_ name: String, _ version: String) throws -> Bool {
-        try read { try Bool.fetchOne($0, sql: "SELECT 1 FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) ?? false }
+    /// The text of the published version with the same precedence (build metadata aside), if any.
+    public func existing(_ name: String, _ version: SemanticVersion) throws -> String? {
+        try read { try String.fetchOne($0, sql: "SELECT version FROM versions WHERE name = ? AND precedence = ?", arguments: [name, version.precedenceText]) }
+    }
+
+    static func conflictMessage(_ name: String, _ version: String, existing: String) -> String {
+        existing == version
+            ? "\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)"
+            : "\(name)@\(version) is already published as \(existing); build metadata does not make a new version (yank it and publish a new version)"
     }
 
     /// Records a re-checked version in one transaction: the owner (on a name's first publish),
@@ -141,14 +184,15 @@ public final class RegistryStore: Sendable {
                     try db.execute(sql: "INSERT INTO owners (name, public_key, registered_at) VALUES (?, ?, ?)",
                                    arguments: [name, publisherKey, Self.now()])
                 }
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) == true {
-                    throw RegistryError.conflict("\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)")
+                if let existing = try String.fetchOne(db, sql: "SELECT version FROM versions WHERE name = ? AND precedence = ?",
+                                                      arguments: [name, manifest.version.precedenceText]) {
+                    throw RegistryError.conflict(Self.conflictMessage(name, version, existing: existing))
                 }
                 try db.execute(sql: """
-                    INSERT INTO versions (name, version, major, minor, patch, digest, status, reasons, checked_with, published_at,
+                    INSERT INTO versions (name, version, precedence, major, minor, patch, digest, status, reasons, checked_with, published_at,
                       dependencies, targets, report, bundle)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [name, version, manifest.version.major, manifest.version.minor, manifest.version.patch,
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [name, version, manifest.version.precedenceText, manifest.version.major, manifest.version.minor, manifest.version.patch,
                                      bundle.digest, outcome.status.rawValue, String(decoding: try enc.encode(outcome.reasons), as: UTF8.self),
                                      Recheck.checkedWith, Self.now(),
                                      String(decoding: try enc.encode(manifest.dependencies), as: UTF8.self),
@@ -168,7 +212,7 @@ public final class RegistryStore: Sendable {
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || e.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             // Another publish committed the same name (first publish) or version in between.
             if try ownerKey(of: name) != publisherKey { throw RegistryError.ownerMismatch(name: name) }
-            throw RegistryError.conflict("\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)")
+            throw RegistryError.conflict(Self.conflictMessage(name, version, existing: try existing(name, manifest.version) ?? version))
         } catch {
             throw RegistryError.unavailable("\(error)")
         }
@@ -197,8 +241,9 @@ public final class RegistryStore: Sendable {
 
     public func version(_ name: String, _ version: String) throws -> PackageVersionInfo? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ? AND v.version = ?",
-                             arguments: [name, version]).map { try info($0, db) }
+            let k = Self.versionKey(version)
+            return try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ? AND v.\(k.column) = ?",
+                                    arguments: [name, k.value]).map { try info($0, db) }
         }
     }
 
@@ -222,11 +267,13 @@ public final class RegistryStore: Sendable {
     }
 
     public func bundle(_ name: String, _ version: String) throws -> Data? {
-        try read { try Data.fetchOne($0, sql: "SELECT bundle FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) }
+        let k = Self.versionKey(version)
+        return try read { try Data.fetchOne($0, sql: "SELECT bundle FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
     }
 
     public func report(_ name: String, _ version: String) throws -> Data? {
-        try read { try Data.fetchOne($0, sql: "SELECT report FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) }
+        let k = Self.versionKey(version)
+        return try read { try Data.fetchOne($0, sql: "SELECT report FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
     }
 
     /// Names containing `query` (all when empty), each with its newest version that is not yanked.
@@ -257,44 +304,81 @@ public final class RegistryStore: Sendable {
         }
     }
 
-    func update(_ name: String, _ version: String, sql: String, arguments: StatementArguments) throws {
-        do {
-            try db.write { db in
-                try db.execute(sql: sql, arguments: arguments)
-                if db.changesCount == 0 { throw RegistryError.notFound("\(name)@\(version)") }
-            }
-        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
-    }
-
-    public func yank(_ name: String, _ version: String) throws {
-        try update(name, version, sql: "UPDATE versions SET yanked = 1 WHERE name = ? AND version = ?", arguments: [name, version])
-    }
-
-    public func setPrice(_ name: String, _ version: String, price: Int64) throws {
-        try update(name, version, sql: "UPDATE versions SET price = ? WHERE name = ? AND version = ? AND status = 'verified'",
-                   arguments: [price, name, version])
-    }
-
-    public func recordPurchase(_ name: String, _ version: String, buyer: String, split: MarketplaceSplit) throws -> Purchase {
+    /// Runs a signed request's write in one transaction with its sequence number, so the
+    /// number is used up exactly when the request takes effect.
+    func signedWrite<T>(key: String, sequence: Int64, _ body: (Database) throws -> T) throws -> T {
         do {
             return try db.write { db in
-                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM versions WHERE name = ? AND version = ?", arguments: [name, version]) else {
-                    throw RegistryError.notFound("\(name)@\(version)")
-                }
-                let at = Self.now()
-                try db.execute(sql: "INSERT INTO purchases (version_id, buyer, price, fee, seller_proceeds, purchased_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [id, buyer, split.price, split.fee, split.seller, at])
-                return Purchase(id: db.lastInsertedRowID, name: name, version: version, buyer: buyer, price: split.price,
-                                fee: split.fee, sellerProceeds: split.seller, purchasedAt: at)
+                try Self.consume(db, key: key, sequence: sequence)
+                return try body(db)
             }
         } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    /// The version's row id and state, or not found.
+    static func state(_ db: Database, _ name: String, _ version: String) throws -> (id: Int64, text: String, verified: Bool, yanked: Bool, price: Int64?) {
+        let k = versionKey(version)
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, version, status, yanked, price FROM versions WHERE name = ? AND \(k.column) = ?",
+                                         arguments: [name, k.value]) else {
+            throw RegistryError.notFound("\(name)@\(version) is not published")
+        }
+        return (row["id"], row["version"], (row["status"] as String) == "verified", row["yanked"], row["price"])
+    }
+
+    /// Yanks a version with no request behind it (direct access to the store file).
+    public func yank(_ name: String, _ version: String) throws {
+        do {
+            try db.write { db in
+                let v = try Self.state(db, name, version)
+                try db.execute(sql: "UPDATE versions SET yanked = 1 WHERE id = ?", arguments: [v.id])
+            }
+        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    /// Yanks a version (owner-signed request with its sequence number).
+    public func yank(_ name: String, _ version: String, key: String, sequence: Int64) throws {
+        try signedWrite(key: key, sequence: sequence) { db in
+            let v = try Self.state(db, name, version)
+            try db.execute(sql: "UPDATE versions SET yanked = 1 WHERE id = ?", arguments: [v.id])
+        }
+    }
+
+    /// Sets a verified, unyanked version's price (owner-signed request with its sequence number).
+    public func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) throws {
+        try signedWrite(key: key, sequence: sequence) { db in
+            let v = try Self.state(db, name, version)
+            guard v.verified else { throw RegistryError.notEligible("\(name)@\(v.text) is not verified; only verified packages can be listed") }
+            guard !v.yanked else { throw RegistryError.notEligible("\(name)@\(v.text) is yanked; a yanked version cannot be listed") }
+            try db.execute(sql: "UPDATE versions SET price = ? WHERE id = ?", arguments: [price, v.id])
+        }
+    }
+
+    /// Records a sale to the key that signed the request, at the price it agreed to, which must
+    /// be the current listing price.
+    public func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) throws -> Purchase {
+        try signedWrite(key: buyerKey, sequence: sequence) { db in
+            let v = try Self.state(db, name, version)
+            guard v.verified, !v.yanked, let listed = v.price else {
+                throw RegistryError.notListed("\(name)@\(v.text) has no listing price (tpm list), or is not verified, or is yanked")
+            }
+            guard listed == price else {
+                throw RegistryError.notListed("\(name)@\(v.text) is listed at \(listed) minor units, not \(price); sign a purchase at the current price")
+            }
+            let split = try MarketplaceSplit(price: price)
+            let buyer = PublisherKey.publicKeyText(base64: buyerKey)
+            let at = Self.now()
+            try db.execute(sql: "INSERT INTO purchases (version_id, buyer, price, fee, seller_proceeds, purchased_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [v.id, buyer, split.price, split.fee, split.seller, at])
+            return Purchase(id: db.lastInsertedRowID, name: name, version: v.text, buyer: buyer, price: split.price,
+                            fee: split.fee, sellerProceeds: split.seller, purchasedAt: at)
+        }
     }
 
     /// Row counts of every table: what a test compares to see that nothing was left behind.
     public func counts() throws -> [String: Int] {
         try read { db in
             var out: [String: Int] = [:]
-            for t in ["owners", "versions", "verdicts", "purchases"] { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
+            for t in ["owners", "versions", "verdicts", "purchases", "request_sequences"] { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
             return out
         }
     }

@@ -1,30 +1,81 @@
 import Foundation
 
-/// A semantic version `MAJOR.MINOR.PATCH` with an optional `-prerelease` (build metadata after
-/// `+` is accepted and ignored for ordering, as semver 2.0 says).
+/// A semantic version `MAJOR.MINOR.PATCH` with an optional `-prerelease` and `+build`
+/// metadata (semver 2.0). The whole text is validated and kept, build metadata included; build
+/// metadata does not count for ordering, and two versions that differ only in it are the same
+/// release (`precedenceText`), so a registry holds at most one of them.
 public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConvertible, Codable {
     public var major: Int, minor: Int, patch: Int
     public var prerelease: [String]
+    public var build: [String]
 
-    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: [String] = []) {
-        self.major = major; self.minor = minor; self.patch = patch; self.prerelease = prerelease
+    /// The longest version text accepted, in characters (prerelease and build included).
+    public static let maxLength = 128
+    /// What a version looks like, for messages.
+    public static let expectedFormat = "MAJOR.MINOR.PATCH, e.g. 1.0.0, optionally followed by -PRERELEASE and +BUILD, each dot-separated identifiers of [0-9A-Za-z-]; at most \(maxLength) characters"
+
+    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: [String] = [], build: [String] = []) {
+        self.major = major; self.minor = minor; self.patch = patch; self.prerelease = prerelease; self.build = build
     }
 
     /// Parses a full version (three numbers). Leading zeros (also in numeric prerelease
-    /// identifiers) and empty parts are rejected.
+    /// identifiers), empty parts, characters outside `[0-9A-Za-z-]` and texts longer than
+    /// `maxLength` are rejected.
     public init?(_ text: String) {
+        guard case .success(let v) = Self.parse(text) else { return nil }
+        self = v
+    }
+
+    /// Why `text` is not a version, or nil when it is one.
+    public static func problem(_ text: String) -> String? {
+        if case .failure(let e) = parse(text) { return e.reason }
+        return nil
+    }
+
+    /// `'TEXT' is not a semantic version (REASON; expected FORMAT)`.
+    public static func message(_ text: String) -> String {
+        "'\(printable(text))' is not a semantic version (\(problem(text) ?? "invalid"); expected \(expectedFormat))"
+    }
+
+    struct Problem: Error { var reason: String }
+
+    static func identifiers(_ text: Substring, what: String) -> Result<[String], Problem> {
+        let ids = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard ids.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else {
+            return .failure(Problem(reason: "the \(what) has a character other than [0-9A-Za-z-] and '.'"))
+        }
+        guard ids.allSatisfy({ !$0.isEmpty }) else { return .failure(Problem(reason: "an empty \(what) identifier")) }
+        return .success(ids)
+    }
+
+    static func parse(_ text: String) -> Result<SemanticVersion, Problem> {
+        guard text.count <= maxLength else { return .failure(Problem(reason: "longer than \(maxLength) characters")) }
+        guard !text.isEmpty else { return .failure(Problem(reason: "empty")) }
         var core = Substring(text)
-        if let plus = core.firstIndex(of: "+") { core = core[..<plus] }
+        var build: [String] = []
+        if let plus = core.firstIndex(of: "+") {
+            switch identifiers(core[core.index(after: plus)...], what: "build metadata") {
+            case .failure(let e): return .failure(e)
+            case .success(let ids): build = ids
+            }
+            core = core[..<plus]
+        }
         var pre: [String] = []
         if let dash = core.firstIndex(of: "-") {
-            pre = core[core.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard !pre.isEmpty, pre.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }) else { return nil }
+            switch identifiers(core[core.index(after: dash)...], what: "prerelease") {
+            case .failure(let e): return .failure(e)
+            case .success(let ids): pre = ids
+            }
             // Numeric identifiers have no leading zeros (semver 2.0), so no two texts name one version.
-            guard pre.allSatisfy({ id in !id.allSatisfy(\.isNumber) || id == "0" || !id.hasPrefix("0") }) else { return nil }
+            guard pre.allSatisfy({ id in !id.allSatisfy(\.isNumber) || id == "0" || !id.hasPrefix("0") }) else {
+                return .failure(Problem(reason: "a numeric prerelease identifier has a leading zero"))
+            }
             core = core[..<dash]
         }
-        guard let numbers = Self.numbers(core), numbers.count == 3 else { return nil }
-        self.init(numbers[0], numbers[1], numbers[2], prerelease: pre)
+        guard let numbers = Self.numbers(core), numbers.count == 3 else {
+            return .failure(Problem(reason: "it needs three numbers MAJOR.MINOR.PATCH, without leading zeros, at most 9 digits each"))
+        }
+        return .success(SemanticVersion(numbers[0], numbers[1], numbers[2], prerelease: pre, build: build))
     }
 
     /// "1", "1.2" or "1.2.3" as numbers; nil when a part is not a plain decimal.
@@ -39,7 +90,10 @@ public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConve
         return out
     }
 
-    public var description: String {
+    public var description: String { precedenceText + (build.isEmpty ? "" : "+" + build.joined(separator: ".")) }
+
+    /// The version without its build metadata: what ordering and uniqueness go by.
+    public var precedenceText: String {
         "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
     }
 
@@ -61,7 +115,7 @@ public struct SemanticVersion: Comparable, Hashable, Sendable, CustomStringConve
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let v = SemanticVersion(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a semantic version: \(text)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: SemanticVersion.message(text)))
         }
         self = v
     }
@@ -117,7 +171,7 @@ public struct VersionRequirement: Hashable, Sendable, CustomStringConvertible, C
     }
 
     public func matches(_ v: SemanticVersion) -> Bool {
-        if kind == .exact { return v == lower }
+        if kind == .exact { return v.precedenceText == lower.precedenceText }
         guard v.prerelease.isEmpty else { return false }
         return v >= lower && v < upper
     }

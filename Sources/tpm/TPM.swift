@@ -10,7 +10,7 @@ struct TPM: AsyncParsableCommand {
         discussion: """
         The registry is a SQLite file (default ~/.titan/registry.sqlite, or TITAN_REGISTRY, or --registry PATH) or a `tpm serve` URL (--registry http://127.0.0.1:PORT).
 
-        Exit codes: 0 success (published verified, installed, verified), 1 not verified (published but stored unverified, install refused, re-check failed, audit found stale packages), 2 usage error or rejected input (bad signature, tampered or unsafe bundle, malformed manifest, unknown property, spec error), 3 conflict (name@version already published), 4 registry unavailable.
+        Exit codes: 0 success (published verified, installed, verified), 1 not verified (published but stored unverified, install refused, re-check failed, audit found stale packages), 2 usage error or rejected input (bad signature, tampered or unsafe bundle, malformed manifest, unknown property, spec error, not found, not for sale, refused replay), 3 conflict (name@version already published), 4 registry unavailable or internal error.
         """,
         version: Recheck.toolVersion,
         subcommands: [Keygen.self, Init.self, Pack.self, Sign.self, Publish.self, Verify.self, Install.self, Audit.self,
@@ -55,7 +55,7 @@ struct RegistryOptions: ParsableArguments {
     var recheck: Recheck { Recheck(depth: depth, timeoutSeconds: timeout) }
 
     func open() throws -> any RegistryClient {
-        try openRegistry(registry, recheck: recheck, progress: { printError("tpm: " + $0) })
+        try openRegistry(registry, recheck: recheck, progress: nil)
     }
 }
 
@@ -84,14 +84,23 @@ func guarded<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 /// `NAME@VERSION`.
-struct PackageID: ExpressibleByArgument, CustomStringConvertible {
+struct PackageID: CustomStringConvertible {
     var name: String
     var version: String
-    init?(argument: String) {
-        let parts = argument.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, Manifest.isValidName(String(parts[0])), SemanticVersion(String(parts[1])) != nil else { return nil }
-        name = String(parts[0]); version = String(parts[1])
+
+    /// Parses `NAME@VERSION`; the error says what is wrong and what is expected.
+    static func parse(_ argument: String) throws -> PackageID {
+        let parts = argument.split(separator: "@", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else {
+            throw ValidationError("'\(printable(argument))' is not NAME@VERSION (e.g. ledger@0.1.0; VERSION is MAJOR.MINOR.PATCH)")
+        }
+        guard Manifest.isValidName(parts[0]) else {
+            throw ValidationError("'\(printable(parts[0]))' is not a package name (\(Manifest.nameFormat))")
+        }
+        guard SemanticVersion(parts[1]) != nil else { throw ValidationError(SemanticVersion.message(parts[1])) }
+        return PackageID(name: parts[0], version: parts[1])
     }
+
     var description: String { "\(name)@\(version)" }
 }
 

@@ -225,14 +225,16 @@ struct RegistryCommandLineTests {
         defer { s.remove() }
         try expectOK(s.tpm(["publish", try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])]))
         _ = try s.tpm(["publish", try s.package("mint", specs: ["mint.tspec": specText("Specs/mutants/ledger_unchecked_mint.tspec")])])
-        let notForSale = try s.tpm(["buy", "ledger@0.1.0", "--buyer", "0xb0b"])
+        let notForSale = try s.tpm(["buy", "ledger@0.1.0", "--key", s.key])
         #expect(notForSale.status == 2 && notForSale.stderr.contains("not for sale"))
         #expect(try s.tpm(["list", "mint@0.1.0", "--price", "100", "--key", s.key]).stderr.contains("only verified packages can be listed"))
         try expectOK(s.tpm(["list", "ledger@0.1.0", "--price", "1999", "--key", s.key]))
-        let r = try s.tpm(["buy", "ledger@0.1.0", "--buyer", "0xb0b", "--json"])
+        let r = try s.tpm(["buy", "ledger@0.1.0", "--key", s.key, "--json"])
         try expectOK(r)
         let p = try JSONDecoder().decode(Purchase.self, from: Data(r.stdout.utf8))
-        #expect(p.price == 1999 && p.fee == 199 && p.sellerProceeds == 1800 && p.buyer == "0xb0b")
+        // The buyer is the key that signed the purchase.
+        let buyer = try PublisherKey.load(s.key).publicKeyText
+        #expect(p.price == 1999 && p.fee == 199 && p.sellerProceeds == 1800 && p.buyer == buyer)
         #expect(try s.counts()["purchases"] == 1)
     }
 

@@ -72,7 +72,7 @@ struct RegistryServiceTests {
         try expectOK(s.tpm(["list", "ledger@0.1.0", "--price", "10", "--key", s.key, "--registry", url]))
         let (_, listed) = try await get("\(url)/packages/ledger/0.1.0/report/index.html")
         #expect(listed.contains("listing price (minor units)</th><td>10<"), "the page still shows the record from before the listing")
-        let bought = try s.tpm(["buy", "ledger@0.1.0", "--buyer", "0xa11ce", "--registry", url, "--json"])
+        let bought = try s.tpm(["buy", "ledger@0.1.0", "--key", s.key, "--registry", url, "--json"])
         let p = try JSONDecoder().decode(Purchase.self, from: Data(bought.stdout.utf8))
         #expect(p.fee == 1 && p.sellerProceeds == 9)
     }

@@ -13,9 +13,9 @@ struct FakeRegistry: RegistryClient {
     func search(_ query: String) async throws -> [PackageSummary] { throw RegistryError.unavailable("fake") }
     func version(_ name: String, _ version: String) async throws -> PackageVersionInfo { throw RegistryError.unavailable("fake") }
     func bundle(_ name: String, _ version: String) async throws -> Data { throw RegistryError.unavailable("fake") }
-    func yank(_ name: String, _ version: String, signature: PackageBundle.Signature) async throws -> PackageVersionInfo { throw RegistryError.unavailable("fake") }
-    func list(_ name: String, _ version: String, price: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo { throw RegistryError.unavailable("fake") }
-    func buy(_ name: String, _ version: String, buyer: String) async throws -> Purchase { throw RegistryError.unavailable("fake") }
+    func yank(_ name: String, _ version: String, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo { throw RegistryError.unavailable("fake") }
+    func list(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo { throw RegistryError.unavailable("fake") }
+    func buy(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> Purchase { throw RegistryError.unavailable("fake") }
 }
 
 @Suite("Dependency resolution")

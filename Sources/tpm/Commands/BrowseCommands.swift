@@ -28,7 +28,7 @@ extension TPM {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a package's versions (or one version): status, verdicts per property, reasons and counterexamples.")
 
-        @Argument(help: "NAME or NAME@VERSION.")
+        @Argument(help: "NAME or NAME@VERSION (VERSION is MAJOR.MINOR.PATCH, e.g. ledger@0.1.0).")
         var package: String
 
         @OptionGroup var options: RegistryOptions
@@ -39,8 +39,14 @@ extension TPM {
         func run() async throws {
             let versions = try await guarded { () -> [PackageVersionInfo] in
                 let registry = try options.open()
-                if let id = PackageID(argument: package) { return [try await registry.version(id.name, id.version)] }
-                guard Manifest.isValidName(package) else { throw RegistryError.invalidArgument("'\(package)' is not NAME or NAME@VERSION") }
+                if package.contains("@") {
+                    let id: PackageID
+                    do { id = try PackageID.parse(package) } catch let e as ValidationError { throw RegistryError.invalidArgument(e.message) }
+                    return [try await registry.version(id.name, id.version)]
+                }
+                guard Manifest.isValidName(package) else {
+                    throw RegistryError.invalidArgument("'\(printable(package))' is not NAME or NAME@VERSION (e.g. ledger or ledger@0.1.0; \(Manifest.nameFormat))")
+                }
                 return try await registry.versions(of: package)
             }
             if json { return try printJSON(versions) }

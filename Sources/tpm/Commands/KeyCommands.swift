@@ -6,8 +6,8 @@ extension TPM {
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a publisher's Ed25519 key (private key file 0600); print the public key.")
 
-        @Option(help: "Where the private key is written (never overwritten).")
-        var output: String = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".titan/publisher.key").path
+        @Option(help: "Where the private key is written (never overwritten; default: $HOME/.titan/publisher.key).")
+        var output: String = defaultKeyPath
 
         func run() throws {
             do {
@@ -29,15 +29,15 @@ extension TPM {
         @Argument(help: "The bundle (.titanpkg) written by tpm pack.")
         var bundle: String
 
-        @Option(help: "The private key written by tpm keygen.")
-        var key: String = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".titan/publisher.key").path
+        @Option(help: "The private key written by tpm keygen (default: $HOME/.titan/publisher.key).")
+        var key: String = defaultKeyPath
 
         func run() throws {
             do {
                 guard let data = FileManager.default.contents(atPath: bundle) else { throw RegistryError.notFound("cannot read \(bundle)") }
                 var b: PackageBundle
                 do { b = try JSONDecoder().decode(PackageBundle.self, from: data) } catch {
-                    throw RegistryError.malformedBundle("\(bundle) is not a bundle")
+                    throw RegistryError.malformedBundle("\(bundle) is not a bundle (tpm pack writes one)")
                 }
                 // Signing vouches for the content: the listed hashes must match it.
                 guard PackageBundle.digest(of: b.files) == b.digest,

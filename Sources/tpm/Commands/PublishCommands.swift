@@ -18,7 +18,12 @@ extension TPM {
         func run() async throws {
             let info = try await guarded {
                 guard let data = FileManager.default.contents(atPath: bundle) else { throw RegistryError.notFound("cannot read \(bundle)") }
-                return try await options.open().publish(data)
+                if let b = try? JSONDecoder().decode(PackageBundle.self, from: data), let m = b.file(Manifest.fileName),
+                   let manifest = try? Manifest.parse(String(decoding: m.content, as: UTF8.self)), manifest.properties.isEmpty {
+                    printError(noClaimsWarning(manifest))
+                }
+                // The re-check's progress, as it happens (streamed from `tpm serve` too).
+                return try await options.open().publish(data, progress: { printError("tpm: " + $0) })
             }
             if json { try printJSON(info) } else { print("published " + PackageText.describe(info)) }
             if info.status != .verified { throw ExitCode(1) }
@@ -29,7 +34,7 @@ extension TPM {
         static let configuration = CommandConfiguration(
             abstract: "Re-check a published version here: fetch its bundle, check signature and hashes, and re-prove its claimed properties with this machine's prover.")
 
-        @Argument(help: "NAME@VERSION")
+        @Argument(help: "NAME@VERSION (VERSION is MAJOR.MINOR.PATCH, e.g. ledger@0.1.0).", transform: PackageID.parse)
         var package: PackageID
 
         @OptionGroup var options: RegistryOptions
@@ -53,4 +58,11 @@ extension TPM {
             if local.status != .verified { throw ExitCode(1) }
         }
     }
+}
+
+/// What `pack` and `publish` say about a package that claims nothing.
+func noClaimsWarning(_ m: Manifest) -> String {
+    "warning: \(m.name)@\(m.version) claims no property ([proofs] properties in \(Manifest.fileName) is empty); "
+        + "the registry will store it UNVERIFIED, and a published version never changes. "
+        + "Name specs and properties under [proofs] (tpm init claims every property of specs/*.tspec)."
 }

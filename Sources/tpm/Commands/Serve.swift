@@ -22,7 +22,10 @@ extension TPM {
 
         func run() async throws {
             let store = try await guarded { try RegistryStore(path: options.registry ?? RegistryStore.defaultPath) }
-            let registry = LocalRegistry(store: store, recheck: options.recheck, progress: { printError("tpm serve: " + $0) })
+            // The log says when a re-check starts; its per-property progress goes to the client that asked for it.
+            let registry = LocalRegistry(store: store, recheck: options.recheck, progress: { line in
+                if line.hasPrefix("re-checking") { printError("tpm serve: " + line) }
+            })
             try await RegistryServer.run(registry: registry, host: host, port: port) { bound in
                 // Tests and scripts read this line to find the port.
                 print("tpm serve: listening on http://\(host):\(bound) (store \(store.path))")
