@@ -20,7 +20,7 @@ extension Expr {
 extension Stmt {
     func collect(reads: inout Set<String>, writes: inout Set<String>) {
         switch self {
-        case .require(let e, _), .bind(_, let e): e.collectReads(into: &reads)
+        case .require(let e, _), .bind(_, let e), .set(_, let e): e.collectReads(into: &reads)
         case .assign(let lv, let e):
             writes.insert(lv.root)
             e.collectReads(into: &reads)

@@ -98,7 +98,7 @@ public struct Model: Hashable, Sendable {
         }
         func visit(_ s: Stmt) {
             switch s {
-            case .require(let e, _), .bind(_, let e): visit(e)
+            case .require(let e, _), .bind(_, let e), .set(_, let e): visit(e)
             case .assign(let lv, let e):
                 lv.indices.forEach(visit); visit(e)
                 if lv.indices.isEmpty, case .state(let src, _) = e { copies.append((lv.root, src)) }
@@ -144,7 +144,7 @@ extension Model {
         }
         func visit(_ s: Stmt) -> Bool {
             switch s {
-            case .require(let e, _), .bind(_, let e): return visit(e)
+            case .require(let e, _), .bind(_, let e), .set(_, let e): return visit(e)
             case .assign(let lv, let e): return lv.indices.contains(where: visit) || visit(e)
             case .ifElse(let c, let t, let f): return visit(c) || t.contains(where: visit) || f.contains(where: visit)
             }

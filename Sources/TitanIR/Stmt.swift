@@ -12,7 +12,9 @@ public indirect enum Stmt: Hashable, Sendable {
     /// Reverts the action when the condition is false.
     case require(Expr, SourceLocation)
     case assign(LValue, Expr)
-    /// An immutable local binding, visible to the statements after it in the same block.
+    /// A local binding, visible to the statements after it in the same block.
     case bind(String, Expr)
+    /// Assigns a `var` local bound earlier (by `bind`) a new value.
+    case set(String, Expr)
     case ifElse(Expr, [Stmt], [Stmt])
 }

@@ -60,7 +60,7 @@ struct SimulationSearch {
         }
         func visit(_ s: Stmt) {
             switch s {
-            case .require(let e, _), .bind(_, let e): visit(e)
+            case .require(let e, _), .bind(_, let e), .set(_, let e): visit(e)
             case .assign(let lv, let e): lv.indices.forEach(visit); visit(e)
             case .ifElse(let c, let t, let f): visit(c); t.forEach(visit); f.forEach(visit)
             }

@@ -242,7 +242,7 @@ extension Executor {
             let visit: (Expr) -> Bool = canFault
             switch s {
             case .require: return true
-            case .bind(_, let e): return visit(e)
+            case .bind(_, let e), .set(_, let e): return visit(e)
             case .assign(let lv, let e): return lv.indices.contains(where: visit) || visit(e)
             case .ifElse(let c, let t, let f): return visit(c) || t.contains(where: canFault) || f.contains(where: canFault)
             }
@@ -301,22 +301,46 @@ extension Executor {
                     x.locals[i] = v(&s, &x)
                     Compiler.flush(d, &x, path)
                 }
+            case .set(let n, let e):
+                let v = expr(e, scope)
+                guard let i = scope[n] else { preconditionFailure("set of an unbound local \(n)") }
+                return { s, x, path in
+                    x.locals[i] = v(&s, &x)
+                    Compiler.flush(d, &x, path)
+                }
             case .assign(let lv, let e):
                 return assign(lv, e, scope)
             case .ifElse(let c, let t, let f):
                 let cond = expr(c, scope)
                 let then = block(t, scope), otherwise = block(f, scope)
                 let changed = assigned(t).union(assigned(f)).sorted().map(slot)
+                // `var` locals of the enclosing scopes that either branch sets: merged like state.
+                let setLocals = Set(setNames(t) + setNames(f)).compactMap { scope[$0] }.sorted()
                 return { s, x, path in
                     let cv = cond(&s, &x)
                     Compiler.flush(d, &x, path)
                     if let k = d.known(cv) { return (k ? then : otherwise)(&s, &x, path) }
                     let before = s
+                    let localsBefore = setLocals.map { x.locals[$0] }
                     then(&s, &x, d.and(path, cv))
                     let afterThen = s
+                    let localsAfterThen = setLocals.map { x.locals[$0] }
                     s = before
+                    for (i, v) in zip(setLocals, localsBefore) { x.locals[i] = v }
                     otherwise(&s, &x, d.and(path, d.not(cv)))
                     s = Executor.merge(d, cv, afterThen, s, slots: changed)
+                    for (i, v) in zip(setLocals, localsAfterThen) { x.locals[i] = d.ite(cv, v, x.locals[i]) }
+                }
+            }
+        }
+
+        /// The locals a block sets (its own lets among them are not in the enclosing scope).
+        @inlinable func setNames(_ stmts: [Stmt]) -> [String] {
+            stmts.flatMap { s -> [String] in
+                switch s {
+                case .set(let n, _): return [n]
+                case .ifElse(_, let t, let f): return setNames(t) + setNames(f)
+                default: return []
                 }
             }
         }

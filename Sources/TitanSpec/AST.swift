@@ -82,6 +82,8 @@ indirect enum StmtSyntax: Sendable {
     case assign(LValueSyntax, ExprSyntax)
     /// `let name = e` or `let name: type = e`.
     case bind(NameSyntax, TypeSyntax?, ExprSyntax)
+    /// `var name = e` or `var name: type = e`: a local that later statements may assign.
+    case declare(NameSyntax, TypeSyntax?, ExprSyntax)
     case ifElse(ExprSyntax, [StmtSyntax], [StmtSyntax])
     case unchecked([StmtSyntax])
 }

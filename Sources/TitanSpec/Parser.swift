@@ -25,6 +25,8 @@ struct Parser {
 
     private var current: Token { tokens[min(position, tokens.count - 1)] }
     private var previous: Token { tokens[max(0, min(position, tokens.count) - 1)] }
+    /// The token after `current`.
+    private var next: Token { tokens[min(position + 1, tokens.count - 1)] }
 
     private mutating func advance() {
         if position < tokens.count - 1 { position += 1 }
@@ -354,6 +356,15 @@ struct Parser {
             let block = try parseBlock("'unchecked' block")
             site(.unchecked(close: previous.start..<previous.end), token.start..<token.end)
             return .unchecked(block)
+        case .identifier("var") where { if case .identifier = next.kind { return true } else { return false } }():
+            // `var` is a word only here: `var x = e`; elsewhere it stays free as a name.
+            advance()
+            let name = try identifier("name after 'var'")
+            let type = accept(.colon) ? try parseType() : nil
+            try expect(.assign, "after 'var \(name.name)\(type == nil ? "" : ": type")'")
+            let value = try parseExpression()
+            namesInScope.append(name.name)
+            return .declare(name, type, value)
         case .identifier(let name):
             advance()
             var indices: [ExprSyntax] = []

@@ -15,6 +15,9 @@ extension TypeChecker {
                 if let s = checkAssign(target, value, scope: scope) { result.append(s) }
             case .bind(let name, let type, let value):
                 if let s = checkBind(name, type, value, scope: &scope) { result.append(s) }
+            case .declare(let name, let type, let value):
+                if let s = checkBind(name, type, value, scope: &scope) { result.append(s) }
+                scope.mutables.insert(name.name)
             case .ifElse(let condition, let thenBlock, let elseBlock):
                 let c = checkCondition(condition, of: "'if'", scope: scope)
                 // Each branch sees the outer names; its own lets end with it.
@@ -46,8 +49,23 @@ extension TypeChecker {
     private mutating func checkAssign(_ target: LValueSyntax, _ value: ExprSyntax, scope: Scope) -> Stmt? {
         let root = target.root
         var rootSort: Sort?
-        if scope.locals[root.name] != nil {
-            report("cannot assign to '\(root.name)': only state variables can be assigned", at: root.location)
+        if let local = scope.locals[root.name] {
+            guard scope.mutables.contains(root.name) else {
+                report("cannot assign to '\(root.name)': a 'let' cannot be reassigned; declare it with 'var'", at: root.location)
+                return nil
+            }
+            guard target.indices.isEmpty else {
+                report("cannot index into '\(root.name)': a local is not a map", at: root.location)
+                return nil
+            }
+            guard let sort = local, let x = checkExpr(value, expected: sort, scope: scope) else { return nil }
+            var v = x
+            if case .uint(let from) = x.sort, case .uint(let to) = sort, from < to { v = .widen(x, to: to) }
+            guard v.sort == sort else {
+                report("cannot assign \(x.sort) to '\(root.name)', a var of \(sort)", at: value.location)
+                return nil
+            }
+            return .set(root.name, v)
         } else if let state = states[root.name] {
             rootSort = state
         } else {

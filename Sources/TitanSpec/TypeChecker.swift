@@ -14,6 +14,8 @@ struct Scope {
     /// Params, lets and rule names. A nil sort marks a name whose declaration already failed,
     /// so its uses stay silent instead of repeating the error.
     var locals: [String: Sort?] = [:]
+    /// The locals declared with `var`, which assignments may change.
+    var mutables: Set<String> = []
 }
 
 /// Resolves names and sorts and lowers the syntax tree to IR, collecting every type error.
@@ -433,7 +435,7 @@ extension TypeChecker {
         }
         func stmt(_ s: StmtSyntax) -> Bool {
             switch s {
-            case .require(let e, _), .bind(_, _, let e): return expr(e)
+            case .require(let e, _), .bind(_, _, let e), .declare(_, _, let e): return expr(e)
             case .assign(let lv, let e): return lv.indices.contains(where: expr) || expr(e)
             case .ifElse(let c, let t, let f): return expr(c) || t.contains(where: stmt) || f.contains(where: stmt)
             case .unchecked(let b): return b.contains(where: stmt)

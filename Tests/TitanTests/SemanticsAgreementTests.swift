@@ -113,6 +113,31 @@ struct SemanticsAgreementTests {
         }
     }
 
+    static let varSpec = """
+    model Vars {
+      arithmetic checked
+      state a: uint256
+      state b: uint8
+      action step(x: uint256, y: uint8, flag: bool) {
+        var acc = x / 3
+        var small = y
+        if flag { acc = acc + 1  small = small / 2 } else if x > 100 { acc = acc * 2 } else { small = 7 }
+        if small > 100 { acc = 0 }
+        a = acc
+        b = small
+      }
+      invariant anything: a >= 0
+    }
+    """
+
+    @Test("on var locals set in branches")
+    func varLocals() async throws {
+        let model = try parseModel(Self.varSpec)
+        await propertyCheck(count: 60, input: Gen.int(in: 0...1000).array(of: 24...24)) { picks in
+            try check(model, picks: picks)
+        }
+    }
+
     @Test("on the mutants")
     func mutants() async throws {
         for path in ["Specs/mutants/ledger_whitepaper_swift_transfer.tspec", "Specs/mutants/ledger_unchecked_mint.tspec"] {
