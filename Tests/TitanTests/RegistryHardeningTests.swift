@@ -255,3 +255,26 @@ struct RegistryMessageTests {
         #expect(missing.status == 2 && missing.stderr.contains("not found: ledger@0.1.0 is not published"), "\(missing.stderr)")
     }
 }
+
+@Suite("Registry signatures")
+struct RegistrySignatureTests {
+    @Test("a public key of small order is refused: its 'signatures' verify without any private key")
+    func smallOrderKeys() throws {
+        let zeroKey = Data(repeating: 0, count: 32).base64EncodedString()
+        let zeroSignature = Data(repeating: 0, count: 64).base64EncodedString()
+        let message = SignedAction.buy("ledger", "0.1.0", price: 5, sequence: 1)
+        #expect(throws: RegistryError.badSignature("publicKey is a point of small order, which no private key stands behind")) {
+            try PublisherKey.verify(signature: .init(publicKey: zeroKey, signature: zeroSignature), message: message, what: "the request")
+        }
+        for point in PublisherKey.smallOrderPoints {
+            #expect(PublisherKey.hasSmallOrder(Data(point)))
+            var signBit = point
+            signBit[31] |= 0x80
+            #expect(PublisherKey.hasSmallOrder(Data(signBit)))
+        }
+        for _ in 0..<20 { #expect(!PublisherKey.hasSmallOrder(PublisherKey().privateKey.publicKey.rawRepresentation)) }
+        // A real key still verifies.
+        let k = PublisherKey()
+        try PublisherKey.verify(signature: try k.sign(message), message: message)
+    }
+}
