@@ -342,11 +342,7 @@ struct Parser {
             return .require(condition, keyword: token.location)
         case .keyword(.let):
             advance()
-            let name = try identifier("name after 'let'")
-            let type = accept(.colon) ? try parseType() : nil
-            try expect(.assign, "after 'let \(name.name)\(type == nil ? "" : ": type")'")
-            let value = try parseExpression()
-            namesInScope.append(name.name)
+            let (name, type, value) = try parseLocal("let")
             return .bind(name, type, value)
         case .keyword(.if):
             advance()
@@ -359,11 +355,7 @@ struct Parser {
         case .identifier("var") where { if case .identifier = next.kind { return true } else { return false } }():
             // `var` is a word only here: `var x = e`; elsewhere it stays free as a name.
             advance()
-            let name = try identifier("name after 'var'")
-            let type = accept(.colon) ? try parseType() : nil
-            try expect(.assign, "after 'var \(name.name)\(type == nil ? "" : ": type")'")
-            let value = try parseExpression()
-            namesInScope.append(name.name)
+            let (name, type, value) = try parseLocal("var")
             return .declare(name, type, value)
         case .identifier(let name):
             advance()
@@ -385,6 +377,16 @@ struct Parser {
         default:
             throw expected("a statement or '}'")
         }
+    }
+
+    /// `name [: type] = e` after `let` or `var`; the name is in scope from the next statement.
+    private mutating func parseLocal(_ word: String) throws -> (NameSyntax, TypeSyntax?, ExprSyntax) {
+        let name = try identifier("name after '\(word)'")
+        let type = accept(.colon) ? try parseType() : nil
+        try expect(.assign, "after '\(word) \(name.name)\(type == nil ? "" : ": type")'")
+        let value = try parseExpression()
+        namesInScope.append(name.name)
+        return (name, type, value)
     }
 
     private mutating func parseIf() throws -> StmtSyntax {
