@@ -278,3 +278,66 @@ struct RegistrySignatureTests {
         try PublisherKey.verify(signature: try k.sign(message), message: message)
     }
 }
+
+/// Issue #15, item 3: what a new user meets first.
+@Suite("tpm newcomer path")
+struct RegistryNewcomerTests {
+    @Test("tpm init NAME in an empty directory scaffolds a package that packs, signs and publishes verified, all under $HOME")
+    func scaffold() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let env = ["HOME": home.path, "TITAN_REGISTRY": ""]
+        func tpm(_ args: [String]) throws -> ProcessResult { try run(tpmBinary, args, cwd: home, environment: env) }
+        try expectOK(tpm(["keygen"]))
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent(".titan/publisher.key").path), "keygen honours $HOME")
+        let initialized = try tpm(["init", "ledger"])
+        try expectOK(initialized)
+        #expect(initialized.stdout.contains("an example model Ledger") && initialized.stdout.contains("2 claimed properties"), "\(initialized.stdout)")
+        #expect(initialized.stdout.contains("next: tpm pack ledger"))
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("ledger/specs/ledger.tspec").path))
+        let packed = try tpm(["pack", "ledger"])
+        try expectOK(packed)
+        #expect(!packed.stderr.contains("warning"))
+        try expectOK(tpm(["sign", "ledger/ledger-0.1.0.titanpkg"]))
+        let published = try tpm(["publish", "ledger/ledger-0.1.0.titanpkg"])
+        #expect(published.status == 0 && published.stdout.contains("ledger@0.1.0: VERIFIED"), "\(published.stdout)\(published.stderr)")
+        #expect(published.stderr.contains("tpm: Ledger.supply_is_sum: proved"), "progress of the re-check: \(published.stderr)")
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent(".titan/registry.sqlite").path), "the store honours $HOME")
+        // A name that is not a package name says what one is.
+        let bad = try tpm(["init", "Bad Name"])
+        #expect(bad.status == 2 && bad.stderr.contains("lowercase letters, digits"), "\(bad.stderr)")
+        let again = try tpm(["init", "ledger"])
+        #expect(again.status == 2 && again.stderr.contains("exists; refusing to overwrite it"))
+        #expect(!(bad.stderr + again.stderr).contains("NSCocoaErrorDomain"))
+    }
+
+    @Test("pack and publish warn when nothing is claimed, and say it will be stored unverified")
+    func noClaimsWarning() throws {
+        let s = try RegistrySandbox()
+        defer { s.remove() }
+        let pkg = s.dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: pkg, withIntermediateDirectories: true)
+        try Manifest.template(name: "empty", specs: [], properties: []).write(to: pkg.appendingPathComponent(Manifest.fileName), atomically: true, encoding: .utf8)
+        let packed = try s.tpm(["pack", pkg.path])
+        try expectOK(packed)
+        #expect(packed.stderr.contains("warning: empty@0.1.0 claims no property") && packed.stderr.contains("UNVERIFIED"), "\(packed.stderr)")
+        let bundle = pkg.appendingPathComponent("empty-0.1.0.titanpkg").path
+        try expectOK(s.tpm(["sign", bundle, "--key", s.key]))
+        let published = try s.tpm(["publish", bundle])
+        #expect(published.status == 1 && published.stderr.contains("warning: empty@0.1.0 claims no property"), "\(published.stderr)")
+        #expect(published.stdout.contains("UNVERIFIED") && published.stdout.contains("no property is claimed"))
+    }
+
+    @Test("the README's exit-code table names every outcome, and its error table every error code")
+    func readmeTables() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## Registry and `tpm`").map { String(readme[$0.lowerBound...]) })
+        for code in ["malformed-manifest", "malformed-bundle", "unsafe-path", "too-large", "tampered-file", "bad-signature", "owner-mismatch",
+                     "spec-error", "unknown-property", "conflict", "not-found", "not-listed", "not-eligible", "stale-sequence",
+                     "invalid-argument", "unresolvable", "proof-required", "method-not-allowed", "unavailable", "internal"] {
+            #expect(section.contains("`\(code)`"), "README does not list the error code \(code)")
+        }
+        for row in ["| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |"] { #expect(section.contains(row)) }
+        #expect(section.contains("not found"))
+    }
+}
