@@ -22,9 +22,13 @@ public enum RegistryServer {
     static func router(_ registry: LocalRegistry) -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let pageCache = PageCache()
+        let answers = AnswerCache()
         router.get("/health") { _, _ in json(["status": "ok"]) }
         router.get("/v1/packages") { request, _ in
-            try await respond { json(try await registry.search(String(request.uri.queryParameters.get("q") ?? ""))) }
+            try await respond {
+                let q = String(request.uri.queryParameters.get("q") ?? "")
+                return try await answers.json(registry, "search\u{0}" + q) { try await registry.search(q) }
+            }
         }
         router.post("/v1/packages") { request, _ in
             try await respond {
@@ -45,10 +49,16 @@ public enum RegistryServer {
             }
         }
         router.get("/v1/packages/:name") { _, context in
-            try await respond { json(try await registry.versions(of: try name(context))) }
+            try await respond {
+                let n = try name(context)
+                return try await answers.json(registry, "versions\u{0}" + n) { try await registry.versions(of: n) }
+            }
         }
         router.get("/v1/packages/:name/:version") { _, context in
-            try await respond { json(try await registry.version(try name(context), try version(context))) }
+            try await respond {
+                let (n, v) = (try name(context), try version(context))
+                return try await answers.json(registry, "version\u{0}\(n)\u{0}\(v)") { try await registry.version(n, v) }
+            }
         }
         router.get("/v1/packages/:name/:version/bundle") { _, context in
             try await respond {
@@ -116,6 +126,35 @@ public enum RegistryServer {
         return Response(status: .ok, headers: [.contentType: progressContentType], body: ResponseBody(asyncSequence: stream))
     }
 
+    /// Encoded answers of the read routes (search, versions, one version), reused while the
+    /// store's generation counter is unchanged: any publish, yank or listing, from this process or
+    /// another, bumps it. A hit costs one read of a one-row table instead of the queries and the
+    /// JSON encoding. Refusals (not found) are not cached.
+    final class AnswerCache: @unchecked Sendable {
+        let lock = NSLock()
+        var generation: Int64 = -1
+        var entries: [String: Data] = [:]
+        let capacity: Int
+        init(capacity: Int = 4096) { self.capacity = capacity }
+
+        func json<T: Encodable>(_ registry: LocalRegistry, _ key: String, _ compute: () async throws -> T) async throws -> Response {
+            let g = try registry.store.generation()
+            let hit: Data? = lock.withLock {
+                if g != generation { entries.removeAll(keepingCapacity: true); generation = g }
+                return entries[key]
+            }
+            if let hit { return RegistryServer.response(hit) }
+            let data = RegistryServer.encode(try await compute())
+            lock.withLock {
+                if generation == g {
+                    if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                    entries[key] = data
+                }
+            }
+            return RegistryServer.response(data)
+        }
+    }
+
     /// Rendered report pages by version. A version's report never changes, but the verdict
     /// section shows its listing (yanked, price), so pages are reused only while the version's
     /// record is exactly the one they were rendered from.
@@ -144,13 +183,36 @@ public enum RegistryServer {
             while recency.count > capacity { entries[recency.removeFirst()] = nil }
             return pages
         }
+
+        /// Pages served for a requested `name@version` at a store generation: while the store's
+        /// generation is unchanged, no record can have changed, so not even the record is read.
+        var fresh: [String: (generation: Int64, pages: [String: String])] = [:]
+
+        func fresh(_ key: String, generation: Int64) -> [String: String]? {
+            lock.lock(); defer { lock.unlock() }
+            guard let e = fresh[key], e.generation == generation else { return nil }
+            return e.pages
+        }
+
+        func remember(_ key: String, generation: Int64, pages: [String: String]) {
+            lock.lock(); defer { lock.unlock() }
+            if fresh.count >= capacity * 4 { fresh.removeAll(keepingCapacity: true) }
+            fresh[key] = (generation, pages)
+        }
     }
     static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
         let name = try Self.name(context), version = try Self.version(context)
-        let info = try await registry.version(name, version)
-        let pages = try pageCache.pages(for: info) {
-            guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version) is not published") }
-            return try PackageReportPages(info: info, reportJSON: report).pages()
+        let requested = "\(name)@\(version)", generation = try registry.store.generation()
+        let pages: [String: String]
+        if let known = pageCache.fresh(requested, generation: generation) {
+            pages = known
+        } else {
+            let info = try await registry.version(name, version)
+            pages = try pageCache.pages(for: info) {
+                guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version) is not published") }
+                return try PackageReportPages(info: info, reportJSON: report).pages()
+            }
+            pageCache.remember(requested, generation: generation, pages: pages)
         }
         guard let html = pages[path] else {
             throw RegistryError.notFound("no page '\(printable(path))' in the report of \(name)@\(version)")
@@ -190,10 +252,17 @@ public enum RegistryServer {
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        response(encode(value), status: status)
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? enc.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (try? enc.encode(value)) ?? Data("{}".utf8)
+    }
+
+    static func response(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// Runs a handler and turns a refusal into its JSON error answer.

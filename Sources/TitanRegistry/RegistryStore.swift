@@ -47,7 +47,7 @@ public final class RegistryStore: Sendable {
             } catch let e as DatabaseError where Date() < deadline {
                 if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
                     // Waiting is the answer; only the deadline ends it.
-                } else if e.resultCode == .SQLITE_ERROR, ((e.message ?? "").contains("already exists") || (e.message ?? "").contains("duplicate column name")), schemaRaces < 3 {
+                } else if e.resultCode == .SQLITE_ERROR, ((e.message ?? "").contains("already exists") || (e.message ?? "").contains("duplicate column name") || (e.message ?? "").contains("UNIQUE constraint failed: generation")), schemaRaces < 3 {
                     schemaRaces += 1
                 } else {
                     throw e
@@ -118,7 +118,24 @@ public final class RegistryStore: Sendable {
                   last_sequence INTEGER NOT NULL);
                 """)
         }
+        // A counter every change to a version row bumps (by trigger, so every writer does,
+        // whichever process it is): `tpm serve` reuses an answer while the counter is unchanged.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+                INSERT INTO generation VALUES (1, 0);
+                CREATE TRIGGER versions_inserted AFTER INSERT ON versions BEGIN UPDATE generation SET n = n + 1; END;
+                CREATE TRIGGER versions_updated AFTER UPDATE ON versions BEGIN UPDATE generation SET n = n + 1; END;
+                CREATE TRIGGER versions_deleted AFTER DELETE ON versions BEGIN UPDATE generation SET n = n + 1; END;
+                """)
+        }
         return m
+    }
+
+    /// How many times a version row has changed: equal values mean every listing, version record
+    /// and search answer is what it was.
+    public func generation() throws -> Int64 {
+        try read { try Int64.fetchOne($0, sql: "SELECT n FROM generation WHERE id = 1") ?? 0 }
     }
 
     /// The column and value that find a version text: exactly when it names build metadata,

@@ -194,4 +194,29 @@ struct RegistryAPIConformanceTests {
         #expect(events.count > 25 && events.dropLast().allSatisfy { $0.event == "progress" }, "\(events.map(\.event))")
         #expect(events.last?.event == "published" && events.last?.status == 201 && events.last?.version?.status == .verified)
     }
+
+    @Test("cached read answers never outlive a change, whichever process makes it")
+    func cacheInvalidation() throws {
+        let served = try ServedRegistry()
+        defer { served.stop() }
+        let s = served.sandbox
+        func version() throws -> PackageVersionInfo {
+            try JSONDecoder().decode(PackageVersionInfo.self, from: Data(try served.request("GET", "/v1/packages/ledger/0.1.0").body.utf8))
+        }
+        func search() throws -> [PackageSummary] {
+            try JSONDecoder().decode([PackageSummary].self, from: Data(try served.request("GET", "/v1/packages?q=").body.utf8))
+        }
+        #expect(try version().price == nil && search().map(\.latest) == ["0.1.0"])
+        #expect(try version().price == nil, "a second read, from the cache")
+        try expectOK(s.tpm(["list", "ledger@0.1.0", "--price", "7", "--key", s.key, "--registry", served.url]))
+        #expect(try version().price == 7 && search().first?.price == 7)
+        // Another process writes the store file directly (embedded registry): the server sees it.
+        let v2 = try s.package("ledger", version: "0.2.0", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
+        try expectOK(s.tpm(["publish", v2]))
+        #expect(try search().map(\.latest) == ["0.2.0"])
+        try expectOK(s.tpm(["yank", "ledger@0.2.0", "--key", s.key]))
+        #expect(try search().map(\.latest) == ["0.1.0"])
+        let versions = try JSONDecoder().decode([PackageVersionInfo].self, from: Data(try served.request("GET", "/v1/packages/ledger").body.utf8))
+        #expect(versions.map(\.version) == ["0.2.0", "0.1.0"] && versions[0].yanked)
+    }
 }
