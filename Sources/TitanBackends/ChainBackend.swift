@@ -44,12 +44,17 @@ public protocol ChainBackend: AnyObject {
     func perform(_ op: TitanCall) throws -> OpResult
     /// Runs a sequence from a reset state. A process backend overrides it to pipeline requests.
     func performAll(_ ops: [TitanCall]) throws -> [OpResult]
+    /// What a report should say about a call beyond the call itself (e.g. the witness
+    /// `bitcoin-script` signs a transfer with), given the calls before it since the reset; nil
+    /// for nothing.
+    func note(for op: TitanCall, earlier: ArraySlice<TitanCall>) -> String?
 }
 
 extension ChainBackend {
     public var keyHints: [[UInt8]] { [] }
     public var supportsLedger: Bool { true }
     public var supportsStorage: Bool { true }
+    public func note(for op: TitanCall, earlier: ArraySlice<TitanCall>) -> String? { nil }
 
     /// The calls of `ops` this backend takes: all of them, the storage calls (and resets) of a
     /// storage-only backend, or the ledger calls (and resets) of a ledger-only one. Storage and

@@ -23,6 +23,14 @@ public final class ExternalProcessBackend: ChainBackend {
     /// What the backend's first reply said it supports (nil: nothing said, or not started yet).
     public private(set) var advertised: (storage: Bool, ledger: Bool)?
     public let knownDivergences: [KnownDivergence]
+    /// Members added to a request beyond the protocol's (a runtime adapter's own inputs, e.g.
+    /// `bitcoin-script`'s witnesses), given the call and the calls before it since the last
+    /// reset: a string of `,"name":value` pairs, or nil for none. It must depend on nothing
+    /// else, so that a sequence runs the same way every time.
+    public var requestFields: (@Sendable (TitanCall, ArraySlice<TitanCall>) -> String?)?
+    /// What a report says about a call beyond the call itself (`ChainBackend.note`).
+    public var callNote: (@Sendable (TitanCall, ArraySlice<TitanCall>) -> String?)?
+    public func note(for op: TitanCall, earlier: ArraySlice<TitanCall>) -> String? { callNote?(op, earlier) }
 
     /// Where the command runs (default: the current directory).
     public var workingDirectory: String?
@@ -101,8 +109,15 @@ public final class ExternalProcessBackend: ChainBackend {
         let stdinFD = child.stdinFD, stdoutFD = child.stdoutFD
         let firstId = nextId
         var out = [UInt8]()
-        for op in ops {
+        var sinceReset = 0
+        for (i, op) in ops.enumerated() {
             ExternalProtocol.appendRequest(id: nextId, op, to: &out)
+            if op == .reset { sinceReset = i + 1 }
+            if let fields = requestFields?(op, ops[sinceReset..<max(sinceReset, i)]) {
+                out.removeLast()   // the request's closing brace
+                out.append(contentsOf: fields.utf8)
+                out.append(125)
+            }
             out.append(10)
             nextId += 1
         }

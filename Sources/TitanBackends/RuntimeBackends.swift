@@ -16,6 +16,11 @@ public struct RuntimeBackend: Sendable {
     /// Differences from the reference that are properties of the chain, reusing the built-in
     /// models' classifiers.
     public var knownDivergences: [KnownDivergence]
+    /// Request members the adapter needs beyond the protocol's (see
+    /// `ExternalProcessBackend.requestFields`); nil for none.
+    public var requestFields: (@Sendable (TitanCall, ArraySlice<TitanCall>) -> String?)? = nil
+    /// What a report says about a call beyond the call itself (`ChainBackend.note`); nil for nothing.
+    public var note: (@Sendable (TitanCall, ArraySlice<TitanCall>) -> String?)? = nil
 }
 
 public enum RuntimeBackends {
@@ -32,6 +37,14 @@ public enum RuntimeBackends {
             script: "backends/runtimes/solana_litesvm.py",
             modules: ["solders"],
             knownDivergences: [KnownDivergence.narrowAmounts(bits: 64, chain: "SPL Token")]),
+        RuntimeBackend(
+            name: "bitcoin-script",
+            summary: "Bitcoin's script interpreter (python-bitcoinlib's VerifyScript): UTXOs locked by bare k-of-n multisig outputs, each transfer signed with a witness the built-in BitcoinMultisig model judges (signature order, duplicates, outsiders, the dummy, NULLDUMMY) and the interpreter verifies; ledger only",
+            script: "backends/runtimes/bitcoin_script.py",
+            modules: ["bitcoin"],
+            knownDivergences: [.narrowAmounts(bits: 51, chain: "Bitcoin (MAX_MONEY satoshis)", limit: BitcoinBackend.maxMoney)],
+            requestFields: BitcoinScriptWallet.requestFields,
+            note: BitcoinScriptWallet.note),
     ]
 
     public static var names: [String] { all.map(\.name) }
@@ -95,6 +108,8 @@ public enum RuntimeBackends {
                                        timeout: timeout, startupTimeout: startupTimeout, name: runtime.name,
                                        summary: runtime.summary, knownDivergences: runtime.knownDivergences)
         b.workingDirectory = root
+        b.requestFields = runtime.requestFields
+        b.callNote = runtime.note
         return b
     }
 }

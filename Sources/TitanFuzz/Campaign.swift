@@ -28,6 +28,8 @@ public final class Campaign {
         public var observation: Observation
         /// How many sequences showed it (known divergences keep counting).
         public var count: Int
+        /// What the backend says about each call of `trace` beyond the call (`ChainBackend.note`).
+        public var notes: [String?] = []
     }
 
     public struct Report {
@@ -83,8 +85,9 @@ public final class Campaign {
                 }
                 let trace = try Shrinker(runner: runner, backend: backend).shrink(ops, verdict: outcome.verdict)
                 let final = try runner.run(trace, on: backend)
-                let finding = Finding(backend: backend.name, verdict: outcome.verdict, trace: trace,
+                var finding = Finding(backend: backend.name, verdict: outcome.verdict, trace: trace,
                                       observation: final.observation ?? outcome.observation!, count: 1)
+                finding.notes = Campaign.notes(trace, on: backend)
                 if outcome.verdict == .divergence {
                     report.divergence = finding
                     report.elapsed = Date().timeIntervalSince(start)
@@ -105,10 +108,22 @@ public final class Campaign {
         return report
     }
 
+    /// The backend's note on each call of `trace` (nil where it has none).
+    public static func notes(_ trace: [TitanCall], on backend: ChainBackend) -> [String?] {
+        var sinceReset = 0
+        return trace.indices.map { i in
+            if trace[i] == .reset { sinceReset = i + 1 }
+            return backend.note(for: trace[i], earlier: trace[sinceReset..<max(sinceReset, i)])
+        }
+    }
+
     /// Human-readable lines for a finding: the trace, and the step where the results differ.
     public static func describe(_ f: Finding) -> String {
         var lines = ["\(f.backend): \(f.verdict) (\(f.trace.count) operation\(f.trace.count == 1 ? "" : "s") after shrinking)"]
-        for (i, op) in f.trace.enumerated() { lines.append("  \(i + 1). \(op)") }
+        for (i, op) in f.trace.enumerated() {
+            lines.append("  \(i + 1). \(op)")
+            if i < f.notes.count, let note = f.notes[i] { lines.append("     \(note)") }
+        }
         lines.append("  step \(f.trace.count): reference \(f.observation.reference); \(f.backend) \(f.observation.backend)")
         return lines.joined(separator: "\n")
     }

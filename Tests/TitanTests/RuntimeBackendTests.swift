@@ -74,6 +74,7 @@ struct RuntimeBackendTests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("evm-boa: runtime: the EVM (py-evm through titanoboa)"), "\(r.stdout)")
         #expect(r.stdout.contains("solana-litesvm: runtime: the SPL Token program on LiteSVM"))
+        #expect(r.stdout.contains("bitcoin-script: runtime: Bitcoin's script interpreter (python-bitcoinlib's VerifyScript)"))
         #expect(!r.stdout.contains("not installed"), "run ./scripts/setup first:\n\(r.stdout)")
         #expect(r.stdout.contains("known: amount-width-u64"))
     }
@@ -217,6 +218,85 @@ struct RuntimeBackendTests {
         // The comparison covered real data: balances, short and long values.
         #expect(nonZeroCompared >= 30, "\(nonZeroCompared)")
         #expect(longValues >= 5)
+    }
+
+    /// The adapter's counts of the witnesses the interpreter judged (TITAN_BITCOIN_SCRIPT_STATS).
+    static func bitcoinScriptStats(_ path: String) throws -> [String: Int] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Int])
+    }
+
+    @Test("bitcoin-script: every transfer's witness is judged alike by the BitcoinMultisig model and VerifyScript (exit 0)")
+    func bitcoinScriptClean() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stats = dir.appendingPathComponent("stats.json").path
+        let r = try Self.fuzz("bitcoin-script", seed: 7, environment: ["TITAN_BITCOIN_SCRIPT_STATS": stats], limit: 30, sequences: 1500)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("bitcoin-script: ledger only"))
+        #expect(r.stdout.contains("no divergence"))
+        #expect(Self.reportedKnown(r.stdout, backend: "bitcoin-script").isSubset(of: Self.knownNames("bitcoin-script")))
+        // The run was a real check: the interpreter judged many witnesses of both verdicts, of
+        // every kind the wallet makes.
+        let counts = try Self.bitcoinScriptStats(stats)
+        let agreeAccept = "model accepts, interpreter accepts", agreeReject = "model rejects, interpreter rejects"
+        #expect((counts[agreeAccept] ?? 0) >= 30 && (counts[agreeReject] ?? 0) >= 100, "\(counts)")
+        #expect(counts["model accepts, interpreter rejects"] == nil && counts["model rejects, interpreter accepts"] == nil)
+        for kind in ["out of key order", "duplicate signature", "outsider or empty signature", "too few signatures",
+                     "too many signatures", "no dummy", "dirty dummy, NULLDUMMY", "extra element", "k > 16"] {
+            #expect(counts["\(kind): \(agreeReject)"] != nil, "\(kind) never rejected: \(counts)")
+        }
+        for kind in ["canonical form", "extra element", "k > 16"] {
+            #expect(counts["\(kind): \(agreeAccept)"] != nil, "\(kind) never accepted: \(counts)")
+        }
+    }
+
+    @Test("bitcoin-script: a rule planted in the chain is found both ways (a theft the model refuses, a spend it accepts refused) and shrunk (exit 1)",
+          arguments: [("no-nulldummy", "the model rejects it (tried as a theft first)", "amount 0"),
+                      ("cleanstack", "the model accepts it (the owner's spend)", "bitcoin-script ret 2")])
+    func bitcoinScriptPlanted(plant: String, note: String, result: String) throws {
+        let r = try Self.fuzz("bitcoin-script", seed: 1, environment: ["TITAN_BITCOIN_SCRIPT_PLANT": plant], limit: 40, sequences: 2000)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let divergence = try #require(r.stdout.range(of: "DIVERGENCE bitcoin-script: divergence")).upperBound
+        let trace = r.stdout[divergence...]
+        #expect(trace.contains("transfer(") && trace.contains(note), "\(trace)")
+        #expect(trace.range(of: #"\(([23]) operations after shrinking\)"#, options: .regularExpression) != nil, "\(trace)")
+        #expect(trace.contains(result), "\(trace)")
+        // Without NULLDUMMY the model takes any dummy too: the theft needs a witness that asks for it.
+        if plant == "no-nulldummy" { #expect(trace.contains("nulldummy true"), "\(trace)") }
+    }
+
+    @Test("bitcoin-script's wallet: witnesses are a function of the call, judged by BitcoinMultisig, sent as request members")
+    func bitcoinScriptWallet() throws {
+        let a = Address(index: 1), b = Address(index: 3)
+        let call = TitanCall.transfer(from: a, to: b, amount: UInt256(77))
+        #expect(BitcoinScriptWallet.witness(for: call, occurrence: 0) == BitcoinScriptWallet.witness(for: call, occurrence: 0))
+        #expect(BitcoinScriptWallet.policy(of: a) == (2, 3) && BitcoinScriptWallet.policy(of: Address([UInt8](repeating: 0xff, count: 20))) == (17, 20))
+        typealias W = BitcoinScriptWallet.Witness
+        #expect(W.canonical(k: 2).modelAccepts(k: 2, n: 3))
+        #expect(W(sigs: [0, 2], dummy: [], nullDummy: true, extra: 0).modelAccepts(k: 2, n: 3))
+        #expect(!W(sigs: [2, 0], dummy: [], nullDummy: true, extra: 0).modelAccepts(k: 2, n: 3))      // out of key order
+        #expect(!W(sigs: [1, 1], dummy: [], nullDummy: true, extra: 0).modelAccepts(k: 2, n: 3))      // a duplicate
+        #expect(!W(sigs: [0, 1], dummy: [0x01], nullDummy: true, extra: 0).modelAccepts(k: 2, n: 3))  // dirty dummy, NULLDUMMY
+        #expect(W(sigs: [0, 1], dummy: [0x01], nullDummy: false, extra: 0).modelAccepts(k: 2, n: 3))
+        #expect(!W(sigs: [0, 1], dummy: nil, nullDummy: true, extra: 0).modelAccepts(k: 2, n: 3))     // no dummy
+        // Identical calls later in a sequence get witnesses of their own.
+        let witnesses = Set((0..<50).map { BitcoinScriptWallet.witness(for: call, occurrence: $0) })
+        #expect(witnesses.count > 10)
+        var accepted = 0
+        for i in 0..<400 {
+            let t = TitanCall.transfer(from: a, to: b, amount: UInt256(UInt64(i)))
+            let fields = try #require(BitcoinScriptWallet.requestFields(t, earlier: []))
+            let request = ExternalProtocol.request(id: 1, t)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data((request.dropLast() + fields + "}").utf8)) as? [String: Any])
+            #expect(json["from_policy"] as? [Int] == [2, 3] && json["to_policy"] as? [Int] == [3, 5])
+            let w = BitcoinScriptWallet.witness(for: t, occurrence: 0)
+            #expect(json["model_accepts"] as? Bool == w.modelAccepts(k: 2, n: 3))
+            #expect((json["witness"] as? [String: Any])?["sigs"] as? [Int] == w.sigs)
+            if w.modelAccepts(k: 2, n: 3) { accepted += 1 }
+        }
+        #expect(accepted > 60 && accepted < 340, "\(accepted)")
+        #expect(BitcoinScriptWallet.requestFields(.mint(to: b, amount: UInt256(1)), earlier: []) == ",\"to_policy\":[3,5]")
+        #expect(BitcoinScriptWallet.requestFields(.balance(b), earlier: []) == nil)
     }
 
     /// One OP_CHECKMULTISIG case, generated from the seed.
