@@ -45,6 +45,12 @@ public enum RuntimeBackends {
             knownDivergences: [.narrowAmounts(bits: 51, chain: "Bitcoin (MAX_MONEY satoshis)", limit: BitcoinBackend.maxMoney)],
             requestFields: BitcoinScriptWallet.requestFields,
             note: BitcoinScriptWallet.note),
+        RuntimeBackend(
+            name: "ton-pytvm",
+            summary: "TON's TVM (the emulator pytvm ships) running dictionary get-methods (DICTGETREF, DICTSETREF, DICTDEL) on the ton model's HashmapE 520 ^Cell of cell chains; storage only",
+            script: "backends/runtimes/ton_pytvm.py",
+            modules: ["pytvm", "pytoniq_core"],
+            knownDivergences: []),
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -75,6 +75,7 @@ struct RuntimeBackendTests {
         #expect(r.stdout.contains("evm-boa: runtime: the EVM (py-evm through titanoboa)"), "\(r.stdout)")
         #expect(r.stdout.contains("solana-litesvm: runtime: the SPL Token program on LiteSVM"))
         #expect(r.stdout.contains("bitcoin-script: runtime: Bitcoin's script interpreter (python-bitcoinlib's VerifyScript)"))
+        #expect(r.stdout.contains("ton-pytvm: runtime: TON's TVM (the emulator pytvm ships)"))
         #expect(!r.stdout.contains("not installed"), "run ./scripts/setup first:\n\(r.stdout)")
         #expect(r.stdout.contains("known: amount-width-u64"))
     }
@@ -297,6 +298,28 @@ struct RuntimeBackendTests {
         #expect(accepted > 60 && accepted < 340, "\(accepted)")
         #expect(BitcoinScriptWallet.requestFields(.mint(to: b, amount: UInt256(1)), earlier: []) == ",\"to_policy\":[3,5]")
         #expect(BitcoinScriptWallet.requestFields(.balance(b), earlier: []) == nil)
+    }
+
+    @Test("ton-pytvm: TVM's dictionary get-methods on the ton model's HashmapE are storage only and agree with the reference (exit 0)")
+    func tonClean() throws {
+        let r = try Self.fuzz("ton-pytvm", seed: 9, limit: 20, sequences: 1000)
+        // The adapter answers a ledger call with ret 98: a clean run shows none was sent.
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("ton-pytvm: storage only"))
+        #expect(r.stdout.contains("no divergence"))
+        #expect(Self.reportedKnown(r.stdout, backend: "ton-pytvm").isEmpty, "\(r.stdout)")
+        #expect(r.stdout.range(of: #"seed 9, [1-9][0-9]* sequences"#, options: .regularExpression) != nil, "\(r.stdout)")
+    }
+
+    @Test("ton-pytvm: a planted bug around TVM's dictionary is found and shrunk (exit 1)",
+          arguments: ["delete-keeps-root", "no-length-byte"])
+    func tonPlanted(plant: String) throws {
+        let r = try Self.fuzz("ton-pytvm", seed: 1, environment: ["TITAN_TON_PYTVM_PLANT": plant], limit: 40, sequences: 2000)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let divergence = try #require(r.stdout.range(of: "DIVERGENCE ton-pytvm: divergence")).upperBound
+        let trace = r.stdout[divergence...]
+        #expect(trace.range(of: #"\(([23]) operations after shrinking\)"#, options: .regularExpression) != nil, "\(trace)")
+        #expect(trace.contains("storage_delete("), "\(trace)")
     }
 
     /// One OP_CHECKMULTISIG case, generated from the seed.
