@@ -31,7 +31,7 @@ struct SystemsVerificationTests {
         let (file, model) = try loadModel(path)
         let results = Prover(model: model, specPath: file.path).verify()
         #expect(!results.isEmpty)
-        #expect(results.count == model.properties.count)
+        #expect(results.count == model.properties.count + model.scenarios.count, "a result per property and per scenario")
         for r in results {
             #expect(r.status == .proved, "\(path) \(r.property): \(r.status) \(r.reason ?? "")")
         }
