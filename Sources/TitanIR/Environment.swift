@@ -20,4 +20,16 @@ extension Property {
         }
         return out
     }
+
+    /// The name under which a rule on an action that returns a value reads that value.
+    public static let resultName = "result"
+
+    /// The names a rule's body reads on one step of `action`: the action's arguments as the rule
+    /// binds them and, when the action returns a value, `result`.
+    public func frameNames<V>(for action: Action, args: [String: V], result: V?) -> [String: V] {
+        var names: [String: V] = [:]
+        for (param, name) in argumentNames(for: action) { names[name] = args[param] }
+        if action.returns != nil, let result, names[Property.resultName] == nil { names[Property.resultName] = result }
+        return names
+    }
 }

@@ -21,9 +21,16 @@ public struct Action: Hashable, Sendable {
     public var params: [Param]
     public var body: [Stmt]
     public var location: SourceLocation
-    public init(name: String, params: [Param], body: [Stmt], location: SourceLocation) {
-        self.name = name; self.params = params; self.body = body; self.location = location
+    /// What the action returns, if it declares a type: its body then ends by binding the value
+    /// to `Action.resultLocal`.
+    public var returns: Sort?
+    public init(name: String, params: [Param], body: [Stmt], location: SourceLocation, returns: Sort? = nil) {
+        self.name = name; self.params = params; self.body = body; self.location = location; self.returns = returns
     }
+
+    /// The local the body's last statement binds to the returned value. No spec identifier can
+    /// contain '#', so it clashes with nothing.
+    public static let resultLocal = "#result"
 }
 
 public enum PropertyKind: Hashable, Sendable {

@@ -486,7 +486,13 @@ public final class Prover {
                 let a = before[v.name], b = after[v.name]
                 return a == b ? nil : Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
             }
-            return TraceStep(action: st.action, args: rendered(action.params, st.args), changes: changes, propertyHolds: holds(after))
+            // The replay kept states, not results: a returning action is run once more to show its value.
+            var returned: String?
+            if let sort = action.returns, let out = try? interpreter.step(st, from: before), out.ok.asBool {
+                returned = out.result?.rendered(as: sort)
+            }
+            return TraceStep(action: st.action, args: rendered(action.params, st.args), changes: changes, propertyHolds: holds(after),
+                             returned: returned)
         }
     }
 
@@ -549,11 +555,10 @@ public final class Prover {
 
     func ruleFrame(_ rule: Property, _ action: Action, _ q: Query, pre: State<Term>, tag: String) -> RuleFrame {
         let args = q.freshArgs(action, tag: tag)
-        var names: [String: Term] = [:]
-        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
+        let run = q.exec.run(action, args: args, from: pre)
+        var names = rule.frameNames(for: action, args: args, result: run.result)
         let params = q.freshParams(rule.params, prefix: "\(rule.name).")
         names.merge(params) { a, _ in a }
-        let run = q.exec.run(action, args: args, from: pre)
         return RuleFrame(frame: .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok)), args: args, params: params)
     }
 
@@ -681,12 +686,11 @@ public final class Prover {
         if let last = small.steps.last, last.action == action.name {
             prefix = Array(small.steps.dropLast()); args = last.args; params = small.params
         }
-        var names = params
-        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
         do {
             var states = try interpreter.replay(prefix, from: interpreter.initialState())
             let last = Step(action: action.name, args: args)
             let out = try interpreter.step(last, from: states.last!)
+            let names = rule.frameNames(for: action, args: args, result: out.result).merging(params) { a, _ in a }
             let concrete = Executor<ConcreteDomain>.Frame(pre: states.last!, post: out.state, names: names, reverted: .bool(!out.ok.asBool))
             guard !interpreter.executor.evaluate(rule.body, in: concrete).asBool else {
                 return fail("the interpreter sees the rule hold")

@@ -43,6 +43,8 @@ public struct TraceStep: Codable, Sendable, Hashable {
     public var changes: [Change]
     /// The property's value after this step (for rules: on the last step, the rule itself).
     public var propertyHolds: Bool
+    /// What the action returned, for an action that returns a value and completed.
+    public var returned: String?
 }
 
 public struct NamedValue: Codable, Sendable, Hashable {

@@ -233,8 +233,7 @@ struct SimulationSearch {
 
     func ruleHolds(_ rule: Property, _ action: Action, args: [String: Value], params: [String: Value],
                    pre: ConcreteState, outcome: Executor<ConcreteDomain>.Outcome) -> Bool {
-        var names = params
-        for (param, name) in rule.argumentNames(for: action) { names[name] = args[param] }
+        let names = rule.frameNames(for: action, args: args, result: outcome.result).merging(params) { a, _ in a }
         let frame = Executor<ConcreteDomain>.Frame(pre: pre, post: outcome.state, names: names, reverted: .bool(!outcome.ok.asBool))
         return interpreter.executor.evaluate(rule.body, in: frame).asBool
     }

@@ -109,8 +109,8 @@ struct VacuityCheck {
                 if case .rule(let actionName, _) = p.kind {
                     guard let action = actionName.flatMap(model.action) ?? model.actions.randomElement(using: &rng) else { continue }
                     let args = search.arguments(action.params, pools, &rng)
-                    for (param, name) in p.argumentNames(for: action) { names[name] = args[param] }
                     guard let out = try? interpreter.step(Step(action: action.name, args: args), from: state) else { continue }
+                    names.merge(p.frameNames(for: action, args: args, result: out.result)) { _, b in b }
                     frame = .init(pre: state, post: out.state, names: names, reverted: .bool(!out.ok.asBool))
                 }
                 if interpreter.executor.evaluate(premise, in: frame).asBool { premiseHolds.insert(p.name) }
@@ -161,9 +161,8 @@ struct VacuityCheck {
                         var cases: [Term] = []
                         for action in actions {
                             let args = q.freshArgs(action, tag: "0")
-                            var names = params
-                            for (param, name) in p.argumentNames(for: action) { names[name] = args[param] }
                             let run = q.exec.run(action, args: args, from: pre)
+                            let names = params.merging(p.frameNames(for: action, args: args, result: run.result)) { _, b in b }
                             frame = .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok))
                             cases.append(q.exec.evaluate(premise, in: frame))
                         }

@@ -231,7 +231,8 @@ public struct HTMLRenderer: Sendable {
             + "<td>\(initial)</td><td>\(holds(isRule ? nil : cex.holdsInitially))</td></tr>\n"
         for (i, st) in cex.steps.enumerated() {
             let last = i == cex.steps.count - 1
-            let args = st.args.isEmpty ? "—" : st.args.map { "<div><code>\(e($0.name)) = \(e($0.value))</code></div>" }.joined()
+            var args = st.args.isEmpty ? "—" : st.args.map { "<div><code>\(e($0.name)) = \(e($0.value))</code></div>" }.joined()
+            if let r = st.returned { args += "<div>returns <code>\(e(r))</code></div>" }
             var changes = st.changes.map {
                 "<div class=\"change\"><code>\(e($0.variable))</code>: <del>\(e($0.before))</del> \u{2192} <ins>\(e($0.after))</ins></div>"
             }.joined()

@@ -76,6 +76,7 @@ public struct TextRenderer {
         for (i, st) in cex.steps.enumerated() {
             let args = st.args.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
             out += "        \(i + 1). \(st.action)(\(args))"
+            if let r = st.returned { out += " returns \(r)" }
             if i == cex.steps.count - 1, let rev = cex.lastReverted, rev { out += "  [reverted]" }
             out += "\n"
             for c in st.changes { out += "             \(c.variable): \(c.before) -> \(c.after)\n" }

@@ -36,7 +36,9 @@ public final class Executor<D: Domain> {
     public struct Outcome {
         public var state: State<D.Value>
         public var ok: D.Value
-        @inlinable init(state: State<D.Value>, ok: D.Value) { self.state = state; self.ok = ok }
+        /// What the action returned, for an action that declares a return type (zero when it reverted).
+        public var result: D.Value?
+        @inlinable init(state: State<D.Value>, ok: D.Value, result: D.Value? = nil) { self.state = state; self.ok = ok; self.result = result }
     }
 
     /// The values that name a property may refer to.
@@ -59,9 +61,13 @@ public final class Executor<D: Domain> {
         /// False when nothing in the body can revert (no `require`, no checked arithmetic):
         /// then the pre-state need not be kept, and the state is updated in place.
         @usableFromInline let canRevert: Bool
+        /// The local slot holding the returned value, and its sort, for an action that returns one.
+        @usableFromInline let result: (slot: Int, sort: Sort)?
 
-        @inlinable init(name: String, params: [Param], localCount: Int, body: @escaping StmtCode, canRevert: Bool) {
+        @inlinable init(name: String, params: [Param], localCount: Int, body: @escaping StmtCode, canRevert: Bool,
+                        result: (slot: Int, sort: Sort)?) {
             self.name = name; self.params = params; self.localCount = localCount; self.body = body; self.canRevert = canRevert
+            self.result = result
         }
     }
 
@@ -133,13 +139,21 @@ public final class Executor<D: Domain> {
     @inlinable public func run(_ action: Action, args: [String: D.Value], from pre: State<D.Value>) -> Outcome {
         guard let compiled = actions[action.name] else { preconditionFailure("action \(action.name) is not in model \(model.name)") }
         var state = pre
-        let ok = run(compiled, args: compiled.params.map { args[$0.name]! }, state: &state)
-        return Outcome(state: state, ok: ok)
+        var result: D.Value?
+        let ok = run(compiled, args: compiled.params.map { args[$0.name]! }, state: &state, result: &result)
+        return Outcome(state: state, ok: ok, result: result)
     }
 
     /// Runs a compiled action with its arguments in parameter order, updating `state` to the
     /// state it leaves (the pre-state when it reverts); returns whether it completed.
     @inlinable public func run(_ action: CompiledAction, args: [D.Value], state: inout State<D.Value>) -> D.Value {
+        var ignored: D.Value?
+        return run(action, args: args, state: &state, result: &ignored)
+    }
+
+    /// The same, also setting `result` to what the action returned (zero when it reverted),
+    /// for an action that returns a value.
+    @inlinable public func run(_ action: CompiledAction, args: [D.Value], state: inout State<D.Value>, result: inout D.Value?) -> D.Value {
         let d = domain
         var locals = args
         if action.localCount > args.count {
@@ -151,6 +165,10 @@ public final class Executor<D: Domain> {
         let pre = action.canRevert ? state : nil
         action.body(&state, &scratch, d.bool(true))
         let ok = d.not(scratch.reverts)
+        if let r = action.result {
+            let value = scratch.locals[r.slot]
+            result = d.known(ok) == true ? value : d.ite(ok, value, d.zero(r.sort))
+        }
         guard let pre else { return ok }
         // A reverted action leaves the pre-state: merge so both readers see exactly that.
         if let k = d.known(ok) {
@@ -225,9 +243,11 @@ extension Executor {
             localCount = a.params.count
             var scope: [String: Int] = [:]
             for (i, p) in a.params.enumerated() { scope[p.name] = i }
-            let body = block(a.body, scope)
+            // The body's own scope is kept, to find the local its final statement returns in.
+            let body = sequence(a.body.map { statement($0, &scope) }[...])
+            let result = a.returns.flatMap { sort in scope[Action.resultLocal].map { (slot: $0, sort: sort) } }
             return CompiledAction(name: a.name, params: a.params, localCount: localCount, body: body,
-                                  canRevert: a.body.contains(where: Compiler.canFault))
+                                  canRevert: a.body.contains(where: Compiler.canFault), result: result)
         }
 
         /// Whether evaluating an expression can fault (checked arithmetic).

@@ -86,6 +86,10 @@ indirect enum StmtSyntax: Sendable {
     case declare(NameSyntax, TypeSyntax?, ExprSyntax)
     case ifElse(ExprSyntax, [StmtSyntax], [StmtSyntax])
     case unchecked([StmtSyntax])
+    /// `name(args)`: a function called for its effect (any value it returns is dropped).
+    case call(NameSyntax, [ExprSyntax])
+    /// `return e`: only as the last statement of a function or action that declares its type.
+    case `return`(ExprSyntax, keyword: SourceLocation)
 }
 
 struct StateSyntax: Sendable {
@@ -97,6 +101,17 @@ struct StateSyntax: Sendable {
 struct ActionSyntax: Sendable {
     var name: NameSyntax
     var params: [ParamSyntax]
+    /// `action name(params): type { ... return e }`: what rules on it read as `result`.
+    var returns: TypeSyntax?
+    var body: [StmtSyntax]
+}
+
+/// `function name(params) [: type] { ... [return e] }`: statements shared by actions (what
+/// Solidity puts in internal functions and modifiers), expanded where called.
+struct FunctionSyntax: Sendable {
+    var name: NameSyntax
+    var params: [ParamSyntax]
+    var returns: TypeSyntax?
     var body: [StmtSyntax]
 }
 
@@ -131,6 +146,7 @@ enum MemberSyntax: Sendable {
     case property(PropertySyntax)
     case view(ViewSyntax)
     case scenario(ScenarioSyntax)
+    case function(FunctionSyntax)
 }
 
 /// `scenario name { call(args) [from E] [at E] [reverts] ... expect E ... }`.

@@ -94,7 +94,7 @@ extension TypeChecker {
 
     private mutating func checkName(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
         if let local = scope.locals[name] {
-            return local.map { .name(name, $0) }
+            return local.map { .name(scope.ir(name), $0) }
         }
         if let state = states[name] {
             if scope.context == .lemma {
@@ -105,6 +105,10 @@ extension TypeChecker {
         }
         if views[name] != nil {
             report("view '\(name)' needs arguments: '\(name)(...)'", at: location)
+            return nil
+        }
+        if name == Property.resultName, scope.context == .rule {
+            report("'result' is only available in a rule on one action that returns a value (declare 'action name(...): type' and end it with 'return e')", at: location)
             return nil
         }
         if Environment.names[name] != nil {
@@ -119,6 +123,12 @@ extension TypeChecker {
     /// for its parameters, read in the post-state when primed.
     private mutating func checkCall(_ name: String, primed: Bool, _ args: [ExprSyntax], at location: SourceLocation,
                                     scope: Scope) -> Expr? {
+        if functions[name] != nil {
+            report(scope.context == .action
+                   ? "a call of function '\(name)' under &&, ||, ==> or ?: would run whether or not that part is evaluated; call it in a statement of its own"
+                   : "function '\(name)' can only be called in an action or function body", at: location)
+            return nil
+        }
         if views[name] == nil, name == "mulDiv" || name == "mulDivUp" {
             return checkMulDiv(roundUp: name == "mulDivUp", args, at: location, scope: scope)
         }

@@ -150,10 +150,13 @@ struct Parser {
         case .identifier("scenario"):
             advance()
             return .scenario(try parseScenario(keyword: keyword))
+        case .identifier("function"):
+            advance()
+            return .function(try parseFunction())
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         default:
-            throw expected("'arithmetic', 'state', 'action', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'state', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
     }
 
@@ -204,11 +207,25 @@ struct Parser {
         try expect(.lparen, "after action name")
         let params = current.isPunct(.rparen) ? [] : try parseParams()
         try expect(.rparen, "after action parameters")
+        let returns = accept(.colon) ? try parseType() : nil
         owner = name.name
         namesInScope = params.map(\.name)
         defer { owner = nil }
         let body = try parseBlock("action body")
-        return ActionSyntax(name: name, params: params, body: body)
+        return ActionSyntax(name: name, params: params, returns: returns, body: body)
+    }
+
+    private mutating func parseFunction() throws -> FunctionSyntax {
+        let name = try identifier("function name after 'function'")
+        try expect(.lparen, "after function name")
+        let params = current.isPunct(.rparen) ? [] : try parseParams()
+        try expect(.rparen, "after function parameters")
+        let returns = accept(.colon) ? try parseType() : nil
+        owner = name.name
+        namesInScope = params.map(\.name)
+        defer { owner = nil }
+        let body = try parseBlock("function body")
+        return FunctionSyntax(name: name, params: params, returns: returns, body: body)
     }
 
     private mutating func parseProperty(keyword: Token) throws -> PropertySyntax {
@@ -357,6 +374,19 @@ struct Parser {
             advance()
             let (name, type, value) = try parseLocal("var")
             return .declare(name, type, value)
+        case .identifier("return") where !next.isPunct(.assign) && !next.isPunct(.lbracket):
+            // `return` is a word only here; a variable of that name can still be assigned.
+            advance()
+            return .return(try parseExpression(), keyword: token.location)
+        case .identifier(let name) where next.isPunct(.lparen):
+            advance()
+            advance()
+            var args: [ExprSyntax] = []
+            if !current.isPunct(.rparen) {
+                repeat { args.append(try parseExpression()) } while accept(.comma)
+            }
+            try expect(.rparen, "after the arguments of '\(name)'")
+            return .call(NameSyntax(name: name, location: token.location), args)
         case .identifier(let name):
             advance()
             var indices: [ExprSyntax] = []

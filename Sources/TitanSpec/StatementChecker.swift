@@ -5,7 +5,9 @@ extension TypeChecker {
     /// Checks a block; lets it declares are added to `scope` (callers copy the scope for nested blocks).
     mutating func checkStatements(_ statements: [StmtSyntax], scope: inout Scope) -> [Stmt] {
         var result: [Stmt] = []
-        for statement in statements {
+        for original in statements {
+            // Function calls in the statement's expressions run first, in source order.
+            let statement = hoistCalls(original, scope: &scope, into: &result)
             switch statement {
             case .require(let condition, let keyword):
                 if let c = checkCondition(condition, of: "'require'", scope: scope) {
@@ -32,6 +34,16 @@ extension TypeChecker {
                 scope.arithmetic = .wrapping
                 result += checkStatements(block, scope: &scope)
                 scope.arithmetic = mode
+            case .call(let name, let args):
+                if functions[name.name] == nil {
+                    report(views[name.name] != nil ? "view '\(name.name)' has no effect; a statement can only call a function"
+                                                   : "unknown function '\(name.name)'", at: name.location)
+                    args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
+                } else if let expanded = expand(name, args, caller: &scope) {
+                    result += expanded.statements
+                }
+            case .return(_, let keyword):
+                report("'return' must be the last statement of a function or action body that declares a return type (set a 'var' in the branches and return it at the end)", at: keyword)
             }
         }
         return result
@@ -65,7 +77,7 @@ extension TypeChecker {
                 report("cannot assign \(x.sort) to '\(root.name)', a var of \(sort)", at: value.location)
                 return nil
             }
-            return .set(root.name, v)
+            return .set(scope.ir(root.name), v)
         } else if let state = states[root.name] {
             rootSort = state
         } else {
@@ -135,6 +147,6 @@ extension TypeChecker {
         if type != nil, declared == nil { x = nil }
         // Declared even when the value failed, so later uses do not cascade into "unknown name".
         guard declare(name.name, at: name.location, in: &scope.locals, sort: declared ?? x?.sort) else { return nil }
-        return x.map { .bind(name.name, $0) }
+        return x.map { .bind(scope.ir(name.name), $0) }
     }
 }

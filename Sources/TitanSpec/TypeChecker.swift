@@ -16,18 +16,34 @@ struct Scope {
     var locals: [String: Sort?] = [:]
     /// The locals declared with `var`, which assignments may change.
     var mutables: Set<String> = []
+    /// Prepended to the IR name of every local declared here: each expansion of a function has
+    /// its own, so its names cannot capture or shadow the caller's.
+    var prefix = ""
+
+    /// The IR name of a local. The environment's names belong to the action, and names holding
+    /// '#' were made by the checker (already unique), so neither takes the prefix.
+    func ir(_ name: String) -> String {
+        prefix.isEmpty || Environment.names[name] != nil || name.contains("#") ? name : prefix + name
+    }
 }
 
 /// Resolves names and sorts and lowers the syntax tree to IR, collecting every type error.
 /// The IR it returns is meaningful only when `diagnostics` is empty.
 struct TypeChecker {
     let source: SourceFile
-    private(set) var diagnostics: [Diagnostic] = []
+    var diagnostics: [Diagnostic] = []
     /// The current model's state variables (nil sort: declaration failed).
     var states: [String: Sort?] = [:]
     /// The current model's views, checked, by name.
     var views: [String: CheckedView] = [:]
     var modelArithmetic: Arithmetic = .wrapping
+    /// Whether the current model has a caller and a time (see `Environment`).
+    var modelUsesEnvironment = false
+    /// The current model's functions by name, and the ones being expanded (innermost last).
+    var functions: [String: FunctionSyntax] = [:]
+    var expanding: [String] = []
+    /// Expansions made so far, numbering each one's locals apart.
+    var expansions = 0
 
     struct CheckedView {
         var params: [Param]
@@ -67,6 +83,7 @@ struct TypeChecker {
         }
         // The caller and the block time, only for models that mention them (see `Environment`).
         let environment = TypeChecker.usesEnvironment(model)
+        modelUsesEnvironment = environment
         if environment {
             states[Environment.timestamp] = .some(.uint(64))
             stateVars.append(StateVar(name: Environment.timestamp, sort: .uint(64)))
@@ -75,21 +92,40 @@ struct TypeChecker {
         // Views in declaration order: a view may use the views declared before it.
         for case .view(let decl) in model.members { checkView(decl) }
 
+        // Functions are collected first (an action may call one declared after it), then each
+        // is checked once where it is declared, so an error in it is reported once.
+        functions = [:]
+        let actionNames = Set(model.members.compactMap { if case .action(let a) = $0 { return a.name.name } else { return nil } })
+        for case .function(let decl) in model.members {
+            let n = decl.name.name
+            if functions[n] != nil || views[n] != nil || actionNames.contains(n) || n == "mulDiv" || n == "mulDivUp" {
+                report("duplicate name '\(n)': a function needs a name no view, action or other function has", at: decl.name.location)
+                continue
+            }
+            functions[n] = decl
+        }
+        for case .function(let decl) in model.members where functions[decl.name.name]?.name.location == decl.name.location {
+            checkFunctionDeclaration(decl)
+        }
+
         // Signatures first: rules may name an action declared after them.
         var signatures: [String: [Sort?]] = [:]
-        var actionDecls: [(ActionSyntax, [Param], [String: Sort?])] = []
+        var returnSorts: [String: Sort] = [:]
+        var actionDecls: [(ActionSyntax, [Param], [String: Sort?], Sort?)] = []
         for case .action(let decl) in model.members {
             let (params, locals) = checkParams(decl.params)
+            let returns = decl.returns.flatMap { returnSort($0) }
             if signatures[decl.name.name] != nil {
                 report("duplicate action '\(decl.name.name)'", at: decl.name.location)
             } else {
                 signatures[decl.name.name] = decl.params.map { locals[$0.name] ?? nil }
+                returnSorts[decl.name.name] = returns
             }
-            actionDecls.append((decl, params, locals))
+            actionDecls.append((decl, params, locals, returns))
         }
 
         var actions: [Action] = []
-        for (decl, params, locals) in actionDecls {
+        for (decl, params, locals, returns) in actionDecls {
             var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
             var params = params
             var prologue: [Stmt] = []
@@ -103,8 +139,11 @@ struct TypeChecker {
                 prologue = [.require(.binary(.ge, now, last, arithmetic: .wrapping), decl.name.location),
                             .assign(LValue(root: Environment.timestamp, rootSort: .uint(64), indices: []), now)]
             }
-            let body = checkStatements(decl.body, scope: &scope)
-            actions.append(Action(name: decl.name.name, params: params, body: prologue + body, location: decl.name.location))
+            let (body, result) = checkBody(decl.body, returns: decl.returns.map { ($0, returns) }, of: "action '\(decl.name.name)'",
+                                           at: decl.name.location, scope: &scope)
+            let tail: [Stmt] = result.map { [.bind(Action.resultLocal, $0)] } ?? []
+            actions.append(Action(name: decl.name.name, params: params, body: prologue + body + tail, location: decl.name.location,
+                                  returns: result == nil ? nil : returns))
         }
 
         var properties: [Property] = []
@@ -113,7 +152,7 @@ struct TypeChecker {
             if !propertyNames.insert(decl.name.name).inserted {
                 report("duplicate property '\(decl.name.name)'", at: decl.name.location)
             }
-            if let p = checkProperty(decl, signatures: signatures, environment: environment) { properties.append(p) }
+            if let p = checkProperty(decl, signatures: signatures, returns: returnSorts, environment: environment) { properties.append(p) }
         }
 
         // `using` names lemmas of this model, and a lemma uses none (it has no state to need them).
@@ -317,7 +356,7 @@ struct TypeChecker {
     }
 
     /// Parameters become locals; they may not shadow state variables or each other.
-    private mutating func checkParams(_ decls: [ParamSyntax]) -> ([Param], [String: Sort?]) {
+    mutating func checkParams(_ decls: [ParamSyntax]) -> ([Param], [String: Sort?]) {
         var params: [Param] = []
         var locals: [String: Sort?] = [:]
         for decl in decls {
@@ -362,7 +401,8 @@ struct TypeChecker {
         return lifted
     }
 
-    private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]], environment: Bool) -> Property? {
+    private mutating func checkProperty(_ decl: PropertySyntax, signatures: [String: [Sort?]], returns: [String: Sort],
+                                        environment: Bool) -> Property? {
         var scope: Scope
         let kind: PropertyKind
         var params: [Param] = []
@@ -398,6 +438,14 @@ struct TypeChecker {
             for (i, arg) in args.enumerated() {
                 let sort: Sort? = signature.flatMap { i < $0.count ? $0[i] : nil }
                 _ = declare(arg.name, at: arg.location, in: &locals, sort: sort)
+            }
+            // A rule on an action that returns a value reads it as `result`.
+            if let r = returns[action.name] {
+                if let clash = (paramDecls.map { NameSyntax(name: $0.name, location: $0.location) } + args).first(where: { $0.name == Property.resultName }) {
+                    report("'\(Property.resultName)' is what action '\(action.name)' returns; name this parameter differently", at: clash.location)
+                } else {
+                    locals[Property.resultName] = .some(r)
+                }
             }
             scope = Scope(context: .rule, arithmetic: .wrapping, locals: locals)
             kind = .rule(action: action.name, actionArgs: args.map(\.name))
@@ -439,11 +487,14 @@ extension TypeChecker {
             case .assign(let lv, let e): return lv.indices.contains(where: expr) || expr(e)
             case .ifElse(let c, let t, let f): return expr(c) || t.contains(where: stmt) || f.contains(where: stmt)
             case .unchecked(let b): return b.contains(where: stmt)
+            case .call(_, let args): return args.contains(where: expr)
+            case .return(let e, _): return expr(e)
             }
         }
         return model.members.contains { member in
             switch member {
             case .action(let a): return a.body.contains(where: stmt)
+            case .function(let f): return f.body.contains(where: stmt)
             case .property(let p): return expr(p.body)
             case .view(let v): return expr(v.body)
             case .state(let s): return s.initial.map(expr) ?? false
