@@ -71,6 +71,29 @@ public struct Property: Hashable, Sendable {
     }
 }
 
+/// `sum(k => term)`: the exact sum over every key of a term that reads maps only at the key
+/// and is zero where they are. It is kept, like a map's `sum`, in a ghost state variable that
+/// every write to one of those maps updates by the change of that key's term (statements the
+/// type checker adds after the write), so both readers of the semantics follow it.
+public struct WeightedSum: Hashable, Sendable {
+    /// The ghost state variable, of sort `int(width)`; '#' keeps it apart from spec names.
+    public var ghost: String
+    public var width: Int
+    /// The term reads `.name(key, keySort)` for the key and `.state(m)` for the maps.
+    public var key: String
+    public var keySort: Sort
+    /// Exact (sort `int`), over the pre-state.
+    public var term: Expr
+    /// The maps the term reads at the key.
+    public var maps: [String]
+    /// As first written, for reports.
+    public var text: String
+    public init(ghost: String, width: Int, key: String, keySort: Sort, term: Expr, maps: [String], text: String) {
+        self.ghost = ghost; self.width = width; self.key = key; self.keySort = keySort; self.term = term; self.maps = maps
+        self.text = text
+    }
+}
+
 public struct Model: Hashable, Sendable {
     public var name: String
     public var stateVars: [StateVar]
@@ -79,10 +102,21 @@ public struct Model: Hashable, Sendable {
     public var location: SourceLocation
     /// Concrete runs the interpreter checks (`scenario` blocks), reported after the properties.
     public var scenarios: [Scenario]
+    /// The weighted sums the properties read; each one's ghost is among `stateVars`.
+    public var weightedSums: [WeightedSum]
     public init(name: String, stateVars: [StateVar], actions: [Action], properties: [Property], location: SourceLocation,
-                scenarios: [Scenario] = []) {
+                scenarios: [Scenario] = [], weightedSums: [WeightedSum] = []) {
         self.name = name; self.stateVars = stateVars; self.actions = actions
         self.properties = properties; self.location = location; self.scenarios = scenarios
+        self.weightedSums = weightedSums
+    }
+
+    /// Whether a state variable is the checker's (a weighted sum's ghost), not the spec's.
+    public static func isGhost(_ name: String) -> Bool { name.contains("#") }
+
+    /// How reports name a state variable: a weighted sum's ghost by the sum as written.
+    public func displayName(_ variable: String) -> String {
+        weightedSums.first { $0.ghost == variable }?.text ?? variable
     }
 
     public func stateVar(_ name: String) -> StateVar? { stateVars.first { $0.name == name } }

@@ -32,9 +32,16 @@ public struct Interpreter {
     public let model: Model
     public let executor: Executor<ConcreteDomain>
 
+    /// Each weighted sum's term, compiled once, by ghost.
+    let weightedTerms: [String: (Executor<ConcreteDomain>.Frame) -> Value]
+
     public init(model: Model) {
         self.model = model
-        self.executor = Executor(model: model, domain: ConcreteDomain())
+        let executor = Executor(model: model, domain: ConcreteDomain())
+        self.executor = executor
+        var terms: [String: (Executor<ConcreteDomain>.Frame) -> Value] = [:]
+        for w in model.weightedSums { terms[w.ghost] = executor.compile(w.term, names: [w.key]) }
+        self.weightedTerms = terms
     }
 
     public func initialState() -> ConcreteState { executor.initialState() }
@@ -45,7 +52,21 @@ public struct Interpreter {
         var s = initialState()
         for (k, v) in vars where s.layout.slot(k) != nil { s[k] = v }
         for m in executor.summedMaps { s.setSum(m, Interpreter.ghost(of: s[m])) }
+        for w in model.weightedSums { s[w.ghost] = weightedSum(w, in: s) }
         return s
+    }
+
+    /// A weighted sum computed from the maps themselves: its term at every key some map holds
+    /// (at any other key every entry is zero, and so is the term), added exactly.
+    public func weightedSum(_ w: WeightedSum, in s: ConcreteState) -> Value {
+        var keys = Set<Value>()
+        for m in w.maps { keys.formUnion(s[m].asMap.entries.keys) }
+        let term = weightedTerms[w.ghost] ?? executor.compile(w.term, names: [w.key])
+        let termWidth = w.term.sort.bitWidth!
+        let total = keys.reduce(BigInt(0)) { acc, k in
+            acc + ConcreteDomain.signed(term(.init(pre: s, names: [w.key: k])).asBits, termWidth)
+        }
+        return ConcreteDomain.integer(total, width: w.width)!
     }
 
     /// The exact sum of a map's entries (true counts 1); for a map of maps, one sum per outer key.
@@ -71,6 +92,9 @@ public struct Interpreter {
         let out = executor.run(action, args: step.args, from: s)
         for m in executor.summedMaps where out.state.sum(m)! != Interpreter.ghost(of: out.state[m]) {
             throw InterpreterError.ghostMismatch(map: m)
+        }
+        for w in model.weightedSums where out.state[w.ghost] != weightedSum(w, in: out.state) {
+            throw InterpreterError.ghostMismatch(map: w.text)
         }
         return out
     }

@@ -43,6 +43,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public func rendered(as sort: Sort) -> String {
         switch (self, sort) {
         case (.bits(let n), .address): return Value.addressString(n)
+        case (.bits(let n), .int(let w)): return ConcreteDomain.signed(n, w).description
         case (.bits, .bytes(let max)):
             return "0x" + byteArray(maxLength: max).map { String(format: "%02x", $0) }.joined()
         case (.map(let m), .map(let k, let v)):

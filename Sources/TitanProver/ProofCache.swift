@@ -100,6 +100,8 @@ public final class ProofCache: @unchecked Sendable {
 /// a cached answer.
 protocol ModelValues {
     func number(_ t: Term) -> BigUInt?
+    /// An integer term's value, which may be negative.
+    func integer(_ t: Term) -> BigInt?
     func bool(_ t: Term) -> Bool?
 }
 
@@ -113,6 +115,10 @@ struct CachedModel: ModelValues {
     func number(_ t: Term) -> BigUInt? {
         guard let s = values[context.constantName(t)] else { return 0 }
         return BigUInt(s, radix: 10)
+    }
+    func integer(_ t: Term) -> BigInt? {
+        guard let s = values[context.constantName(t)] else { return 0 }
+        return BigInt(s, radix: 10)
     }
     func bool(_ t: Term) -> Bool? {
         guard let s = values[context.constantName(t)] else { return false }

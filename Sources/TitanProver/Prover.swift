@@ -445,10 +445,14 @@ public final class Prover {
         if m is CachedModel, case .sat(let fresh)? = try? q.solver.check() { m = fresh }
         guard let argValues = read(action.params, args, q, m), let paramValues = read(inv.params, params, q, m) else { return nil }
         let before = q.readState(pre, m), after = q.readState(post, m)
-        let preState = self.model.stateVars.map { v in NamedValue(name: v.name, value: before[v.name]?.rendered(as: v.sort) ?? "?") }
+        // A weighted sum's ghost is shown under the sum as written: in an induction step its value
+        // is the solver's, which is what a failed step may turn on.
+        let preState = self.model.stateVars.map { v in
+            NamedValue(name: self.model.displayName(v.name), value: before[v.name]?.rendered(as: v.sort) ?? "?")
+        }
         let changes = self.model.stateVars.compactMap { v -> Change? in
             guard let a = before[v.name], let b = after[v.name], a != b else { return nil }
-            return Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
+            return Change(variable: self.model.displayName(v.name), before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
         }
         let cti = CounterexampleToInduction(preState: preState, action: action.name, args: rendered(action.params, argValues),
                                             changes: changes, invariant: inv.name, invariantParams: rendered(inv.params, paramValues),
@@ -475,14 +479,15 @@ public final class Prover {
     }
 
     func render(_ s: ConcreteState) -> [NamedValue] {
-        model.stateVars.map { NamedValue(name: $0.name, value: s[$0.name].rendered(as: $0.sort)) }
+        // A weighted sum's ghost is the checker's bookkeeping, not the spec's state.
+        model.stateVars.filter { !Model.isGhost($0.name) }.map { NamedValue(name: $0.name, value: s[$0.name].rendered(as: $0.sort)) }
     }
 
     func traceSteps(_ steps: [Step], _ states: [ConcreteState], holds: (ConcreteState) -> Bool) -> [TraceStep] {
         steps.enumerated().map { i, st in
             let action = model.action(st.action)!
             let before = states[i], after = states[i + 1]
-            let changes = model.stateVars.compactMap { v -> Change? in
+            let changes = model.stateVars.filter { !Model.isGhost($0.name) }.compactMap { v -> Change? in
                 let a = before[v.name], b = after[v.name]
                 return a == b ? nil : Change(variable: v.name, before: a.rendered(as: v.sort), after: b.rendered(as: v.sort))
             }

@@ -156,6 +156,29 @@ final class Query {
             }
             solver.assert(z3.le(total, s.sum(m)!))
         }
+        // A weighted sum of terms that cannot be negative is at least its terms at the keys
+        // the query touches (each key once): true of every reachable state, since the ghost is
+        // the sum of every key's term there.
+        guard !domain.bitVectors else { return }
+        for w in model.weightedSums where !Query.canBeNegative(w.term) {
+            var keys: [Term] = []
+            for m in w.maps { keys += domain.observedKeys[m] ?? [] }
+            guard !keys.isEmpty else { continue }
+            var total = z3.integer(0)
+            for (i, k) in keys.enumerated() {
+                let term = exec.evaluate(w.term, in: .init(pre: s, names: [w.key: k]))
+                let fresh = z3.and(keys[..<i].map { z3.not(z3.eq($0, k)) })
+                total = z3.add(total, z3.ite(fresh, term, z3.integer(0)))
+            }
+            solver.assert(z3.le(total, s[w.ghost]))
+        }
+    }
+
+    /// Whether an exact term can be negative: only through a subtraction, since every value it
+    /// reads is a uint.
+    static func canBeNegative(_ e: Expr) -> Bool {
+        if case .binary(.sub, _, _, _) = e { return true }
+        return e.children.contains(where: canBeNegative)
     }
 
     /// Reads a concrete value of a parameter back from a model.
@@ -173,7 +196,15 @@ final class Query {
             let data = v.byteArray(maxLength: max)
             guard data.count <= max, Value.bytes(data, maxLength: max) == v else { return nil }
             return v
-        case .map, .int: return nil  // no parameter or state variable is an int
+        case .int(let w):
+            // Only a weighted sum's ghost is an int state variable: a bit-vector holds it in two's
+            // complement already, an integer as the number itself.
+            if domain.bitVectors {
+                guard let n = m.number(t), n.bitWidth <= w else { return nil }
+                return .bits(n)
+            }
+            return m.integer(t).flatMap { ConcreteDomain.integer($0, width: w) }
+        case .map: return nil
         }
     }
 

@@ -290,26 +290,44 @@ struct SimulationSearch {
                 }
                 chunk /= 2
             }
-            // Smaller numbers and addresses: zero, one, half, one less.
+            // Smaller numbers: zero or one, else the least value a bisection finds that still
+            // violates (every value taken was replayed, so any one found is a counterexample).
+            func smallest(_ n: BigUInt, _ violatesWith: (BigUInt) -> Bool) -> BigUInt? {
+                for small in [BigUInt(0), 1] where small < n && violatesWith(small) { return small }
+                var lo = BigUInt(2), hi = n
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if violatesWith(mid) { hi = mid } else { lo = mid + 1 }
+                }
+                return hi < n ? hi : nil
+            }
             for i in best.steps.indices {
                 let params = model.action(best.steps[i].action)?.params ?? []
                 for p in params where p.sort.isUint {
                     let name = p.name
                     guard case .bits(let n)? = best.steps[i].args[name], n > 0 else { continue }
-                    for smaller in [BigUInt(0), 1, n / 2, n - 1] where smaller < n {
-                        var candidate = best
-                        candidate.steps[i].args[name] = .bits(smaller)
-                        if violates(candidate, target) { best = candidate; changed = true; break }
+                    let current = best
+                    if let m = smallest(n, { m in
+                        var candidate = current
+                        candidate.steps[i].args[name] = .bits(m)
+                        return violates(candidate, target)
+                    }) {
+                        best.steps[i].args[name] = .bits(m)
+                        changed = true
                     }
                 }
             }
             for p in target.property.params where p.sort.isUint {
                 let name = p.name
                 guard case .bits(let n)? = best.params[name], n > 0 else { continue }
-                for smaller in [BigUInt(0), 1, n / 2, n - 1] where smaller < n {
-                    var candidate = best
-                    candidate.params[name] = .bits(smaller)
-                    if violates(candidate, target) { best = candidate; changed = true; break }
+                let current = best
+                if let m = smallest(n, { m in
+                    var candidate = current
+                    candidate.params[name] = .bits(m)
+                    return violates(candidate, target)
+                }) {
+                    best.params[name] = .bits(m)
+                    changed = true
                 }
             }
             if !changed { break }

@@ -123,6 +123,12 @@ public final class Z3Model {
         return BigUInt(String(cString: Z3_get_numeral_string(context.ctx, v)), radix: 10)
     }
 
+    /// The value of an integer term, negative ones included.
+    public func integer(_ t: Term) -> BigInt? {
+        guard let v = evaluate(t), Z3_is_numeral_ast(context.ctx, v) else { return nil }
+        return BigInt(String(cString: Z3_get_numeral_string(context.ctx, v)), radix: 10)
+    }
+
     /// Every bool or numeric constant the model assigns, by name, as "true"/"false" or a decimal.
     public func scalarValues() -> [String: String] {
         let ctx = context.ctx

@@ -24,6 +24,8 @@ struct ExprSyntax: Sendable {
         case primed(String)
         /// `sum(m)`, `count(m)`, `sum(m[k])`; `counting` for `count`.
         case sum(String, primed: Bool, key: ExprSyntax?, counting: Bool)
+        /// `sum(k => e)`: the sum over every key `k` of a term over maps read at `[k]`.
+        case weightedSum(NameSyntax, ExprSyntax, text: String)
         case hexBytes([UInt8])
         case length(ExprSyntax)
         /// `uint8(e)` and the other uint widths: an explicit conversion.
@@ -47,7 +49,7 @@ struct ExprSyntax: Sendable {
         switch kind {
         case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _):
             height = 1
-        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k):
+        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .weightedSum(_, let k, _):
             height = k.height + 1
         case .call(_, _, let args):
             height = (args.map(\.height).max() ?? 0) + 1

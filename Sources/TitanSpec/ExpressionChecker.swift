@@ -56,6 +56,8 @@ extension TypeChecker {
             return checkPrimed(name, at: e.location, scope: scope)
         case .sum(let name, let primed, let key, let counting):
             return checkSum(name, primed: primed, key: key, counting: counting, at: e.location, scope: scope)
+        case .weightedSum(let key, let term, let text):
+            return checkWeightedSum(key, term, text: text, at: e.location, scope: scope)
         case .hexBytes(let data):
             let sort: Sort
             if case .bytes? = expected { sort = expected! } else { sort = .bytes(Sort.defaultBytesLength) }

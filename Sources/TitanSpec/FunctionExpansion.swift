@@ -172,6 +172,7 @@ extension TypeChecker {
             return e
         case .sum(let n, let primed, let k?, let counting):
             return ExprSyntax(.sum(n, primed: primed, key: go(k, guarded), counting: counting), at: at)
+        case .weightedSum: return e  // properties only: no function can be called in one
         case .length(let a): return ExprSyntax(.length(go(a, guarded)), at: at)
         case .convert(let w, let a): return ExprSyntax(.convert(w, go(a, guarded)), at: at)
         case .not(let a): return ExprSyntax(.not(go(a, guarded)), at: at)

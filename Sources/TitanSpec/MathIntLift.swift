@@ -15,8 +15,13 @@ enum MathInt {
     /// Wider than any property needs; a deeper product of wide values is refused.
     static let maxWidth = 4096
 
-    static func lift(_ e: Expr) -> Expr {
+    /// `ghosts`: the weighted sums' ghost variables by name, with their int widths. The checker
+    /// types a weighted sum as a uint `sum` of its ghost; here it becomes the int it is.
+    static func lift(_ e: Expr, ghosts: [String: Int] = [:]) -> Expr {
+        func lift(_ e: Expr) -> Expr { MathInt.lift(e, ghosts: ghosts) }
         switch e {
+        case .sum(let n, nil, let post) where ghosts[n] != nil:
+            return post ? .post(n, .int(ghosts[n]!)) : .state(n, .int(ghosts[n]!))
         case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _), .toInt:
             return e
         case .sum(let n, let k?, let post):

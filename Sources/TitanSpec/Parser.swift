@@ -595,6 +595,14 @@ struct Parser {
             let word = token.isKeyword(.sum) ? "sum" : "count"
             advance()
             try expect(.lparen, "after '\(word)'")
+            if word == "sum", case .identifier(let bound) = current.kind, next.isPunct(.arrow) {
+                let name = NameSyntax(name: bound, location: current.location)
+                advance()
+                advance()
+                let term = try parseExpression()
+                try expect(.rparen, "to close 'sum(\(bound) => ...'")
+                return try node(.weightedSum(name, term, text: source.text(from: token.start, to: previous.end)), at: location)
+            }
             let name: String, primed: Bool
             switch current.kind {
             case .identifier(let n): name = n; primed = false

@@ -16,6 +16,8 @@ enum Punct: String, Sendable {
     case comma = ",", colon = ":", semicolon = ";", question = "?"
     case assign = "=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case not = "!", and = "&&", or = "||", implies = "==>"
+    /// Only in a weighted sum: `sum(k => e)`.
+    case arrow = "=>"
     case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
     /// Only between constant literals, folded by the parser: `2**96`.
     case power = "**"

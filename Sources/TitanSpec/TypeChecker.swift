@@ -44,6 +44,10 @@ struct TypeChecker {
     var expanding: [String] = []
     /// Expansions made so far, numbering each one's locals apart.
     var expansions = 0
+    /// The current model's weighted sums, in the order first used, and their ghosts' widths.
+    var weightedSums: [WeightedSum] = []
+    var weightedSumLocations: [SourceLocation] = []
+    var weightedGhostWidths: [String: Int] = [:]
 
     struct CheckedView {
         var params: [Param]
@@ -74,6 +78,9 @@ struct TypeChecker {
     private mutating func check(_ model: ModelSyntax) -> Model {
         states = [:]
         views = [:]
+        weightedSums = []
+        weightedSumLocations = []
+        weightedGhostWidths = [:]
         let arithmetic = checkArithmetic(model.members)
         modelArithmetic = arithmetic
 
@@ -172,8 +179,11 @@ struct TypeChecker {
             }
             if let s = checkScenario(decl, actions: actions, environment: environment) { scenarios.append(s) }
         }
+        // The weighted sums the properties read: a ghost each, kept in step by every action.
+        actions = actions.map { maintainWeightedSums($0) }
+        stateVars += weightedSums.map { StateVar(name: $0.ghost, sort: .int($0.width)) }
         return Model(name: model.name.name, stateVars: stateVars, actions: actions,
-                     properties: properties, location: model.name.location, scenarios: scenarios)
+                     properties: properties, location: model.name.location, scenarios: scenarios, weightedSums: weightedSums)
     }
 
     /// Arguments and expectations are read like invariants: over the current state, with the
@@ -392,7 +402,7 @@ struct TypeChecker {
     /// A property's arithmetic on mathematical integers (see `MathInt`), or nil (reported)
     /// when it would need integers wider than the semantics computes.
     mutating func mathematical(_ e: Expr, at location: SourceLocation) -> Expr? {
-        let lifted = MathInt.lift(e)
+        let lifted = MathInt.lift(e, ghosts: weightedGhostWidths)
         let width = MathInt.widest(lifted)
         guard width <= MathInt.maxWidth else {
             report("arithmetic here needs \(width)-bit integers to be exact, more than the \(MathInt.maxWidth) computed; split the product or convert a factor with uintN(...)", at: location)
@@ -475,7 +485,7 @@ extension TypeChecker {
             switch e.kind {
             case .name(let n): return Environment.names[n] != nil
             case .number, .bool, .maxUint256, .reverted, .primed, .hexBytes, .sum(_, _, nil, _): return false
-            case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .not(let k): return expr(k)
+            case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .not(let k), .weightedSum(_, let k, _): return expr(k)
             case .call(_, _, let args): return args.contains(where: expr)
             case .binary(_, let a, let b), .index(let a, let b): return expr(a) || expr(b)
             case .ternary(let a, let b, let c): return expr(a) || expr(b) || expr(c)
