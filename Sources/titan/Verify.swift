@@ -147,7 +147,8 @@ extension Titan {
                 throw ExitCode(2)
             }
             // Checked before anything is proved or written.
-            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) } })
+            // Scenarios are reported like properties, and named like them.
+            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })
             let undeclared = property.filter { !declared.contains($0) }
             if !undeclared.isEmpty {
                 printError("error: no property named \(undeclared.joined(separator: ", "))")
@@ -185,7 +186,9 @@ extension Titan {
             if !property.isEmpty {
                 selected = specs.map { file in
                     var f = file
-                    f.models = file.models.filter { m in m.properties.contains { property.contains($0.name) } }
+                    f.models = file.models.filter { m in
+                        m.properties.contains { property.contains($0.name) } || m.scenarios.contains { property.contains($0.name) }
+                    }
                     return f
                 }.filter { !$0.models.isEmpty }
             }

@@ -71,6 +71,7 @@ struct LanguageAdditionsTests {
           state y: uint8
           action set(v: uint8) { y = v }
           invariant b_zero: y == 0
+          scenario b_runs { set(3) expect y == 3 }
         }
         """.write(to: dir.appendingPathComponent("two.tspec"), atomically: true, encoding: .utf8)
         let r = try titan(["verify", "two.tspec", "--property", "a_small", "--format", "json", "--no-report", "--no-cache"], cwd: dir)
@@ -78,6 +79,15 @@ struct LanguageAdditionsTests {
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let results = report?["results"] as? [[String: Any]] ?? []
         #expect(results.map { $0["model"] as? String } == ["A"])
+
+        // A scenario is named like a property: selecting it runs it alone.
+        let s = try titan(["verify", "two.tspec", "--property", "b_runs", "--format", "json", "--no-report", "--no-cache"], cwd: dir)
+        #expect(s.status == 0, "\(s.stdout)\(s.stderr)")
+        let scenario = (try JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        #expect(scenario.map { $0["property"] as? String } == ["b_runs"])
+        #expect(scenario.first?["status"] as? String == "proved")
+        let missing = try titan(["verify", "two.tspec", "--property", "nothing_here", "--no-report"], cwd: dir)
+        #expect(missing.status == 2 && missing.stderr.contains("no property named nothing_here"))
     }
 }
 
