@@ -48,7 +48,9 @@ struct WorkedExamplesTests {
     @Test("StakingRewards: Synthetix's balance check over-commits (a concrete run shows it; the prover never proves solvency); the net check is proved")
     func staking() throws {
         let r = try Self.verify("Specs/examples/staking_rewards.tspec", timeout: 30, simulate: 10)
-        #expect(r["SolventStaking.solvent"]?.status == .proved)
+        for name in ["solvent", "staked_is_summed", "paid_at_most_the_accumulator", "claims_covered", "get_reward_pays_and_settles"] {
+            #expect(r["SolventStaking.\(name)"]?.status == .proved, "\(name): \(r["SolventStaking.\(name)"]?.status.rawValue ?? "missing")")
+        }
         #expect(r["OverCommittingStaking.the_same_tokens_promised_twice"]?.status == .proved)
         let overCommitted = try #require(r["OverCommittingStaking.solvent"])
         // Bounded model checking finds the 4-step trace in about 25 s on an idle machine; on a
