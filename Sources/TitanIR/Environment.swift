@@ -29,7 +29,12 @@ extension Property {
     public func frameNames<V>(for action: Action, args: [String: V], result: V?) -> [String: V] {
         var names: [String: V] = [:]
         for (param, name) in argumentNames(for: action) { names[name] = args[param] }
-        if action.returns != nil, let result, names[Property.resultName] == nil { names[Property.resultName] = result }
+        // Only a rule on this one action reads `result`; a rule over every action may have a
+        // parameter of that name, which must keep its own value.
+        if case .rule(action.name?, _) = kind, action.returns != nil, let result, names[Property.resultName] == nil,
+           !params.contains(where: { $0.name == Property.resultName }) {
+            names[Property.resultName] = result
+        }
         return names
     }
 }

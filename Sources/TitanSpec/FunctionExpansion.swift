@@ -91,7 +91,17 @@ extension TypeChecker {
         }
         guard args.count == f.params.count else {
             report("'\(f.name.name)' takes \(f.params.count) argument\(f.params.count == 1 ? "" : "s"), found \(args.count)", at: name.location)
-            args.forEach { _ = checkExpr($0, expected: nil, scope: caller) }
+            checkDiscarded(args, scope: &caller)
+            return nil
+        }
+        // Each call copies the body: a chain of functions that each call the next twice would
+        // double it at every link.
+        guard expansions < TypeChecker.maxExpansions else {
+            if !expansionLimitReported {
+                report("function calls here expand to more than \(TypeChecker.maxExpansions) copies of function bodies; "
+                       + "call fewer functions from functions", at: name.location)
+                expansionLimitReported = true
+            }
             return nil
         }
         // What the declaration's check already reported is not repeated here.
@@ -122,8 +132,9 @@ extension TypeChecker {
         expanding.append(f.name.name)
         let (body, result) = checkBody(f.body, returns: returns, of: "function '\(f.name.name)'", at: f.name.location, scope: &scope)
         expanding.removeLast()
-        // A recursion found inside is the caller's error; anything else was reported at the declaration.
-        let recursion = diagnostics[mark...].filter { $0.message.contains("cannot recurse") }
+        // A recursion or a blow-up found inside is the caller's error; anything else was reported
+        // at the declaration.
+        let recursion = diagnostics[mark...].filter { $0.message.contains("cannot recurse") || $0.message.contains("copies of function bodies") }
         dropDiagnostics(since: mark)
         if let first = recursion.first, !diagnostics.contains(where: { $0.message == first.message }) {
             diagnostics.append(first)
@@ -207,6 +218,15 @@ extension TypeChecker {
         let local = "#failed\(expansions)"
         scope.locals[local] = .some(nil)
         return ExprSyntax(.name(local), at: location)
+    }
+
+    /// Checks the arguments of a call that is in error, for their own errors only.
+    mutating func checkDiscarded(_ args: [ExprSyntax], scope: inout Scope) {
+        var discarded: [Stmt] = []
+        for a in args {
+            let rest = hoistCalls(in: a, guarded: false, scope: &scope, into: &discarded)
+            _ = checkExpr(rest, expected: nil, scope: scope)
+        }
     }
 
     mutating func dropDiagnostics(since mark: Int) {

@@ -38,7 +38,7 @@ extension TypeChecker {
                 if functions[name.name] == nil {
                     report(views[name.name] != nil ? "view '\(name.name)' has no effect; a statement can only call a function"
                                                    : "unknown function '\(name.name)'", at: name.location)
-                    args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
+                    checkDiscarded(args, scope: &scope)
                 } else if let expanded = expand(name, args, caller: &scope) {
                     result += expanded.statements
                 }

@@ -19,6 +19,8 @@ struct Scope {
     /// Prepended to the IR name of every local declared here: each expansion of a function has
     /// its own, so its names cannot capture or shadow the caller's.
     var prefix = ""
+    /// False where a weighted sum cannot be read (a scenario's call arguments).
+    var weightedSums = true
 
     /// The IR name of a local. The environment's names belong to the action, and names holding
     /// '#' were made by the checker (already unique), so neither takes the prefix.
@@ -44,6 +46,8 @@ struct TypeChecker {
     var expanding: [String] = []
     /// Expansions made so far, numbering each one's locals apart.
     var expansions = 0
+    static let maxExpansions = 10_000
+    var expansionLimitReported = false
     /// The current model's weighted sums, in the order first used, and their ghosts' widths.
     var weightedSums: [WeightedSum] = []
     var weightedSumLocations: [SourceLocation] = []
@@ -191,6 +195,8 @@ struct TypeChecker {
     /// `at` to the time of the previous step.
     private mutating func checkScenario(_ decl: ScenarioSyntax, actions: [Action], environment: Bool) -> Scenario? {
         let scope = Scope(context: .invariant, arithmetic: .wrapping, locals: [:])
+        var argumentScope = scope
+        argumentScope.weightedSums = false
         var steps: [Scenario.Step] = []
         var ok = true
         for step in decl.steps {
@@ -223,7 +229,7 @@ struct TypeChecker {
                 var values: [Expr] = []
                 for (p, a) in zip(declared, args) {
                     if p.sort.isMap { report("parameter '\(p.name)' has a map type, which a scenario cannot pass", at: a.location); ok = false; continue }
-                    guard let v = checkExpr(a, expected: p.sort, scope: scope) else { ok = false; continue }
+                    guard let v = checkExpr(a, expected: p.sort, scope: argumentScope) else { ok = false; continue }
                     guard v.sort == p.sort else {
                         report("type mismatch: parameter '\(p.name)' of '\(name.name)' is \(p.sort), found \(v.sort)", at: a.location)
                         ok = false
@@ -232,8 +238,8 @@ struct TypeChecker {
                     values.append(v)
                 }
                 if environment {
-                    let who = sender.flatMap { checkExpr($0, expected: .address, scope: scope) } ?? .number(1, .address)
-                    let when = time.flatMap { checkExpr($0, expected: .uint(64), scope: scope) } ?? .state(Environment.timestamp, .uint(64))
+                    let who = sender.flatMap { checkExpr($0, expected: .address, scope: argumentScope) } ?? .number(1, .address)
+                    let when = time.flatMap { checkExpr($0, expected: .uint(64), scope: argumentScope) } ?? .state(Environment.timestamp, .uint(64))
                     if who.sort != .address { report("type mismatch: 'from' takes an address, found \(who.sort)", at: sender!.location); ok = false }
                     if when.sort != .uint(64) { report("type mismatch: 'at' takes a uint64, found \(when.sort)", at: time!.location); ok = false }
                     values += [who, when]

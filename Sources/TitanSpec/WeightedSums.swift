@@ -13,7 +13,7 @@ import TitanIR
 extension TypeChecker {
     mutating func checkWeightedSum(_ key: NameSyntax, _ term: ExprSyntax, text: String, at location: SourceLocation,
                                    scope: Scope) -> Expr? {
-        guard scope.context.isProperty else {
+        guard scope.context.isProperty, scope.weightedSums else {
             report("'sum(\(key.name) => ...)' is only available in properties and scenario expectations", at: location)
             return nil
         }
@@ -47,7 +47,7 @@ extension TypeChecker {
             return nil
         }
         guard let keySort = keySorts.first else {
-            report("the term of 'sum(\(key.name) => ...)' must read a state map at [\(key.name)]", at: term.location)
+            report("the term of 'sum(\(key.name) => ...)' must read a state map at [\(key.name)] (written out: views are not expanded in it)", at: term.location)
             return nil
         }
         guard keySorts.allSatisfy({ $0 == keySort }) else {

@@ -98,6 +98,21 @@ struct FunctionTests {
         #expect(r["concrete"]?.status == .proved)
     }
 
+    @Test("a parameter named result in a rule over every action keeps its own value")
+    func resultParameterOnAny() throws {
+        let spec = """
+        model M {
+          state x: uint256
+          action get(): uint256 { return 7 }
+          rule every_value_is_seven(result: uint256) on any: result == 7
+          rule get_returns_seven on get(): result == 7
+        }
+        """
+        let r = try verifiedByName(spec, ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0))
+        #expect(r["every_value_is_seven"]?.status == .violated)
+        #expect(r["get_returns_seven"]?.status == .proved)
+    }
+
     @Test("a function keeps the model's checked arithmetic when called inside unchecked")
     func arithmeticIsTheModels() throws {
         let spec = """
@@ -138,6 +153,11 @@ struct FunctionTests {
         #expect(messages("  action go(result: uint256): uint256 { return x }\n  rule r on go(result): result == x")
             .contains("'result' is what action 'go' returns; name this parameter differently"))
         #expect(messages("  action go(): map<uint256, uint256> { return x }").contains("cannot return a map"))
+        let doubling = (1...30).map { "  function f\($0)() { f\($0 - 1)()\n f\($0 - 1)() }" }.joined(separator: "\n")
+        #expect(messages("  function f0() { x = x + 1 }\n\(doubling)\n  action go() { f30() }")
+            .contains("expand to more than 10000 copies of function bodies"))
+        #expect(!messages("  function g(): uint256 { return 1 }\n  function f(a: uint256) { x = a }\n  action go() { f(g(), 2) }")
+            .contains("under &&"), "a call in the arguments of a call in error is not reported as guarded")
         // `function` and `return` stay free as names elsewhere.
         #expect(messages("  state function: uint256\n  state return: uint256\n  action go() { return = function + 1 }").isEmpty)
     }

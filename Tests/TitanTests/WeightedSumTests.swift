@@ -149,5 +149,8 @@ struct WeightedSumTests {
         #expect(message("invariant i: sum(k => m[k]) >= 0", action: "action a(u: address) { m = p }")
             .contains("action 'a' assigns map 'm' whole, which this weighted sum cannot follow"))
         #expect(message("invariant i(k: address): sum(k => m[k]) >= 0").contains("'k' is already declared"))
+        #expect(message("scenario t { b(uint256(sum(k => m[k]))) }", action: "action b(v: uint256) { s = v }")
+            .contains("only available in properties and scenario expectations"))
+        #expect(message("scenario s { a(0x01) expect sum(k => m[k]) == 1 }").isEmpty)
     }
 }
