@@ -12,6 +12,8 @@ struct FuzzCampaignSummary: Codable {
         var sequences: Int
         /// The shrunk trace, one call per line, and the step where the results differ.
         var trace: [String]
+        /// What the backend adds about each call of `trace` (a Bitcoin witness, say); nil where nothing.
+        var notes: [String?]?
         var difference: String
     }
     var seed: UInt64
@@ -26,6 +28,7 @@ struct FuzzCampaignSummary: Codable {
     init(seed: UInt64, shard: String?, backends: [String], report: Campaign.Report) {
         func finding(_ f: Campaign.Finding) -> Finding {
             Finding(backend: f.backend, verdict: "\(f.verdict)", sequences: f.count, trace: f.trace.map { "\($0)" },
+                    notes: f.notes.contains { $0 != nil } ? f.notes : nil,
                     difference: "reference \(f.observation.reference); \(f.backend) \(f.observation.backend)")
         }
         self.seed = seed
@@ -60,7 +63,10 @@ struct FuzzCampaignSection: HTMLReportSection {
         for (f, unexplained) in findings {
             let kind = unexplained ? "<span class=\"badge violated\">\u{2718} divergence</span>"
                 : "<span class=\"badge unknown\">\(e(f.verdict))</span>"
-            let trace = f.trace.enumerated().map { "\($0.offset + 1). \(e($0.element))" }.joined(separator: "<br>")
+            let trace = f.trace.enumerated().map { i, call in
+                let note = (f.notes?.indices.contains(i) == true ? f.notes?[i] : nil).map { "<br>&nbsp;&nbsp;&nbsp;\(e($0))" } ?? ""
+                return "\(i + 1). \(e(call))\(note)"
+            }.joined(separator: "<br>")
             html += "<tr><td>\(e(f.backend))</td><td>\(kind)</td><td>\(f.sequences)</td><td><code>\(trace)</code></td><td>\(e(f.difference))</td></tr>\n"
         }
         return html + "</tbody></table>\n"

@@ -55,9 +55,9 @@ struct RuntimeBackendTests {
     }
 
     static func fuzz(_ name: String, seed: Int, environment: [String: String]? = nil, limit: Int = 20,
-                     sequences: Int = 400) throws -> ProcessResult {
+                     sequences: Int = 400, extra: [String] = []) throws -> ProcessResult {
         try titan(["fuzz", "--backend", name, "--seed", String(seed), "--time-limit", String(limit),
-                   "--max-sequences", String(sequences), "--no-corpus"], environment: environment)
+                   "--max-sequences", String(sequences), "--no-corpus"] + extra, environment: environment)
     }
 
     /// The known divergences a run reported, by name.
@@ -255,8 +255,15 @@ struct RuntimeBackendTests {
           arguments: [("no-nulldummy", "the model rejects it (tried as a theft first)", "amount 0"),
                       ("cleanstack", "the model accepts it (the owner's spend)", "bitcoin-script ret 2")])
     func bitcoinScriptPlanted(plant: String, note: String, result: String) throws {
-        let r = try Self.fuzz("bitcoin-script", seed: 1, environment: ["TITAN_BITCOIN_SCRIPT_PLANT": plant], limit: 40, sequences: 2000)
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.fuzz("bitcoin-script", seed: 1, environment: ["TITAN_BITCOIN_SCRIPT_PLANT": plant], limit: 40, sequences: 2000,
+                              extra: ["--report-dir", dir.path])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        // The witnesses go into fuzz.json too, beside the calls they sign.
+        let json = try readJSON(dir.appendingPathComponent("fuzz.json"))
+        let notes = ((json["divergence"] as? [String: Any])?["notes"] as? [Any])?.compactMap { $0 as? String } ?? []
+        #expect(notes.contains { $0.hasPrefix("witness ") && $0.contains(note) }, "\(json)")
         let divergence = try #require(r.stdout.range(of: "DIVERGENCE bitcoin-script: divergence")).upperBound
         let trace = r.stdout[divergence...]
         #expect(trace.contains("transfer(") && trace.contains(note), "\(trace)")
