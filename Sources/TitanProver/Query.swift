@@ -27,6 +27,12 @@ final class Query {
         for v in model.stateVars {
             let t = z3.constant("\(v.name)@\(tag)", domain.sort(v.sort))
             domain.noteRange(t, v.sort)
+            // A weighted sum's ghost (the only int state variable) lies within its width in every
+            // reachable state; held as an integer, it is told so, and reads back within it.
+            if case .int(let w) = v.sort, !domain.bitVectors {
+                let half = z3.integer(BigUInt(1) << (w - 1))
+                solver.assert(z3.and([z3.le(z3.sub(z3.integer(0), half), t), z3.lt(t, half)]))
+            }
             vars[v.name] = t
         }
         for v in model.stateVars where exec.summedMaps.contains(v.name) {
