@@ -297,19 +297,28 @@ public final class PostgresRegistryStore: RegistryStorage, @unchecked Sendable {
             nextReader = (nextReader + 1) % readers.count
             return (nextReader, readers[nextReader].flatMap { $0.isClosed ? nil : $0 })
         }
+        var own: PostgresConnection?
         do {
             let c: PostgresConnection
             if let existing {
                 c = existing
             } else {
+                // Connected here; kept for the slot unless another request filled it meanwhile,
+                // in which case it is closed after this one query (never a connection in use).
                 let id = lock.withLock { nextID += 1; return nextID }
                 c = try await PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id, logger: logger).get()
-                let old: PostgresConnection? = lock.withLock { defer { readers[slot] = c }; return readers[slot] }
-                if let old, old !== c { old.close().whenComplete { _ in withExtendedLifetime(old) {} } }
+                let kept: Bool = lock.withLock {
+                    if let current = readers[slot], !current.isClosed { return false }
+                    readers[slot] = c
+                    return true
+                }
+                if !kept { own = c }
             }
             let rows = try await c.query("SELECT n FROM generation WHERE id = 1", logger: logger).collect()
+            if let own { try? await own.close() }
             return try rows.first?.makeRandomAccess()["n"].decode(Int64.self) ?? 0
         } catch {
+            if let own { try? await own.close() }
             throw RegistryError.unavailable(Self.describe(error))
         }
     }
