@@ -9,7 +9,7 @@
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
-//   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI)
+//   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
 import PackageDescription
 
 /// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found
@@ -43,6 +43,9 @@ let package = Package(
         // The registry: its SQLite store, its HTTP service, and package manifests.
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // The registry's PostgreSQL store (`tpm serve --database postgresql://...`); it shares
+        // swift-nio, swift-log, swift-metrics and swift-service-lifecycle with Hummingbird.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         // `titan fuzz --backend-wasm`: a WebAssembly interpreter with fuel metering, run in process.
         // Only its WasmKit and WAT products are used (no WASI, CLI or component model).
@@ -93,6 +96,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         .executableTarget(name: "tpm", dependencies: [

@@ -1,14 +1,15 @@
 import Foundation
 import TitanIR
 
-/// The registry itself, over a store file: embedded in `tpm`, and behind `tpm serve`.
+/// The registry itself, over a store (a SQLite file or a PostgreSQL database): embedded in
+/// `tpm`, and behind `tpm serve`.
 public struct LocalRegistry: RegistryClient {
-    public let store: RegistryStore
+    public let store: any RegistryStorage
     public var recheck: Recheck
     /// Told what is happening during a publish (`re-checking ...`), for a person watching.
     public var progress: (@Sendable (String) -> Void)?
 
-    public init(store: RegistryStore, recheck: Recheck = Recheck(), progress: (@Sendable (String) -> Void)? = nil) {
+    public init(store: any RegistryStorage, recheck: Recheck = Recheck(), progress: (@Sendable (String) -> Void)? = nil) {
         self.store = store; self.recheck = recheck; self.progress = progress
     }
 

@@ -53,12 +53,13 @@ public enum SignedAction {
     static let lock = NSLock()
 }
 
-/// Opens the registry a `--registry` value names: an `http://` URL, or a store file path.
+/// Opens the registry a `--registry` value names: an `http://` URL, a `postgresql://` database
+/// URL, or a store file path.
 public func openRegistry(_ location: String?, recheck: Recheck = Recheck(), progress: (@Sendable (String) -> Void)? = nil) throws -> any RegistryClient {
     let location = location ?? RegistryStore.defaultPath
     if location.hasPrefix("http://") || location.hasPrefix("https://") {
         guard let url = URL(string: location) else { throw RegistryError.invalidArgument("--registry \(location) is not a URL") }
         return HTTPRegistryClient(base: url)
     }
-    return LocalRegistry(store: try RegistryStore(path: location), recheck: recheck, progress: progress)
+    return LocalRegistry(store: try openStore(location), recheck: recheck, progress: progress)
 }

@@ -138,7 +138,7 @@ public enum RegistryServer {
         init(capacity: Int = 4096) { self.capacity = capacity }
 
         func json<T: Encodable>(_ registry: LocalRegistry, _ key: String, _ compute: () async throws -> T) async throws -> Response {
-            let g = try registry.store.generation()
+            let g = try await registry.store.currentGeneration()
             let hit: Data? = lock.withLock {
                 if g != generation { entries.removeAll(keepingCapacity: true); generation = g }
                 return entries[key]
@@ -202,7 +202,7 @@ public enum RegistryServer {
     }
     static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
         let name = try Self.name(context), version = try Self.version(context)
-        let requested = "\(name)@\(version)", generation = try registry.store.generation()
+        let requested = "\(name)@\(version)", generation = try await registry.store.currentGeneration()
         let pages: [String: String]
         if let known = pageCache.fresh(requested, generation: generation) {
             pages = known

@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import TitanProver
 
-/// The registry's SQLite file (GRDB, WAL). A publish is one transaction, so a process killed
-/// before it commits leaves the store exactly as it was; `UNIQUE(name, version)` makes two
-/// publishes of one version race to exactly one winner.
-public final class RegistryStore: Sendable {
+/// The registry's SQLite file (GRDB, WAL), the embedded default store. A publish is one
+/// transaction, so a process killed before it commits leaves the store exactly as it was;
+/// `UNIQUE(name, precedence)` makes two publishes of one version race to exactly one winner.
+/// `PostgresRegistryStore` keeps the same schema in PostgreSQL (see `RegistryStorage`).
+public final class RegistryStore: RegistryStorage {
     public let path: String
+    public var location: String { path }
     let db: DatabasePool
 
     /// `~/.titan/registry.sqlite`, unless `TITAN_REGISTRY` names another file.
@@ -140,18 +142,13 @@ public final class RegistryStore: Sendable {
 
     /// The column and value that find a version text: exactly when it names build metadata,
     /// else by precedence (so `1.0.0` finds `1.0.0+build.5`; there is at most one).
-    static func versionKey(_ version: String) -> (column: String, value: String) {
-        if version.contains("+") { return ("version", version) }
-        return ("precedence", SemanticVersion(version)?.precedenceText ?? version)
-    }
+    static func versionKey(_ version: String) -> (column: String, value: String) { StoreRules.versionKey(version) }
 
     /// Accepts `sequence` for `key` if it is above every sequence the key used, and records it;
     /// inside the caller's transaction, so a refused request consumes nothing.
     static func consume(_ db: Database, key: String, sequence: Int64) throws {
         let last = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key])
-        if let last, sequence <= last {
-            throw RegistryError.staleSequence("sequence number \(sequence) is not greater than \(last), the last one this key used; sign a new request (tpm uses the time in milliseconds)")
-        }
+        if let last, sequence <= last { throw StoreRules.staleSequence(sequence, last: last) }
         try db.execute(sql: "INSERT INTO request_sequences (public_key, last_sequence) VALUES (?, ?) ON CONFLICT(public_key) DO UPDATE SET last_sequence = excluded.last_sequence",
                        arguments: [key, sequence])
     }
@@ -161,11 +158,7 @@ public final class RegistryStore: Sendable {
         try read { try Int64.fetchOne($0, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key]) }
     }
 
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
-    }
+    static func now() -> String { StoreRules.now() }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try db.read(body) } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
@@ -181,19 +174,16 @@ public final class RegistryStore: Sendable {
     }
 
     static func conflictMessage(_ name: String, _ version: String, existing: String) -> String {
-        existing == version
-            ? "\(name)@\(version) is already published; versions are immutable (yank it and publish a new version)"
-            : "\(name)@\(version) is already published as \(existing); build metadata does not make a new version (yank it and publish a new version)"
+        StoreRules.conflictMessage(name, version, existing: existing)
     }
 
     /// Records a re-checked version in one transaction: the owner (on a name's first publish),
     /// the version, its verdicts. A version that exists, or a key that is not the owner's, aborts it.
     public func insert(manifest: Manifest, bundle: PackageBundle, bundleData: Data, publisherKey: String,
                        outcome: Recheck.Outcome) throws -> PackageVersionInfo {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
         let name = manifest.name, version = manifest.version.description
         do {
+            let n = try StoreRules.newVersion(manifest: manifest, bundle: bundle, bundleData: bundleData, outcome: outcome)
             try db.write { db in
                 if let owner = try String.fetchOne(db, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) {
                     guard owner == publisherKey else { throw RegistryError.ownerMismatch(name: name) }
@@ -202,26 +192,21 @@ public final class RegistryStore: Sendable {
                                    arguments: [name, publisherKey, Self.now()])
                 }
                 if let existing = try String.fetchOne(db, sql: "SELECT version FROM versions WHERE name = ? AND precedence = ?",
-                                                      arguments: [name, manifest.version.precedenceText]) {
+                                                      arguments: [name, n.precedence]) {
                     throw RegistryError.conflict(Self.conflictMessage(name, version, existing: existing))
                 }
                 try db.execute(sql: """
                     INSERT INTO versions (name, version, precedence, major, minor, patch, digest, status, reasons, checked_with, published_at,
                       dependencies, targets, report, bundle)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [name, version, manifest.version.precedenceText, manifest.version.major, manifest.version.minor, manifest.version.patch,
-                                     bundle.digest, outcome.status.rawValue, String(decoding: try enc.encode(outcome.reasons), as: UTF8.self),
-                                     Recheck.checkedWith, Self.now(),
-                                     String(decoding: try enc.encode(manifest.dependencies), as: UTF8.self),
-                                     String(decoding: try enc.encode(manifest.targets), as: UTF8.self),
-                                     try outcome.report.json(), bundleData])
+                    """, arguments: [n.name, n.version, n.precedence, n.major, n.minor, n.patch, n.digest, n.status, n.reasons,
+                                     n.checkedWith, n.publishedAt, n.dependencies, n.targets, n.report, n.bundle])
                 let id = db.lastInsertedRowID
-                for (i, v) in outcome.verdicts.enumerated() {
+                for v in n.verdicts {
                     try db.execute(sql: """
                         INSERT INTO verdicts (version_id, property, spec, kind, claimed, status, method, reason, counterexample, position)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, v.name, v.spec, v.kind, v.claimed, v.status.rawValue, v.method, v.reason,
-                                         try v.counterexample.map { String(decoding: try enc.encode($0), as: UTF8.self) }, i])
+                        """, arguments: [id, v.property, v.spec, v.kind, v.claimed, v.status, v.method, v.reason, v.counterexample, v.position])
                 }
             }
         } catch let e as RegistryError {
@@ -240,20 +225,14 @@ public final class RegistryStore: Sendable {
     static let versionColumns = "v.id, v.name, v.version, v.digest, o.public_key, v.status, v.reasons, v.checked_with, v.published_at, v.yanked, v.price, v.dependencies, v.targets"
 
     func info(_ row: Row, _ db: Database) throws -> PackageVersionInfo {
-        let dec = JSONDecoder()
-        func json<T: Decodable>(_ t: T.Type, _ column: String) throws -> T { try dec.decode(t, from: Data((row[column] as String).utf8)) }
         let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE version_id = ? ORDER BY position", arguments: [row["id"] as Int64]).map { v in
-            PropertyVerdict(name: v["property"], spec: v["spec"], kind: v["kind"], claimed: v["claimed"],
-                            status: Status(rawValue: v["status"]) ?? .error, method: v["method"], reason: v["reason"],
-                            counterexample: try (v["counterexample"] as String?).map { try dec.decode(Counterexample.self, from: Data($0.utf8)) })
+            StoreRules.StoredVerdict(property: v["property"], spec: v["spec"], kind: v["kind"], claimed: v["claimed"], status: v["status"],
+                                     method: v["method"], reason: v["reason"], counterexample: v["counterexample"])
         }
-        return PackageVersionInfo(name: row["name"], version: row["version"], digest: row["digest"],
-                                  publisherKey: PublisherKey.publicKeyText(base64: row["public_key"]),
-                                  status: VerificationStatus(rawValue: row["status"]) ?? .unverified,
-                                  reasons: try json([String].self, "reasons"), checkedWith: row["checked_with"],
-                                  publishedAt: row["published_at"], yanked: row["yanked"], price: row["price"],
-                                  dependencies: try json([Manifest.Dependency].self, "dependencies"),
-                                  targets: try json([Manifest.Target].self, "targets"), verdicts: verdicts)
+        return try StoreRules.info(StoreRules.StoredVersion(
+            id: row["id"], name: row["name"], version: row["version"], digest: row["digest"], publicKey: row["public_key"],
+            status: row["status"], reasons: row["reasons"], checkedWith: row["checked_with"], publishedAt: row["published_at"],
+            yanked: row["yanked"], price: row["price"], dependencies: row["dependencies"], targets: row["targets"]), verdicts)
     }
 
     public func version(_ name: String, _ version: String) throws -> PackageVersionInfo? {
@@ -279,7 +258,7 @@ public final class RegistryStore: Sendable {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ?",
                                         arguments: [name])
-            return try rows.map { try info($0, db) }.sorted { Self.newerFirst($0.version, $1.version) }
+            return StoreRules.newestFirst(try rows.map { try info($0, db) })
         }
     }
 
@@ -303,20 +282,13 @@ public final class RegistryStore: Sendable {
                 SELECT v.id, v.name, v.version, v.status, v.price FROM versions v JOIN owners o ON o.name = v.name
                 WHERE instr(v.name, ?) > 0 AND v.yanked = 0
                 """, arguments: [query.lowercased()])
-            // The newest version of each name, ordered as `versions(of:)` orders them.
-            var newest: [String: Row] = [:]
-            for r in rows {
-                let name: String = r["name"]
-                if let current = newest[name], !Self.newerFirst(r["version"], current["version"]) { continue }
-                newest[name] = r
+            let candidates = rows.map { r in
+                StoreRules.SearchCandidate(id: r["id"], name: r["name"], version: r["version"], status: r["status"], price: r["price"])
             }
-            return try newest.keys.sorted().map { name in
-                let r = newest[name]!
-                let proved = try Row.fetchAll(db, sql: "SELECT property, claimed, status FROM verdicts WHERE version_id = ? ORDER BY position",
-                                              arguments: [r["id"] as Int64])
-                    .filter { ($0["claimed"] as Bool) && Status(rawValue: $0["status"]) == .proved }.map { $0["property"] as String }
-                return PackageSummary(name: name, latest: r["version"], status: VerificationStatus(rawValue: r["status"]) ?? .unverified,
-                                      provedProperties: proved, price: r["price"])
+            return try StoreRules.newestPerName(candidates).map { c in
+                let verdicts = try Row.fetchAll(db, sql: "SELECT property, claimed, status FROM verdicts WHERE version_id = ? ORDER BY position",
+                                                arguments: [c.id]).map { (property: $0["property"] as String, claimed: $0["claimed"] as Bool, status: $0["status"] as String) }
+                return StoreRules.summary(c, verdicts: verdicts)
             }
         }
     }
@@ -333,13 +305,13 @@ public final class RegistryStore: Sendable {
     }
 
     /// The version's row id and state, or not found.
-    static func state(_ db: Database, _ name: String, _ version: String) throws -> (id: Int64, text: String, verified: Bool, yanked: Bool, price: Int64?) {
+    static func state(_ db: Database, _ name: String, _ version: String) throws -> StoreRules.VersionState {
         let k = versionKey(version)
         guard let row = try Row.fetchOne(db, sql: "SELECT id, version, status, yanked, price FROM versions WHERE name = ? AND \(k.column) = ?",
                                          arguments: [name, k.value]) else {
-            throw RegistryError.notFound("\(name)@\(version) is not published")
+            throw StoreRules.notPublished(name, version)
         }
-        return (row["id"], row["version"], (row["status"] as String) == "verified", row["yanked"], row["price"])
+        return .init(id: row["id"], text: row["version"], verified: (row["status"] as String) == "verified", yanked: row["yanked"], price: row["price"])
     }
 
     /// Yanks a version with no request behind it (direct access to the store file).
@@ -364,8 +336,7 @@ public final class RegistryStore: Sendable {
     public func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) throws {
         try signedWrite(key: key, sequence: sequence) { db in
             let v = try Self.state(db, name, version)
-            guard v.verified else { throw RegistryError.notEligible("\(name)@\(v.text) is not verified; only verified packages can be listed") }
-            guard !v.yanked else { throw RegistryError.notEligible("\(name)@\(v.text) is yanked; a yanked version cannot be listed") }
+            try StoreRules.checkListable(name, v)
             try db.execute(sql: "UPDATE versions SET price = ? WHERE id = ?", arguments: [price, v.id])
         }
     }
@@ -375,13 +346,7 @@ public final class RegistryStore: Sendable {
     public func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) throws -> Purchase {
         try signedWrite(key: buyerKey, sequence: sequence) { db in
             let v = try Self.state(db, name, version)
-            guard v.verified, !v.yanked, let listed = v.price else {
-                throw RegistryError.notListed("\(name)@\(v.text) has no listing price (tpm list), or is not verified, or is yanked")
-            }
-            guard listed == price else {
-                throw RegistryError.notListed("\(name)@\(v.text) is listed at \(listed) minor units, not \(price); sign a purchase at the current price")
-            }
-            let split = try MarketplaceSplit(price: price)
+            let split = try StoreRules.checkPurchase(name, v, price: price)
             let buyer = PublisherKey.publicKeyText(base64: buyerKey)
             let at = Self.now()
             try db.execute(sql: "INSERT INTO purchases (version_id, buyer, price, fee, seller_proceeds, purchased_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -395,7 +360,7 @@ public final class RegistryStore: Sendable {
     public func counts() throws -> [String: Int] {
         try read { db in
             var out: [String: Int] = [:]
-            for t in ["owners", "versions", "verdicts", "purchases", "request_sequences"] { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
+            for t in StoreRules.tables { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
             return out
         }
     }

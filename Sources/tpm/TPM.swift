@@ -8,7 +8,7 @@ struct TPM: AsyncParsableCommand {
         commandName: "tpm",
         abstract: "Titan package manager: publish packages whose proofs the registry re-checks, and install only what is proved.",
         discussion: """
-        The registry is a SQLite file (default ~/.titan/registry.sqlite, or TITAN_REGISTRY, or --registry PATH) or a `tpm serve` URL (--registry http://127.0.0.1:PORT).
+        The registry is a SQLite file (default ~/.titan/registry.sqlite, or TITAN_REGISTRY, or --registry PATH), a PostgreSQL database (--registry postgresql://USER@HOST:PORT/DATABASE), or a `tpm serve` URL (--registry http://127.0.0.1:PORT).
 
         Exit codes: 0 success (published verified, installed, verified), 1 not verified (published but stored unverified, install refused, re-check failed, audit found stale packages), 2 usage error or rejected input (bad signature, tampered or unsafe bundle, malformed manifest, unknown property, spec error, not found, not for sale, refused replay), 3 conflict (name@version already published), 4 registry unavailable or internal error.
         """,
@@ -38,7 +38,7 @@ struct TPM: AsyncParsableCommand {
 
 /// Where the registry is, and how it re-checks proofs when it is embedded.
 struct RegistryOptions: ParsableArguments {
-    @Option(help: "Registry store file, or the URL of `tpm serve` (default: $TITAN_REGISTRY, else ~/.titan/registry.sqlite).")
+    @Option(help: "Registry store file, a postgresql:// database URL, or the URL of `tpm serve` (default: $TITAN_REGISTRY, else ~/.titan/registry.sqlite).")
     var registry: String?
 
     @Option(help: "Per-query solver timeout in seconds for re-checking (embedded registry; `tpm serve` uses its own). A timeout is unknown, never proved.")

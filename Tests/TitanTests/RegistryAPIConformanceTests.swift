@@ -13,9 +13,9 @@ struct ServedRegistry {
     let server: RunningProcess
     let url: String
 
-    init(publishLedger: Bool = true) throws {
-        sandbox = try RegistrySandbox()
-        let process = try RunningProcess(tpmBinary, ["serve", "--port", "0", "--registry", sandbox.store], environment: ["HOME": sandbox.dir.path], in: sandbox.dir)
+    init(_ kind: StoreKind = .sqlite, publishLedger: Bool = true) throws {
+        sandbox = try RegistrySandbox(kind)
+        let process = try RunningProcess(tpmBinary, ["serve", "--port", "0", "--database", sandbox.store], environment: ["HOME": sandbox.dir.path], in: sandbox.dir)
         server = process
         var found = ""
         let up = process.wait(seconds: 60) {
@@ -56,11 +56,11 @@ struct RegistryAPIConformanceTests {
     /// Schemathesis, bounded: few examples per operation, a fixed seed, every check. It fails
     /// (never skips) when .venv exists without schemathesis.
     @Test("schemathesis with all checks finds no failure against tpm serve",
-          .enabled(if: venvPresent, "the project venv .venv is absent: run ./scripts/setup to install schemathesis"))
-    func schemathesis() throws {
+          .enabled(if: venvPresent, "the project venv .venv is absent: run ./scripts/setup to install schemathesis"), arguments: StoreKind.allCases)
+    func schemathesis(kind: StoreKind) throws {
         let st = packageRoot.appendingPathComponent(".venv/bin/schemathesis").path
         try #require(FileManager.default.isExecutableFile(atPath: st), ".venv exists but has no schemathesis: run ./scripts/setup")
-        let served = try ServedRegistry()
+        let served = try ServedRegistry(kind)
         defer { served.stop() }
         let report = served.sandbox.dir.appendingPathComponent("junit.xml").path
         let r = try run(st, ["run", packageRoot.appendingPathComponent("Docs/registry-openapi.yaml").path, "--url", served.url,
@@ -76,9 +76,9 @@ struct RegistryAPIConformanceTests {
         #expect(!served.server.stderr.contains("internal error"), "\(served.server.stderr.suffix(2000))")
     }
 
-    @Test("methods a path does not have get 405 with Allow; OPTIONS 204; unknown paths 404 with a JSON error")
-    func methodsAndRoutes() throws {
-        let served = try ServedRegistry(publishLedger: false)
+    @Test("methods a path does not have get 405 with Allow; OPTIONS 204; unknown paths 404 with a JSON error", arguments: StoreKind.allCases)
+    func methodsAndRoutes(kind: StoreKind) throws {
+        let served = try ServedRegistry(kind, publishLedger: false)
         defer { served.stop() }
         for method in ["TRACE", "PUT", "DELETE", "PATCH"] {
             let r = try served.request(method, "/v1/packages")
@@ -95,9 +95,9 @@ struct RegistryAPIConformanceTests {
         #expect(nowhere.status == 404 && nowhere.body.contains("\"error\":\"not-found\""), "\(nowhere)")
     }
 
-    @Test("error bodies are clean messages naming the field and the expected format, with no Swift debug text or CLI flags")
-    func cleanErrors() throws {
-        let served = try ServedRegistry()
+    @Test("error bodies are clean messages naming the field and the expected format, with no Swift debug text or CLI flags", arguments: StoreKind.allCases)
+    func cleanErrors(kind: StoreKind) throws {
+        let served = try ServedRegistry(kind)
         defer { served.stop() }
         // A real key with a signature it never made.
         let stranger = PublisherKey().privateKey.publicKey.rawRepresentation.base64EncodedString()
@@ -145,9 +145,9 @@ struct RegistryAPIConformanceTests {
         #expect(e.status == 422 && e.body.contains("the bundle holds no files (it needs at least package.titan.toml)"), "\(e.body)")
     }
 
-    @Test("over HTTP: a replayed listing is refused (409), and a NUL in a manifest name is refused (422), storing nothing")
-    func replayAndNulOverHTTP() throws {
-        let served = try ServedRegistry()
+    @Test("over HTTP: a replayed listing is refused (409), and a NUL in a manifest name is refused (422), storing nothing", arguments: StoreKind.allCases)
+    func replayAndNulOverHTTP(kind: StoreKind) throws {
+        let served = try ServedRegistry(kind)
         defer { served.stop() }
         let s = served.sandbox
         let key = try PublisherKey.load(s.key)
@@ -173,9 +173,9 @@ struct RegistryAPIConformanceTests {
         #expect(try s.counts() == before)
     }
 
-    @Test("a publish over HTTP streams the re-check's progress, one line per property, before the outcome")
-    func streamedProgress() throws {
-        let served = try ServedRegistry(publishLedger: false)
+    @Test("a publish over HTTP streams the re-check's progress, one line per property, before the outcome", arguments: StoreKind.allCases)
+    func streamedProgress(kind: StoreKind) throws {
+        let served = try ServedRegistry(kind, publishLedger: false)
         defer { served.stop() }
         let bundle = try served.sandbox.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         let r = try served.sandbox.tpm(["publish", bundle, "--registry", served.url])
@@ -195,9 +195,9 @@ struct RegistryAPIConformanceTests {
         #expect(events.last?.event == "published" && events.last?.status == 201 && events.last?.version?.status == .verified)
     }
 
-    @Test("cached read answers never outlive a change, whichever process makes it")
-    func cacheInvalidation() throws {
-        let served = try ServedRegistry()
+    @Test("cached read answers never outlive a change, whichever process makes it", arguments: StoreKind.allCases)
+    func cacheInvalidation(kind: StoreKind) throws {
+        let served = try ServedRegistry(kind)
         defer { served.stop() }
         let s = served.sandbox
         func version() throws -> PackageVersionInfo {

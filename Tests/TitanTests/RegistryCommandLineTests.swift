@@ -11,9 +11,9 @@ struct RegistryCommandLineTests {
         return try #require(try JSONDecoder().decode([PackageVersionInfo].self, from: Data(r.stdout.utf8)).first)
     }
 
-    @Test("keygen, init, pack, sign, publish: a proved package is listed as verified with its properties")
-    func publishVerified() throws {
-        let s = try RegistrySandbox()
+    @Test("keygen, init, pack, sign, publish: a proved package is listed as verified with its properties", arguments: StoreKind.allCases)
+    func publishVerified(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let mode = try FileManager.default.attributesOfItem(atPath: s.key)[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -28,9 +28,9 @@ struct RegistryCommandLineTests {
         #expect(search.stdout.contains("ledger@0.1.0  verified") && search.stdout.contains("Ledger.transfer_moves_amount"))
     }
 
-    @Test("a package whose proof is false is stored unverified, with the replayed counterexample")
-    func publishFalseProof() throws {
-        let s = try RegistrySandbox()
+    @Test("a package whose proof is false is stored unverified, with the replayed counterexample", arguments: StoreKind.allCases)
+    func publishFalseProof(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let bundle = try s.package("mint", specs: ["mint.tspec": specText("Specs/mutants/ledger_unchecked_mint.tspec")])
         let r = try s.tpm(["publish", bundle])
@@ -46,9 +46,9 @@ struct RegistryCommandLineTests {
         #expect(search.stdout.contains("mint@0.1.0  unverified") && !search.stdout.contains("proved:"))
     }
 
-    @Test("every bad input is refused with its reason and leaves no trace in the store")
-    func rejectionsLeaveNoTrace() throws {
-        let s = try RegistrySandbox()
+    @Test("every bad input is refused with its reason and leaves no trace in the store", arguments: StoreKind.allCases)
+    func rejectionsLeaveNoTrace(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let ledger = try specText("Specs/kernel/ledger.tspec")
         let good = try s.package("ledger", specs: ["ledger.tspec": ledger])
@@ -127,9 +127,9 @@ struct RegistryCommandLineTests {
         }
     }
 
-    @Test("two concurrent publishes of one name@version: exactly one wins, the other gets a conflict")
-    func concurrentPublishes() throws {
-        let s = try RegistrySandbox()
+    @Test("two concurrent publishes of one name@version: exactly one wins, the other gets a conflict", arguments: StoreKind.allCases)
+    func concurrentPublishes(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let bundle = try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         let env = ["TITAN_REGISTRY": s.store, "HOME": s.dir.path]
@@ -141,9 +141,9 @@ struct RegistryCommandLineTests {
         #expect(try s.counts()["versions"] == 1)
     }
 
-    @Test("a publish killed while re-checking leaves the store as it was, and the store still works")
-    func killedPublish() throws {
-        let s = try RegistrySandbox()
+    @Test("a publish killed while re-checking leaves the store as it was, and the store still works", arguments: StoreKind.allCases)
+    func killedPublish(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let ledger = try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         try expectOK(s.tpm(["publish", ledger]))
@@ -161,9 +161,9 @@ struct RegistryCommandLineTests {
         #expect(again.status == 1 && again.stdout.contains("hard@0.1.0: UNVERIFIED"), "\(again.stdout)\(again.stderr)")
     }
 
-    @Test("a solver timeout during the re-check gives unknown, never verified")
-    func timeoutIsUnknown() throws {
-        let s = try RegistrySandbox()
+    @Test("a solver timeout during the re-check gives unknown, never verified", arguments: StoreKind.allCases)
+    func timeoutIsUnknown(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let bundle = try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         let r = try s.tpm(["publish", bundle, "--timeout", "0.001"])
@@ -174,9 +174,9 @@ struct RegistryCommandLineTests {
         #expect(v.reasons.contains { $0.contains("unknown") })
     }
 
-    @Test("install picks the highest matching version, refuses an unverified required one; audit flags a yanked one")
-    func installAndAudit() throws {
-        let s = try RegistrySandbox()
+    @Test("install picks the highest matching version, refuses an unverified required one; audit flags a yanked one", arguments: StoreKind.allCases)
+    func installAndAudit(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let ledger = try specText("Specs/kernel/ledger.tspec")
         for v in ["0.1.0", "0.1.1", "0.2.0"] { try expectOK(s.tpm(["publish", try s.package("ledger", version: v, specs: ["ledger.tspec": ledger])])) }
@@ -219,9 +219,9 @@ struct RegistryCommandLineTests {
         #expect(foreign.status == 2 && foreign.stderr.contains("another publisher key"))
     }
 
-    @Test("list and buy: the fee is price / 10 rounded down and seller + fee == price; only verified packages are listed")
-    func marketplace() throws {
-        let s = try RegistrySandbox()
+    @Test("list and buy: the fee is price / 10 rounded down and seller + fee == price; only verified packages are listed", arguments: StoreKind.allCases)
+    func marketplace(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         try expectOK(s.tpm(["publish", try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])]))
         _ = try s.tpm(["publish", try s.package("mint", specs: ["mint.tspec": specText("Specs/mutants/ledger_unchecked_mint.tspec")])])
@@ -238,9 +238,9 @@ struct RegistryCommandLineTests {
         #expect(try s.counts()["purchases"] == 1)
     }
 
-    @Test("tpm verify re-checks a published version locally")
-    func verifyLocally() throws {
-        let s = try RegistrySandbox()
+    @Test("tpm verify re-checks a published version locally", arguments: StoreKind.allCases)
+    func verifyLocally(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         try expectOK(s.tpm(["publish", try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])]))
         let r = try s.tpm(["verify", "ledger@0.1.0"])

@@ -26,13 +26,13 @@ func signedBundle(_ name: String, _ version: String = "0.1.0", manifest: String?
     return try b.encoded()
 }
 
-/// A registry on a fresh store file in a scratch directory.
+/// A registry on a fresh store (a file in a scratch directory, or a new PostgreSQL database).
 struct ScratchRegistry {
     let dir: URL
     let registry: LocalRegistry
-    init() throws {
+    init(_ kind: StoreKind = .sqlite) throws {
         dir = try temporaryDirectory()
-        registry = LocalRegistry(store: try RegistryStore(path: dir.appendingPathComponent("r.sqlite").path), recheck: Recheck(jobs: 1))
+        registry = LocalRegistry(store: try openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
     }
     func remove() { try? FileManager.default.removeItem(at: dir) }
 }
@@ -45,9 +45,9 @@ func refusal(_ body: () async throws -> Void) async -> RegistryError? {
 /// manifests, lax versions.
 @Suite("Registry hardening: replay, signed purchases, manifest strings, versions")
 struct RegistryHardeningTests {
-    @Test("a listing or yank request sent again is refused, and the price is not rolled back")
-    func ownerReplay() async throws {
-        let r = try ScratchRegistry()
+    @Test("a listing or yank request sent again is refused, and the price is not rolled back", arguments: StoreKind.allCases)
+    func ownerReplay(kind: StoreKind) async throws {
+        let r = try ScratchRegistry(kind)
         defer { r.remove() }
         let owner = PublisherKey()
         _ = try r.registry.publishNow(try signedBundle("ledger", key: owner))
@@ -85,9 +85,9 @@ struct RegistryHardeningTests {
         #expect(try r.registry.store.lastSequence(of: owner.privateKey.publicKey.rawRepresentation.base64EncodedString()) == seq3)
     }
 
-    @Test("purchases are signed by the buyer's key, at the listed price, and cannot be replayed")
-    func signedPurchases() async throws {
-        let r = try ScratchRegistry()
+    @Test("purchases are signed by the buyer's key, at the listed price, and cannot be replayed", arguments: StoreKind.allCases)
+    func signedPurchases(kind: StoreKind) async throws {
+        let r = try ScratchRegistry(kind)
         defer { r.remove() }
         let owner = PublisherKey(), buyer = PublisherKey()
         _ = try r.registry.publishNow(try signedBundle("ledger", key: owner))
@@ -151,9 +151,9 @@ struct RegistryHardeningTests {
         }
     }
 
-    @Test("a manifest with a NUL in its name is refused by publish and leaves nothing behind")
-    func nulNameRefused() async throws {
-        let r = try ScratchRegistry()
+    @Test("a manifest with a NUL in its name is refused by publish and leaves nothing behind", arguments: StoreKind.allCases)
+    func nulNameRefused(kind: StoreKind) async throws {
+        let r = try ScratchRegistry(kind)
         defer { r.remove() }
         let manifest = Manifest.template(name: "ledger", specs: ["specs/counter.tspec"], properties: ["Counter.bounded"])
             .replacingOccurrences(of: "name = \"ledger\"", with: "name = \"ledger\\u0000-by-someone-else\"")
@@ -162,8 +162,8 @@ struct RegistryHardeningTests {
         #expect(try r.registry.store.counts().values.allSatisfy { $0 == 0 })
     }
 
-    @Test("versions are validated whole: build metadata kept, bad characters and overlong texts refused")
-    func versions() async throws {
+    @Test("versions are validated whole: build metadata kept, bad characters and overlong texts refused", arguments: StoreKind.allCases)
+    func versions(kind: StoreKind) async throws {
         #expect(SemanticVersion("3.0.0+../../etc") == nil)
         #expect(SemanticVersion.problem("3.0.0+../../etc")?.contains("build metadata has a character other than [0-9A-Za-z-]") == true)
         #expect(SemanticVersion("3.0.0+") == nil && SemanticVersion("3.0.0+a..b") == nil && SemanticVersion("3.0.0-") == nil)
@@ -177,7 +177,7 @@ struct RegistryHardeningTests {
         #expect(SemanticVersion("1.0.0+a")! < SemanticVersion("1.0.1")! && !(SemanticVersion("1.0.0+a")! < SemanticVersion("1.0.0+b")!))
         #expect(VersionRequirement("=1.0.0")!.matches(SemanticVersion("1.0.0+ci.7")!))
 
-        let r = try ScratchRegistry()
+        let r = try ScratchRegistry(kind)
         defer { r.remove() }
         let key = PublisherKey()
         let info = try r.registry.publishNow(try signedBundle("ledger", "3.0.0+build.5", key: key))
@@ -311,9 +311,9 @@ struct RegistryNewcomerTests {
         #expect(!(bad.stderr + again.stderr).contains("NSCocoaErrorDomain"))
     }
 
-    @Test("pack and publish warn when nothing is claimed, and say it will be stored unverified")
-    func noClaimsWarning() throws {
-        let s = try RegistrySandbox()
+    @Test("pack and publish warn when nothing is claimed, and say it will be stored unverified", arguments: StoreKind.allCases)
+    func noClaimsWarning(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let pkg = s.dir.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: pkg, withIntermediateDirectories: true)

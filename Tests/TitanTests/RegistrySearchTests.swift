@@ -42,12 +42,12 @@ struct RegistrySearchTests {
         #expect(!RegistryStore.newerFirst("2.0.0", "2.0.0"))
     }
 
-    @Test("each name's newest version that is not yanked, with its proved claims, as the full records say")
-    func agreesWithFullRecords() async throws {
+    @Test("each name's newest version that is not yanked, with its proved claims, as the full records say", arguments: StoreKind.allCases)
+    func agreesWithFullRecords(kind: StoreKind) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-search-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let registry = LocalRegistry(store: try RegistryStore(path: dir.appendingPathComponent("r.sqlite").path), recheck: Recheck(jobs: 1))
+        let registry = LocalRegistry(store: try openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
         let key = PublisherKey()
         // counter: 0.9.0 is newest but yanked, 0.10.0 sorts above 0.2.0 as a version, not as text.
         for (v, refuted) in [("0.2.0", false), ("0.10.0", true), ("0.9.0", false), ("0.11.0", false)] {

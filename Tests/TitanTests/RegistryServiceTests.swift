@@ -10,7 +10,7 @@ import TitanRegistry
 struct RegistryServiceTests {
     /// Starts `tpm serve --port 0` and returns it with its URL; the caller kills it.
     func serve(_ s: RegistrySandbox, _ extra: [String] = []) throws -> (RunningProcess, String) {
-        let server = try RunningProcess(tpmBinary, ["serve", "--port", "0", "--registry", s.store] + extra, environment: [:], in: s.dir)
+        let server = try RunningProcess(tpmBinary, ["serve", "--port", "0", "--database", s.store] + extra, environment: [:], in: s.dir)
         var url = ""
         let up = server.wait(seconds: 60) {
             guard let r = server.stdout.range(of: "http://127\\.0\\.0\\.1:[0-9]+", options: .regularExpression) else { return false }
@@ -27,9 +27,9 @@ struct RegistryServiceTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("publish over HTTP, search, report pages, refusals, listing and purchase")
-    func serviceRoundTrip() async throws {
-        let s = try RegistrySandbox()
+    @Test("publish over HTTP, search, report pages, refusals, listing and purchase", arguments: StoreKind.allCases)
+    func serviceRoundTrip(kind: StoreKind) async throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let (server, url) = try serve(s)
         defer { server.kill() }
@@ -77,9 +77,9 @@ struct RegistryServiceTests {
         #expect(p.fee == 1 && p.sellerProceeds == 9)
     }
 
-    @Test("the service's re-check honours its own --timeout: unknown, never verified")
-    func serviceTimeout() throws {
-        let s = try RegistrySandbox()
+    @Test("the service's re-check honours its own --timeout: unknown, never verified", arguments: StoreKind.allCases)
+    func serviceTimeout(kind: StoreKind) throws {
+        let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let (server, url) = try serve(s, ["--timeout", "0.001"])
         defer { server.kill() }

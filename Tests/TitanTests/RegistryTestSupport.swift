@@ -11,14 +11,18 @@ var tpmBinary: String {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
 }
 
-/// A scratch directory with its own registry store file, publisher key and packages.
+/// A scratch directory with its own registry store (a SQLite file, or a new PostgreSQL
+/// database: `store` is then its URL), publisher key and packages.
 struct RegistrySandbox {
     let dir: URL
-    var store: String { dir.appendingPathComponent("registry.sqlite").path }
+    let kind: StoreKind
+    let store: String
     var key: String { dir.appendingPathComponent("publisher.key").path }
 
-    init() throws {
+    init(_ kind: StoreKind = .sqlite) throws {
         dir = try temporaryDirectory()
+        self.kind = kind
+        store = try kind.newStore(in: dir)
         let r = try tpm(["keygen", "--output", key])
         guard r.status == 0 else { throw RegistryError.invalidArgument("keygen failed: \(r.stderr)") }
     }
@@ -50,7 +54,7 @@ struct RegistrySandbox {
         return bundle
     }
 
-    func counts() throws -> [String: Int] { try RegistryStore(path: store).counts() }
+    func counts() throws -> [String: Int] { try openStore(store).counts() }
 }
 
 func expectOK(_ r: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) throws {
