@@ -80,7 +80,7 @@ public struct Verification {
     /// rules are proved assuming the model's invariants, so a partial replay could rest on a stale proof.
     func verify(_ model: Model, in spec: SpecFile, options: ProverOptions) -> [PropertyResult] {
         guard checkProofs, let proofs else {
-            return Prover(model: model, specPath: spec.path, options: options).verify()
+            return Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
         }
         var stale: [String: String] = [:]
         var certified: [String: String] = [:]
@@ -107,7 +107,7 @@ public struct Verification {
             for r in failingInvariants.isEmpty ? failing : failingInvariants { stale[r.property] = "query changed" }
             if stale.isEmpty { stale[model.properties.first?.name ?? ""] = "query changed" }
         }
-        var results = Prover(model: model, specPath: spec.path, options: options).verify()
+        var results = Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
         let first = model.properties.first { stale[$0.name] != nil }.map { "\($0.name): \(stale[$0.name]!)" } ?? ""
         for i in results.indices {
             let own = stale[results[i].property]
