@@ -173,7 +173,8 @@ func suite(jobs: Int, cache: ProofCache?) -> (seconds: Double, properties: Int) 
     var properties = 0
     for spec in kernel {
         for model in spec.models {
-            properties += Prover(model: model, specPath: spec.path, options: ProverOptions(jobs: jobs, cache: cache)).verify().count
+            properties += Prover(model: model, specPath: spec.path, options: ProverOptions(jobs: jobs, cache: cache),
+                                 source: Prover.source(of: model, in: spec)).verify().count
         }
     }
     return (Date().timeIntervalSince(start), properties)

@@ -13,7 +13,9 @@ struct KInduction {
     func prove(_ inv: Property, assuming proved: [Property], upTo maxK: Int, records: inout [QueryRecord]) -> Int? {
         guard maxK >= 2 else { return nil }
         for k in 2...maxK {
-            let answer = prover.solve("\(inv.name).kind.\(k)", "\(inv.name): \(k)-induction step", records: &records) { q in
+            let answer = prover.solve("\(inv.name).kind.\(k)", "\(inv.name): \(k)-induction step",
+                                      inputs: ["question=k-induction", "invariant=\(inv.name)", "k=\(k)", "assumed=\(Prover.names(proved))",
+                                               "lemmas=\(Prover.names(prover.hints(for: inv)))"], records: &records) { q in
                 var states = [q.freshState("0")]
                 for i in 0..<k { states.append(q.transition(from: states[i], step: i).next) }
                 let params = q.freshParams(inv.params, prefix: "\(inv.name).")

@@ -1,6 +1,7 @@
 import BigInt
 import CZ3
 import Foundation
+import TitanIR
 import TitanSMT
 
 /// What a solver said, kept so that the same query need not be solved again: the verdict and,
@@ -11,12 +12,32 @@ struct CachedAnswer: Codable {
     var values: [String: String]?
 }
 
+/// Which answer a query described before it is built has: the key of its text's entry, and
+/// the SHA-256 of that text (what reports and certificates name the query by).
+struct QueryReference: Codable {
+    var textKey: String
+    var sha256: String
+}
+
 /// A content-addressed store of solver answers under one directory.
 ///
-/// The key is the SHA-256 of the exact SMT-LIB2 text of a query together with the solver's
-/// name, version and options, so a hit can only answer the identical question. Entries are
-/// written to a temporary file and renamed into place, so processes sharing the directory
-/// never see a torn entry. The directory is kept under `maxBytes` by removing the entries
+/// An answer's key is the SHA-256 of the exact SMT-LIB2 text of a query together with the
+/// solver's name, version and options, so a hit can only answer the identical question (and
+/// queries that two models share, such as a mutant and its original, share answers).
+///
+/// Building a query to print its text costs more than reading an answer, so a second kind of
+/// entry, a reference (`.ref`), leads from what determines the text, known before anything is
+/// built, to the text's key and hash: the build of the encoder (the executable's GNU build ID,
+/// a hash of its code, the parser's included), the model (for a model as parsed, its spec file's
+/// SHA-256 and path and its name; otherwise its whole printed IR), the query's name and every
+/// input its construction reads (assumed invariants, lemmas), and the solver and options. Any
+/// change that can change the text changes the reference's key, so a reference never leads to
+/// another query's answer; with it, a proved query is answered, and named in reports and
+/// certificates by its text's hash, without a Z3 context (a warm run of the kernel: 0.74 s to
+/// about 0.12 s, Reports/bench/scale.md).
+///
+/// Entries are written to a temporary file and renamed into place, so processes sharing the
+/// directory never see a torn entry. The directory is kept under `maxBytes` by removing the entries
 /// used least recently (a hit refreshes an entry's modification time).
 public final class ProofCache: @unchecked Sendable {
     public let directory: URL
@@ -42,8 +63,37 @@ public final class ProofCache: @unchecked Sendable {
         sha256Hex("\(solver)\ntimeout=\(timeoutSeconds)\n\(text)")
     }
 
-    func url(_ key: String) -> URL {
-        directory.appendingPathComponent(String(key.prefix(2))).appendingPathComponent(key + ".json")
+    /// The key of a query's reference, from what determines its text (see the type's comment).
+    /// `model` is a fingerprint of the model's IR (`ProofCache.fingerprint(of:)`), `query` the
+    /// query's name and inputs.
+    static func referenceKey(model: String, query: String, solver: String, timeoutSeconds: Double) -> String {
+        sha256Hex("titan-query-v2\nbuild=\(BuildIdentity.current)\n\(solver)\ntimeout=\(timeoutSeconds)\nmodel=\(model)\n\(query)")
+    }
+
+    /// SHA-256 of the model's complete IR as Swift prints its structure (every stored field of
+    /// every nested value, strings quoted; the IR holds no dictionaries or sets, so the text is
+    /// the same in every process).
+    static func fingerprint(of model: Model) -> String {
+        sha256Hex(String(reflecting: model))
+    }
+
+    func url(_ key: String, kind: String = "json") -> URL {
+        directory.appendingPathComponent(String(key.prefix(2))).appendingPathComponent(key + "." + kind)
+    }
+
+    /// The reference stored under `key`, if any and readable. Not counted: the answer it leads
+    /// to is (`lookup`).
+    func reference(_ key: String) -> QueryReference? {
+        let file = url(key, kind: "ref")
+        guard let data = try? Data(contentsOf: file), let r = try? JSONDecoder().decode(QueryReference.self, from: data),
+              r.textKey.count == 64, r.sha256.count == 64 else { return nil }
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file.path)
+        return r
+    }
+
+    func store(reference r: QueryReference, under key: String) {
+        guard let data = try? JSONEncoder().encode(r) else { return }
+        write(data, to: url(key, kind: "ref"), key: key)
     }
 
     func lookup(_ key: String) -> CachedAnswer? {
@@ -60,12 +110,16 @@ public final class ProofCache: @unchecked Sendable {
     }
 
     func store(_ key: String, _ answer: CachedAnswer) {
-        let file = url(key)
+        guard let data = try? JSONEncoder().encode(answer) else { return }
+        write(data, to: url(key), key: key)
+    }
+
+    func write(_ data: Data, to file: URL, key: String) {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(key).\(UUID().uuidString).tmp")
-            try JSONEncoder().encode(answer).write(to: temporary)
+            try data.write(to: temporary)
             // rename(2) replaces atomically: readers see the old entry or the new one, never a part.
             if rename(temporary.path, file.path) != 0 { try? fm.removeItem(at: temporary) }
         } catch {
@@ -83,7 +137,7 @@ public final class ProofCache: @unchecked Sendable {
         let fm = FileManager.default
         guard let walker = fm.enumerator(at: directory, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey]) else { return }
         var entries: [(url: URL, size: Int, used: Date)] = []
-        for case let file as URL in walker where file.pathExtension == "json" {
+        for case let file as URL in walker where file.pathExtension == "json" || file.pathExtension == "ref" {
             let v = try? file.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey])
             entries.append((file, v?.fileSize ?? 0, v?.contentModificationDate ?? .distantPast))
         }

@@ -46,7 +46,14 @@ public struct ProverOptions: Sendable {
 public func sha256Hex(_ text: String) -> String { sha256Hex(Data(text.utf8)) }
 
 public func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in SHA256.hash(data: data) {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// Discharges a model's properties: invariants by induction, then bounded model checking from the
@@ -61,28 +68,52 @@ public final class Prover {
     let admitsBitVectors: Bool
     public static var solverName: String { "z3 \(Z3Context.version)" }
 
-    public init(model: Model, specPath: String, options: ProverOptions = ProverOptions()) {
+    /// What stands for the model's IR in proof-cache references; nil without a cache.
+    let modelFingerprint: String?
+
+    /// `source`, when given, identifies the model exactly in proof-cache references instead of
+    /// its printed IR (which takes longer to print than a warm run takes to answer): the caller
+    /// vouches for it, as `Prover.source(of:in:)` does for a model exactly as parsed from its file.
+    public init(model: Model, specPath: String, options: ProverOptions = ProverOptions(), source: String? = nil) {
         self.model = model
         self.specPath = specPath
         self.options = options
         self.interpreter = Interpreter(model: model)
         self.admitsBitVectors = Query.admitsBitVectors(model)
+        self.modelFingerprint = options.cache == nil || options.certifiedQueries != nil ? nil
+            : source.map { "source:" + $0 } ?? "ir:" + ProofCache.fingerprint(of: model)
+    }
+
+    /// A model as parsed from a spec file is a function of the file's bytes, its path (in
+    /// locations) and the parser, which the build identity in every key covers.
+    public static func source(of model: Model, in spec: SpecFile) -> String {
+        "\(spec.contentHash) \(spec.path.utf8.count):\(spec.path) model \(model.name)"
     }
 
     enum Answer {
         case unsat
         case sat(Query, ModelValues)
+        /// Satisfiable, answered from the cache without building the query: only when the caller
+        /// said it reads no model (`needsModel: false`).
+        case satisfiable
         case unknown(String)
 
         var isUnsat: Bool { if case .unsat = self { return true }; return false }
     }
 
     /// Builds one query, writes its SMT-LIB2 text when asked, and solves it.
-    func solve(_ name: String, _ description: String, records: inout [QueryRecord], build: (Query) -> Void) -> Answer {
-        let answer = solve(name, description, records: &records, bitVectors: false, build: build)
+    ///
+    /// `inputs` names everything `build` reads besides the model and the query's name (the
+    /// invariants and lemmas it assumes, what kind of question it asks where the name alone
+    /// could be ambiguous): with the model's IR and the build of the encoder, it is the proof
+    /// cache's key, so a query answered before is not built at all (see `ProofCache`).
+    func solve(_ name: String, _ description: String, inputs: [String], needsModel: Bool = true, records: inout [QueryRecord],
+               build: (Query) -> Void) -> Answer {
+        let answer = solve(name, description, inputs: inputs, needsModel: needsModel, records: &records, bitVectors: false, build: build)
         // Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
         if case .unknown = answer, options.certifiedQueries == nil, admitsBitVectors {
-            let retry = solve("\(name).bv", "\(description) (bit-vector retry)", records: &records, bitVectors: true, build: build)
+            let retry = solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: needsModel, records: &records,
+                              bitVectors: true, build: build)
             if case .unknown = retry { return answer }
             return retry
         }
@@ -90,22 +121,52 @@ public final class Prover {
     }
 
 
-    func solve(_ name: String, _ description: String, records: inout [QueryRecord], bitVectors: Bool, build: (Query) -> Void) -> Answer {
+    func solve(_ name: String, _ description: String, inputs: [String], needsModel: Bool, records: inout [QueryRecord], bitVectors: Bool,
+               build: (Query) -> Void) -> Answer {
+        var start = DispatchTime.now().uptimeNanoseconds
+        // A reference leads from what determines the query to its answer before anything is
+        // built: a proved query is answered, and named by its text's hash, without Z3. Only a
+        // refutation whose trace is read from the query, or an emitted file, needs the query.
+        // Certificates are checked against the text itself, always built.
+        var referenceKey: String?
+        var reference: QueryReference?
+        var hit: CachedAnswer?
+        if let cache = options.cache, options.certifiedQueries == nil, let fingerprint = modelFingerprint {
+            let query = (["name=\(name)", "bit-vectors=\(bitVectors)"] + inputs).joined(separator: "\n")
+            referenceKey = ProofCache.referenceKey(model: fingerprint, query: query, solver: Prover.solverName, timeoutSeconds: options.timeoutSeconds)
+            reference = cache.reference(referenceKey!)
+            if let reference {
+                hit = cache.lookup(reference.textKey)
+                if let hit, hit.verdict == "unsat" || (hit.verdict == "sat" && !needsModel), options.emitDirectory == nil {
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    records.append(QueryRecord(name: name, verdict: hit.verdict, seconds: seconds, file: nil, sha256: reference.sha256,
+                                               fromCertificate: nil, fromCache: true))
+                    return hit.verdict == "unsat" ? .unsat : .satisfiable
+                }
+            }
+        }
         let q = Query(model: model, timeoutMilliseconds: Int(options.timeoutSeconds * 1000), bitVectors: bitVectors)
         build(q)
         q.assertRangeFacts()
-        // Always built: certificates name every query by the hash of this exact text.
+        // Built whenever the query is: certificates name every query by the hash of this exact text.
         let text = q.solver.smtlib2(logic: q.logic)
         let hash = sha256Hex(text)
-        let start = DispatchTime.now().uptimeNanoseconds
+        start = DispatchTime.now().uptimeNanoseconds
         let answer: Answer
         var fromCertificate: Bool?
         var fromCache: Bool?
         let cacheKey = options.cache.map { _ in ProofCache.key(text: text, solver: Prover.solverName, timeoutSeconds: options.timeoutSeconds) }
+        if options.certifiedQueries == nil, let cache = options.cache, let cacheKey {
+            // Through a reference the answer was looked up already (a miss there is not asked again).
+            if reference?.textKey != cacheKey { hit = cache.lookup(cacheKey) }
+            if let referenceKey, reference?.textKey != cacheKey || reference?.sha256 != hash {
+                cache.store(reference: QueryReference(textKey: cacheKey, sha256: hash), under: referenceKey)
+            }
+        }
         if let certified = options.certifiedQueries {
             fromCertificate = certified[name] == hash ? true : nil
             answer = fromCertificate == true ? .unsat : .unknown("not certified")
-        } else if let cache = options.cache, let cacheKey, let hit = cache.lookup(cacheKey) {
+        } else if let hit {
             fromCache = true
             answer = hit.verdict == "unsat" ? .unsat : .sat(q, CachedModel(context: q.z3, values: hit.values ?? [:]))
         } else {
@@ -129,7 +190,7 @@ public final class Prover {
         let verdict: String
         switch answer {
         case .unsat: verdict = "unsat"
-        case .sat: verdict = "sat"
+        case .sat, .satisfiable: verdict = "sat"
         case .unknown(let why): verdict = "unknown: \(why)"
         }
         var file: String?
@@ -175,6 +236,9 @@ public final class Prover {
     func parallelMap<T>(_ count: Int, _ body: @escaping (Int) -> T) -> [T] {
         TitanProver.parallelMap(count, jobs: options.jobs, body)
     }
+
+    /// Property names as a proof-cache key input: in order, one string.
+    static func names(_ properties: [Property]) -> String { properties.map(\.name).joined(separator: ",") }
 
     /// Proved lemmas by name: what `using` may assume. Set before invariants and rules are tried.
     var provedLemmas: [String: Property] = [:]
@@ -261,7 +325,8 @@ public final class Prover {
             let inv = invariants[i]
             var recs: [QueryRecord] = []
             var params: [String: Term] = [:]
-            let answer = self.solve("\(inv.name).base", "\(inv.name): base case (initial state)", records: &recs) { q in
+            let answer = self.solve("\(inv.name).base", "\(inv.name): base case (initial state)",
+                                    inputs: ["question=base", "invariant=\(inv.name)"], records: &recs) { q in
                 params = q.freshParams(inv.params, prefix: "\(inv.name).")
                 let s0 = q.exec.initialState()
                 q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0, names: params))))
@@ -274,6 +339,9 @@ public final class Prover {
                                                                 records: recs, seconds: seconds(recs))), recs)
             case .unknown(let why):
                 return (.settled(self.result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
+                                             seconds: seconds(recs), queries: recs)), recs)
+            case .satisfiable:
+                return (.settled(self.result(inv, .error, method: "base case", reason: "internal error: no model to read a violation from",
                                              seconds: seconds(recs), queries: recs)), recs)
             }
         }
@@ -302,8 +370,10 @@ public final class Prover {
                 let (inv, action) = pairs[i]
                 var recs: [QueryRecord] = []
                 var terms: (pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term])?
-                func step(assuming invariants: [Property], _ suffix: String, _ note: String) -> Answer {
-                    self.solve("\(inv.name).step.\(action.name)\(suffix)", "\(inv.name): inductive step for action \(action.name)\(note)", records: &recs) { q in
+                func step(assuming invariants: [Property], _ suffix: String, _ note: String, needsModel: Bool) -> Answer {
+                    self.solve("\(inv.name).step.\(action.name)\(suffix)", "\(inv.name): inductive step for action \(action.name)\(note)",
+                               inputs: ["question=step", "invariant=\(inv.name)", "action=\(action.name)", "assumed=\(Prover.names(invariants))",
+                                        "lemmas=\(Prover.names(self.hints(for: inv)))"], needsModel: needsModel, records: &recs) { q in
                         let pre = q.freshState("0")
                         let params = q.freshParams(inv.params, prefix: "\(inv.name).")
                         let args = q.freshArgs(action, tag: "0")
@@ -317,9 +387,10 @@ public final class Prover {
                     }
                 }
                 let relevant = cone.assumptions(for: inv, action: action, among: assumed)
-                var answer = step(assuming: relevant, "", "")
+                // A failure under fewer assumptions is asked again with all of them: its model is never read.
+                var answer = step(assuming: relevant, "", "", needsModel: relevant.count == assumed.count)
                 if relevant.count < assumed.count, !answer.isUnsat {
-                    answer = step(assuming: assumed, ".all", ", assuming every candidate invariant")
+                    answer = step(assuming: assumed, ".all", ", assuming every candidate invariant", needsModel: true)
                 }
                 switch answer {
                 case .unsat: return (nil, recs, nil)
@@ -330,6 +401,7 @@ public final class Prover {
                                                        assumed: assumed.map(\.name).filter { $0 != inv.name })
                     }
                     return ("not preserved by \(action.name)", recs, cti)
+                case .satisfiable: return ("not preserved by \(action.name)", recs, nil)
                 case .unknown(let why): return ("solver could not decide the step for \(action.name): \(why)", recs, nil)
                 }
             }
@@ -364,7 +436,8 @@ public final class Prover {
             var unknowns: [String] = []
             for depth in 1...max(1, self.options.depth) {
                 var params: [String: Term] = [:]
-                let answer = self.solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?", records: &recs) { q in
+                let answer = self.solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?",
+                                        inputs: ["question=bmc", "invariant=\(inv.name)", "depth=\(depth)"], records: &recs) { q in
                     var s = q.exec.initialState()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
                     params = q.freshParams(inv.params, prefix: "\(inv.name).")
@@ -590,7 +663,9 @@ public final class Prover {
         for action in actions {
             let name = actionName == nil ? "\(rule.name).rule.\(action.name)" : "\(rule.name).rule"
             func check(assuming assumed: [Property], _ suffix: String, _ note: String) -> Answer {
-                solve(name + suffix, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants\(note)", records: &recs) { q in
+                solve(name + suffix, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants\(note)",
+                      inputs: ["question=rule", "rule=\(rule.name)", "action=\(action.name)", "assumed=\(Prover.names(assumed))",
+                               "lemmas=\(Prover.names(self.hints(for: rule)))"], needsModel: false, records: &recs) { q in
                     let pre = q.freshState("0")
                     let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
                     q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
@@ -606,7 +681,7 @@ public final class Prover {
             }
             switch answer {
             case .unsat: break
-            case .sat:
+            case .sat, .satisfiable:
                 failing.append(action)
                 reasons.append("fails for \(action.name) from some state satisfying the invariants")
             case .unknown(let why):
@@ -622,7 +697,8 @@ public final class Prover {
             for action in failing {
                 let suffix = actionName == nil ? ".\(action.name)" : ""
                 var frame: RuleFrame?
-                let answer = solve("\(rule.name).bmc.\(depth + 1)\(suffix)", "\(rule.name): violation reachable after \(depth) steps?", records: &recs) { q in
+                let answer = solve("\(rule.name).bmc.\(depth + 1)\(suffix)", "\(rule.name): violation reachable after \(depth) steps?",
+                                   inputs: ["question=rule-bmc", "rule=\(rule.name)", "action=\(action.name)", "depth=\(depth)"], records: &recs) { q in
                     var s = q.exec.initialState()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
                     let f = ruleFrame(rule, action, q, pre: s, tag: "rule")
@@ -632,6 +708,7 @@ public final class Prover {
                 switch answer {
                 case .unsat: continue
                 case .unknown(let why): unknowns.append("depth \(depth + 1) (\(action.name)): \(why)")
+                case .satisfiable: unknowns.append("depth \(depth + 1) (\(action.name)): internal error: no model to read a trace from")
                 case .sat(let q, let cached):
                     let m = self.solverModel(q, cached)
                     return confirmRuleViolation(rule, action: action, q: q, m: m, frame: frame!, depth: depth,
@@ -719,7 +796,8 @@ public final class Prover {
         let start = clock()
         var recs: [QueryRecord] = []
         var params: [String: Term] = [:]
-        let answer = solve("\(lemma.name).lemma", "\(lemma.name): lemma for all parameter values", records: &recs) { q in
+        let answer = solve("\(lemma.name).lemma", "\(lemma.name): lemma for all parameter values",
+                           inputs: ["question=lemma", "lemma=\(lemma.name)"], records: &recs) { q in
             params = q.freshParams(lemma.params, prefix: "\(lemma.name).")
             q.solver.assert(q.z3.not(q.exec.evaluate(lemma.body, in: .init(pre: q.exec.initialState(), names: params))))
         }
@@ -728,6 +806,9 @@ public final class Prover {
             return result(lemma, .proved, method: "lemma", seconds: since(start), queries: recs)
         case .unknown(let why):
             return result(lemma, .unknown, method: "lemma", reason: "the solver could not decide the lemma: \(why)",
+                          seconds: since(start), queries: recs)
+        case .satisfiable:
+            return result(lemma, .error, method: "lemma", reason: "internal error: no model to read a violation from",
                           seconds: since(start), queries: recs)
         case .sat(let q, let cached):
             let m = self.solverModel(q, cached)

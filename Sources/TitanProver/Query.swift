@@ -26,12 +26,12 @@ final class Query {
         var vars: [String: Term] = [:], sums: [String: Term] = [:]
         for v in model.stateVars {
             let t = z3.constant("\(v.name)@\(tag)", domain.sort(v.sort))
-            domain.noteRange(t, v.sort)
+            if let fact = domain.takeRangeFact(t, v.sort) { ownFacts.append((t, fact)) }
             // A weighted sum's ghost (the only int state variable) lies within its width in every
             // reachable state; held as an integer, it is told so, and reads back within it.
             if case .int(let w) = v.sort, !domain.bitVectors {
                 let half = z3.integer(BigUInt(1) << (w - 1))
-                solver.assert(z3.and([z3.le(z3.sub(z3.integer(0), half), t), z3.lt(t, half)]))
+                ownFacts.append((t, z3.and([z3.le(z3.sub(z3.integer(0), half), t), z3.lt(t, half)])))
             }
             vars[v.name] = t
         }
@@ -39,8 +39,8 @@ final class Query {
             guard let ghost = Executor<SymbolicDomain>.ghostSort(of: v.sort) else { continue }
             // "#" cannot appear in a spec identifier, so no state variable can share this name.
             let t = z3.constant("#sum.\(v.name)@\(tag)", domain.sort(ghost))
-            domain.noteRange(t, ghost)
-            if let cap = Query.largestSum(of: v.sort) { solver.assert(z3.le(t, z3.integer(cap))) }
+            if let fact = domain.takeRangeFact(t, ghost) { ownFacts.append((t, fact)) }
+            if let cap = Query.largestSum(of: v.sort) { ownFacts.append((t, z3.le(t, z3.integer(cap)))) }
             sums[v.name] = t
         }
         return State(layout: exec.layout, vars: vars, sums: sums)
@@ -154,6 +154,8 @@ final class Query {
         for m in exec.summedMaps {
             guard case .map(_, let v)? = model.stateVar(m)?.sort, v == .bool || v.isUint else { continue }
             let keys = domain.observedKeys[m] ?? []
+            // No key touched: the bound is 0 <= the ghost, a fact of the ghost alone.
+            if keys.isEmpty { ownFacts.append((s.sum(m)!, z3.le(z3.integer(0), s.sum(m)!))); continue }
             var total = z3.integer(0)
             for (i, k) in keys.enumerated() {
                 let entry = exec.contribution(domain.select(s[m], k, valueSort: v), v)
@@ -242,7 +244,18 @@ final class Query {
     }
 
     /// Asserts the range facts of every value the query read. Call after building the query.
+    ///
+    /// Facts about one state variable alone (its range, a ghost's cap, an empty sum bound) are
+    /// asserted only when something else in the query mentions that variable: each can be met on
+    /// its own, so leaving out those of variables nothing else mentions gives an equisatisfiable
+    /// query, and one that does not grow with every state variable of the model.
     func assertRangeFacts() {
         for f in domain.rangeFacts { solver.assert(f) }
+        guard !ownFacts.isEmpty else { return }
+        let mentioned = solver.constantsMentioned()
+        for (constant, fact) in ownFacts where mentioned.contains(z3.id(constant)) { solver.assert(fact) }
     }
+
+    /// Facts that mention one constant and nothing else, with that constant (see `assertRangeFacts`).
+    var ownFacts: [(constant: Term, fact: Term)] = []
 }

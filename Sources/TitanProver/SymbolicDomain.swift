@@ -74,6 +74,15 @@ public final class SymbolicDomain: Domain {
         rangeFacts.append(z3.and(facts))
     }
 
+    /// The range fact of `t`, returned instead of recorded (nil when there is none, or it was
+    /// recorded or returned before).
+    public func takeRangeFact(_ t: Term, _ sort: Sort) -> Term? {
+        let before = rangeFacts.count
+        noteRange(t, sort)
+        guard rangeFacts.count > before else { return nil }
+        return rangeFacts.removeLast()
+    }
+
     public func observeTerm(_ term: Term, sort: Sort) { addToPool(term, sort) }
 
     public func addToPool(_ term: Term, _ sort: Sort) {

@@ -118,11 +118,15 @@ struct VacuityCheck {
         }
 
         // The solver, for what no walk witnessed: can it happen from a state satisfying the invariants?
-        let solverModel = Prover(model: extended, specPath: prover.specPath, options: prover.options)
+        // The extended model is a function of the model (and of this code): it shares its source.
+        let solverModel = Prover(model: extended, specPath: prover.specPath, options: prover.options,
+                                 source: prover.modelFingerprint.map { $0 + " with require probes" })
         var records: [String: [QueryRecord]] = [:]
-        func possible(_ name: String, _ key: String, _ build: (Query, State<Term>) -> Void) -> Bool {
+        func possible(_ name: String, _ key: String, question: String, _ build: (Query, State<Term>) -> Void) -> Bool {
             var recs: [QueryRecord] = []
-            let answer = solverModel.solve("\(key).vacuity", "\(key): can this happen from a state satisfying the invariants?", records: &recs) { q in
+            let answer = solverModel.solve("\(key).vacuity", "\(key): can this happen from a state satisfying the invariants?",
+                                           inputs: ["question=\(question)", "subject=\(key)", "assumed=\(Prover.names(proved))"],
+                                           needsModel: false, records: &recs) { q in
                 let pre = q.freshState("0")
                 build(q, pre)
                 q.assume(proved, in: pre)
@@ -134,7 +138,7 @@ struct VacuityCheck {
         }
         var neverCompletes = Set<String>()
         for action in extended.actions where !completes.contains(action.name) {
-            let ok = possible(action.name, action.name) { q, pre in
+            let ok = possible(action.name, action.name, question: "vacuity: action completes") { q, pre in
                 q.solver.assert(q.exec.run(action, args: q.freshArgs(action, tag: "0"), from: pre).ok)
             }
             if !ok { neverCompletes.insert(action.name) }
@@ -152,7 +156,7 @@ struct VacuityCheck {
                 }
             }
             if why == nil, let premise = VacuityCheck.premise(p.body), !premiseHolds.contains(p.name) {
-                let holds = possible(p.name, p.name) { q, pre in
+                let holds = possible(p.name, p.name, question: "vacuity: premise holds") { q, pre in
                     let params = q.freshParams(p.params, prefix: "\(p.name).")
                     var frame = Executor<SymbolicDomain>.Frame(pre: pre, names: params)
                     if case .rule(let actionName, _) = p.kind {

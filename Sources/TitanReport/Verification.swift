@@ -15,9 +15,12 @@ public struct Verification {
     public var crossCheck: ExternalSolver?
     /// Only shard `index` of `count` (1-based): models are dealt round-robin in spec order.
     public var shard: (index: Int, count: Int)?
-    /// Called with each model's final results as soon as it is done, so an interrupted run can
-    /// keep what it finished.
-    public var onModelDone: (([PropertyResult]) -> Void)?
+    /// Only the models at these positions (0-based, counted over every model of every spec in
+    /// order): the part of a run one worker process of `titan verify --jobs` takes.
+    public var models: Set<Int>?
+    /// Called with each model's final results (and its position) as soon as it is done, so an
+    /// interrupted run can keep what it finished.
+    public var onModelDone: ((_ results: [PropertyResult], _ position: Int) -> Void)?
 
     public init(options: ProverOptions, toolVersion: String) {
         self.options = options
@@ -30,6 +33,7 @@ public struct Verification {
         public var written: [String] = []
         public var removed: [String] = []
         public var writeErrors: [String] = []
+        public init(results: [PropertyResult]) { self.results = results }
     }
 
     public var reportOptions: Report.Options { Report.Options(depth: options.depth, timeoutSeconds: options.timeoutSeconds) }
@@ -52,6 +56,7 @@ public struct Verification {
             for model in spec.models {
                 defer { index += 1 }
                 if let shard, index % shard.count != shard.index - 1 { continue }
+                if let models, !models.contains(index) { continue }
                 let start = Date()
                 options.progress?("[\(index + 1)/\(total)] \(spec.path) model \(model.name): \(model.properties.count) properties")
                 var results = verify(model, in: spec, options: options)
@@ -69,7 +74,7 @@ public struct Verification {
                 }
                 if writeProofs, let proofs { write(results, spec: spec, to: proofs, outcome: &outcome) }
                 outcome.results += results
-                onModelDone?(results)
+                onModelDone?(results, index)
             }
         }
         return outcome
@@ -80,7 +85,7 @@ public struct Verification {
     /// rules are proved assuming the model's invariants, so a partial replay could rest on a stale proof.
     func verify(_ model: Model, in spec: SpecFile, options: ProverOptions) -> [PropertyResult] {
         guard checkProofs, let proofs else {
-            return Prover(model: model, specPath: spec.path, options: options).verify()
+            return Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
         }
         var stale: [String: String] = [:]
         var certified: [String: String] = [:]
@@ -107,7 +112,7 @@ public struct Verification {
             for r in failingInvariants.isEmpty ? failing : failingInvariants { stale[r.property] = "query changed" }
             if stale.isEmpty { stale[model.properties.first?.name ?? ""] = "query changed" }
         }
-        var results = Prover(model: model, specPath: spec.path, options: options).verify()
+        var results = Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
         let first = model.properties.first { stale[$0.name] != nil }.map { "\($0.name): \(stale[$0.name]!)" } ?? ""
         for i in results.indices {
             let own = stale[results[i].property]

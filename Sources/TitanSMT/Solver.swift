@@ -79,6 +79,28 @@ public final class Solver {
         return out
     }
 
+    /// The ids of the constants (0-ary applications) the assertions so far mention.
+    public func constantsMentioned() -> Set<UInt32> {
+        let ctx = context.ctx
+        var seen = Set<UInt32>(), constants = Set<UInt32>()
+        var stack = assertions.compactMap { $0 }
+        while let a = stack.popLast() {
+            guard seen.insert(Z3_get_ast_id(ctx, a)).inserted else { continue }
+            switch Z3_get_ast_kind(ctx, a) {
+            case Z3_APP_AST:
+                guard let app = Z3_to_app(ctx, a) else { continue }
+                let n = Z3_get_app_num_args(ctx, app)
+                if n == 0 { constants.insert(Z3_get_ast_id(ctx, a)) }
+                for i in 0..<n { if let arg = Z3_get_app_arg(ctx, app, i) { stack.append(arg) } }
+            case Z3_QUANTIFIER_AST:
+                if let body = Z3_get_quantifier_body(ctx, a) { stack.append(body) }
+            default:
+                break
+            }
+        }
+        return constants
+    }
+
     public func check() throws -> CheckResult {
         let ctx = context.ctx
         try context.check()

@@ -147,6 +147,9 @@ public final class Z3Context {
     public func select(_ m: Term, _ k: Term) -> Term { make(Z3_mk_select(ctx, m.ast, k.ast)) }
     public func store(_ m: Term, _ k: Term, _ v: Term) -> Term { make(Z3_mk_store(ctx, m.ast, k.ast, v.ast)) }
 
+    /// The term's id, unique among the live terms of this context.
+    public func id(_ t: Term) -> UInt32 { Z3_get_ast_id(ctx, t.ast) }
+
     public func isTrue(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_TRUE }
     public func isFalse(_ t: Term) -> Bool { Z3_get_bool_value(ctx, t.ast) == Z3_L_FALSE }
 

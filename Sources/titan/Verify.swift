@@ -8,6 +8,9 @@ import TitanSpec
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
+/// Where `titan verify --jobs` runs its work (see `VerifyWorkers`).
+enum JobsMode: String, ExpressibleByArgument, CaseIterable { case threads, processes }
+
 /// `i/n`: the i-th of n shards, 1-based.
 struct Shard: ExpressibleByArgument {
     var index: Int
@@ -62,6 +65,9 @@ extension Titan {
 
         @Option(help: "Queries solved at once, each in its own Z3 context (default: the number of cores). Results do not depend on it.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: "Where --jobs runs its work: threads (one process; the default, fastest measured here), or processes (with several models, that many worker processes share the models, one thread each).")
+        var jobsIn: JobsMode = .threads
 
         @Option(help: "Verify only shard i of n (1-based, e.g. 2/3): models are dealt round-robin in spec order, so shards of one run never overlap and together cover everything; join their reports with `titan report merge`.")
         var shard: Shard?
@@ -154,8 +160,10 @@ extension Titan {
                 printError("error: no property named \(undeclared.joined(separator: ", "))")
                 throw ExitCode(2)
             }
+            let worker = VerifyWorkers.assignedModels
             let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
-            defer { cache?.evict() }
+            // Only a process that added entries (after misses) can have pushed the cache over its bound.
+            defer { if let cache, cache.misses > 0 { cache.evict() } }
             var verification = Verification(
                 options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache,
                                        simulationSeconds: simulate, maxInductionDepth: kInduction),
@@ -165,11 +173,6 @@ extension Titan {
                 let start = Date()
                 verification.options.progress = { line in printError(String(format: "%7.1fs  ", Date().timeIntervalSince(start)) + line) }
             }
-            // Ctrl-C keeps what is finished: the models done so far are written as the report.
-            let finished = FinishedResults()
-            verification.onModelDone = { finished.append($0) }
-            let interrupt = interruptHandler(finished)
-            defer { interrupt.cancel() }
             if writeProofs || checkProofs { verification.proofs = ProofStore(directory: proofsDir) }
             verification.writeProofs = writeProofs
             verification.checkProofs = checkProofs
@@ -192,7 +195,24 @@ extension Titan {
                     return f
                 }.filter { !$0.models.isEmpty }
             }
-            let outcome = verification.run(selected)
+            if let worker {
+                VerifyWorkers.work(selected, models: worker, verification: verification)
+                return
+            }
+            // Ctrl-C keeps what is finished: the models done so far are written as the report.
+            let finished = FinishedResults()
+            verification.onModelDone = { results, _ in finished.append(results) }
+            let interrupt = interruptHandler(finished)
+            defer { interrupt.cancel() }
+            let positions = selected.reduce(0) { $0 + $1.models.count }
+            let outcome: Verification.Outcome
+            if jobs > 1, shard == nil, positions >= 2, jobsIn == .processes {
+                let workers = VerifyWorkers.partition(selected, into: min(jobs, positions))
+                outcome = VerifyWorkers.run(selected, workers: workers, threadsEach: max(1, jobs / workers.count),
+                                            verification: verification, onModelDone: { results, _ in finished.append(results) })
+            } else {
+                outcome = verification.run(selected)
+            }
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
             var report = Report(toolVersion: Titan.version, options: verification.reportOptions,
@@ -262,6 +282,7 @@ extension Titan.Verify {
         let reportDir = self.reportDir, noReport = self.noReport, paths = self.paths
         let options = Report.Options(depth: depth, timeoutSeconds: timeout)
         source.setEventHandler {
+            VerifyWorkers.terminateAll()
             let results = finished.all
             var message = "titan verify: interrupted; \(results.count) results of the models finished so far"
             if !noReport {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TitanIR
 import TitanProver
@@ -83,5 +84,31 @@ struct ConeOfInfluenceTests {
         #expect(give.stateWrites == ["m", "t"])
         #expect(give.stateReads == ["m", "flag"])
         #expect(m.invariants.first?.body.stateReads == ["t", "m"])
+    }
+
+    @Test("a query declares only the state it reads: no range fact, ghost or sum bound of other variables")
+    func unreadStateIsNotDeclared() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try parseModel("""
+        model Ledgers {
+          arithmetic checked
+          state bal0: map<address, uint256>
+          state supply0: uint256
+          state bal1: map<address, uint256>
+          state supply1: uint256
+          action mint0(to: address, amount: uint256) { supply0 = supply0 + amount  bal0[to] = bal0[to] + amount }
+          action mint1(to: address, amount: uint256) { supply1 = supply1 + amount  bal1[to] = bal1[to] + amount }
+          invariant supply0_is_sum: supply0 == sum(bal0)
+          invariant supply1_is_sum: supply1 == sum(bal1)
+        }
+        """)
+        var options = Self.options
+        options.emitDirectory = dir.path
+        let results = Prover(model: model, specPath: "inline.tspec", options: options).verify()
+        #expect(results.allSatisfy { $0.status == .proved }, "\(results.map { "\($0.property) \($0.status) \($0.reason ?? "")" })")
+        let step = try String(contentsOf: dir.appendingPathComponent("Ledgers.supply0_is_sum.step.mint0.smt2"), encoding: .utf8)
+        #expect(step.contains("supply0@0") && step.contains("#sum.bal0@0"))
+        #expect(!step.contains("supply1") && !step.contains("bal1"), "\(step)")
     }
 }

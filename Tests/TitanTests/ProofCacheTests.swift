@@ -132,3 +132,89 @@ struct ProofCacheTests {
         #expect(cache.lookup(ProofCache.key(text: "query 1", solver: "z3", timeoutSeconds: 1)) == nil)
     }
 }
+
+/// The references that answer a query before it is built: a warm run names every query exactly
+/// as a cold one, a changed model never reuses a reference, and unchanged query texts still share
+/// answers across models.
+@Suite("Proof cache references")
+struct ProofCacheReferenceTests {
+    /// Query name (qualified by model and property) to (text hash, whether it came from the cache).
+    func queries(_ stdout: String) throws -> [String: (sha256: String, cached: Bool)] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        var out: [String: (String, Bool)] = [:]
+        for r in try #require(json["results"] as? [[String: Any]]) {
+            for q in r["queries"] as? [[String: Any]] ?? [] {
+                out["\(r["model"]!).\(r["property"]!).\(q["name"]!)"] = (q["sha256"] as? String ?? "", q["fromCache"] as? Bool == true)
+            }
+        }
+        return out
+    }
+
+    func statuses(_ stdout: String) throws -> [String: String] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        var out: [String: String] = [:]
+        for r in try #require(json["results"] as? [[String: Any]]) { out["\(r["property"]!)"] = r["status"] as? String }
+        return out
+    }
+
+    @Test("a warm run names every query by the same text hash as a cold run, all from the cache")
+    func warmRunKeepsQueryHashes() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["verify", "Specs/kernel/ledger.tspec", "Specs/kernel/thresholds.tspec", "--format", "json", "--no-report",
+                    "--cache-dir", dir.path]
+        let cold = try queries(run(titanBinary, args).stdout)
+        let warm = try queries(run(titanBinary, args).stdout)
+        let uncached = try queries(run(titanBinary, Array(args.dropLast(2)) + ["--no-cache"]).stdout)
+        #expect(cold.count > 20)
+        #expect(Set(warm.keys) == Set(cold.keys))
+        for (name, q) in warm {
+            #expect(q.cached, "\(name)")
+            #expect(q.sha256.count == 64 && q.sha256 == cold[name]?.sha256 && q.sha256 == uncached[name]?.sha256, "\(name)")
+        }
+        let files = FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? []
+        #expect(files.filter { $0.hasSuffix(".ref") }.count >= cold.count / 2)
+    }
+
+    static let tally = """
+    model Tally {
+      arithmetic checked
+      state total: uint256
+      state items: uint256
+      action add(n: uint256) { require n > 0  total = total + n  items = items + 1 }
+      invariant total_covers_count: total >= items
+      rule add_counts on add(n): !reverted ==> items' == items + STEP
+
+    """
+
+    @Test("a changed model is a different question: a proof cached for the old rule does not answer the new one")
+    func changedModelIsANewQuestion() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("tally.tspec")
+        let args = ["verify", spec.path, "--format", "json", "--no-report", "--cache-dir", dir.appendingPathComponent("cache").path]
+        try (Self.tally.replacingOccurrences(of: "STEP", with: "1") + "}\n").write(to: spec, atomically: true, encoding: .utf8)
+        #expect(try statuses(run(titanBinary, args).stdout)["add_counts"] == "proved")
+        try (Self.tally.replacingOccurrences(of: "STEP", with: "2") + "}\n").write(to: spec, atomically: true, encoding: .utf8)
+        #expect(try statuses(run(titanBinary, args).stdout)["add_counts"] == "violated")
+    }
+
+    @Test("an added property changes every reference, but the queries whose text is unchanged are still answered from the cache")
+    func unchangedTextsShareAnswers() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("tally.tspec")
+        let args = ["verify", spec.path, "--format", "json", "--no-report", "--cache-dir", dir.appendingPathComponent("cache").path]
+        let base = Self.tally.replacingOccurrences(of: "STEP", with: "1")
+        try (base + "}\n").write(to: spec, atomically: true, encoding: .utf8)
+        let first = try queries(run(titanBinary, args).stdout)
+        try (base + "  rule add_raises_total on add(n): !reverted ==> total' > total\n}\n").write(to: spec, atomically: true, encoding: .utf8)
+        let second = try queries(run(titanBinary, args).stdout)
+        #expect(!first.isEmpty)
+        for (name, q) in first {
+            #expect(second[name]?.cached == true && second[name]?.sha256 == q.sha256, "\(name)")
+        }
+        let added = second.filter { first[$0.key] == nil }
+        #expect(!added.isEmpty && added.allSatisfy { !$0.value.cached })
+    }
+}

@@ -50,3 +50,28 @@ struct ShardingTests {
         #expect(whole.sequences == 300)
     }
 }
+
+/// `titan verify --jobs N` over several models runs N worker processes; what they report, joined,
+/// is exactly the one-process run.
+@Suite("Verify worker processes")
+struct VerifyWorkerTests {
+    @Test("--jobs 2 in worker processes reports what --jobs 1 does, in the same order")
+    func workersEqualOneProcess() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let specs = ["Specs/kernel/ledger.tspec", "Specs/kernel/multisig.tspec", "Specs/kernel/upgrades.tspec", "Specs/mutants"]
+        let one = try run(titanBinary, ["verify"] + specs + ["--no-cache", "--jobs", "1", "--progress",
+                                                             "--report-dir", dir.appendingPathComponent("one").path])
+        let two = try run(titanBinary, ["verify"] + specs + ["--no-cache", "--jobs", "2", "--jobs-in", "processes", "--progress",
+                                                             "--report-dir", dir.appendingPathComponent("two").path])
+        #expect(one.status == 1 && two.status == 1)
+        // Every model was begun exactly once (by one of the workers, which print their progress).
+        func begun(_ stderr: String) -> [String] {
+            stderr.split(separator: "\n").filter { $0.contains(" properties") }.map { String($0.drop { $0 != "[" }) }.sorted()
+        }
+        #expect(begun(two.stderr).count >= 5)
+        #expect(begun(two.stderr) == begun(one.stderr))
+        #expect(try withoutTimings(Data(contentsOf: dir.appendingPathComponent("two/report.json"))) ==
+                withoutTimings(Data(contentsOf: dir.appendingPathComponent("one/report.json"))))
+    }
+}

@@ -36,7 +36,10 @@ struct WorkedExamplesTests {
         let attack = try #require(r["InflatableVault.deposit_always_mints"])
         #expect(attack.status == .violated && !attack.failsAsRefutation)
         let trace = try #require(attack.counterexample)
-        #expect(trace.replayed && trace.steps.map(\.action) == ["deposit", "donate", "deposit"])
+        // Which of the three-step attacks the solver finds (deposit, donate, deposit or donate
+        // first) depends on its model; either is an inflation that replays.
+        #expect(trace.replayed && trace.steps.count == 3 && trace.steps.last?.action == "deposit"
+                && trace.steps.contains { $0.action == "donate" }, "\(trace.steps.map(\.action))")
         for name in ["InflatableVault.the_inflation_attack", "InflatableVault.shares_are_summed",
                      "GuardedVault.deposit_always_mints", "GuardedVault.deposit_rounds_toward_the_vault",
                      "GuardedVault.redeem_rounds_toward_the_vault", "GuardedVault.shares_are_summed",
