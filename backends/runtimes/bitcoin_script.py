@@ -47,6 +47,8 @@ import json
 import os
 import sys
 
+from jsonlines import serve
+
 try:
     from bitcoin.core import COutPoint, CMutableTransaction, CMutableTxIn, CMutableTxOut, CheckTransaction, coreparams
     from bitcoin.core.script import OP_CHECKMULTISIG, OP_TRUE, SIGHASH_ALL, CScript, SignatureHash
@@ -237,29 +239,26 @@ def main():
         sys.exit(f"bitcoin_script.py: unknown plant {plant!r} (known: {', '.join(PLANTS)})")
     chain = Chain(plant, os.environ.get("TITAN_BITCOIN_SCRIPT_STATS") or None)
     address = lambda h: bytes.fromhex(h[2:])
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        rid, op = req["id"], req["op"]
+
+    def handle(req):
+        op = req["op"]
         if op == "reset":
             chain.reset()
-            out = {"ret": 0, "supports": "ledger"}
-        elif op == "mint":
-            out = {"ret": chain.mint(address(req["to"]), int(req["amount"]), tuple(req["to_policy"]))}
-        elif op == "transfer":
-            out = {"ret": chain.transfer(address(req["from"]), address(req["to"]), int(req["amount"]),
-                                         tuple(req["from_policy"]), tuple(req["to_policy"]), req["witness"],
-                                         req["model_accepts"])}
-        elif op == "balance":
-            out = {"ret": 0, "amount": str(chain.balance(address(req["addr"])))}
-        elif op == "total_supply":
-            out = {"ret": 0, "amount": str(chain.supply())}
-        else:
-            # Storage calls: this backend says it does not take them (see the docstring).
-            out = {"ret": 98, "error": f"{op} is not supported (ledger only)"}
-        sys.stdout.write(json.dumps({"id": rid, **out}, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
+            return {"ret": 0, "supports": "ledger"}
+        if op == "mint":
+            return {"ret": chain.mint(address(req["to"]), int(req["amount"]), tuple(req["to_policy"]))}
+        if op == "transfer":
+            return {"ret": chain.transfer(address(req["from"]), address(req["to"]), int(req["amount"]),
+                                          tuple(req["from_policy"]), tuple(req["to_policy"]), req["witness"],
+                                          req["model_accepts"])}
+        if op == "balance":
+            return {"ret": 0, "amount": str(chain.balance(address(req["addr"])))}
+        if op == "total_supply":
+            return {"ret": 0, "amount": str(chain.supply())}
+        # Storage calls: this backend says it does not take them (see the docstring).
+        return {"ret": 98, "error": f"{op} is not supported (ledger only)"}
+
+    serve(handle)
 
 
 if __name__ == "__main__":

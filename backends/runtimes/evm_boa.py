@@ -16,10 +16,11 @@ after deployment.
 A planted bug (to check that the fuzzer finds one): `--plant NAME` or the environment variable
 TITAN_EVM_BOA_PLANT=NAME compiles a copy of the contract with one line changed (PLANTS below).
 """
-import json
 import os
 import sys
 import warnings
+
+from jsonlines import serve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTRACT = os.path.join(HERE, "evm", "titan_ledger.vy")
@@ -70,14 +71,9 @@ def main():
     def addr(s):
         return "0x" + s[2:]
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
-
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        rid, op = req["id"], req["op"]
+    def handle(req):
+        nonlocal snapshot
+        op = req["op"]
         try:
             if op == "reset":
                 evm.revert(snapshot)
@@ -116,9 +112,9 @@ def main():
             else:
                 out = {"ret": 3}
                 print(f"evm_boa: {op} reverted: {e}", file=sys.stderr)
-        out = {"id": rid, **out}
-        reply(out)
-        sys.stdout.flush()
+        return out
+
+    serve(handle)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,10 @@ Storage calls are not supported: the reply to `reset` says `"supports":"ledger"`
 protocol's capability field), so titan sends this backend no storage calls.
 """
 import hashlib
-import json
 import struct
 import sys
+
+from jsonlines import serve
 
 try:
     from solders.instruction import AccountMeta, Instruction
@@ -133,27 +134,24 @@ class Ledger:
 
 def main():
     ledger = Ledger()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        rid, op = req["id"], req["op"]
+
+    def handle(req):
+        op = req["op"]
         if op == "reset":
             ledger.reset()
-            out = {"ret": 0, "supports": "ledger"}
-        elif op == "mint":
-            out = {"ret": ledger.mint_to(bytes.fromhex(req["to"][2:]), int(req["amount"]))}
-        elif op == "transfer":
-            out = {"ret": ledger.transfer(bytes.fromhex(req["from"][2:]), bytes.fromhex(req["to"][2:]), int(req["amount"]))}
-        elif op == "balance":
-            out = {"ret": 0, "amount": str(ledger.balance(bytes.fromhex(req["addr"][2:])))}
-        elif op == "total_supply":
-            out = {"ret": 0, "amount": str(ledger.total_supply())}
-        else:
-            # Storage calls: this backend says it does not take them (see the docstring).
-            out = {"ret": 98, "error": f"{op} is not supported (ledger only)"}
-        sys.stdout.write(json.dumps({"id": rid, **out}, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
+            return {"ret": 0, "supports": "ledger"}
+        if op == "mint":
+            return {"ret": ledger.mint_to(bytes.fromhex(req["to"][2:]), int(req["amount"]))}
+        if op == "transfer":
+            return {"ret": ledger.transfer(bytes.fromhex(req["from"][2:]), bytes.fromhex(req["to"][2:]), int(req["amount"]))}
+        if op == "balance":
+            return {"ret": 0, "amount": str(ledger.balance(bytes.fromhex(req["addr"][2:])))}
+        if op == "total_supply":
+            return {"ret": 0, "amount": str(ledger.total_supply())}
+        # Storage calls: this backend says it does not take them (see the docstring).
+        return {"ret": 98, "error": f"{op} is not supported (ledger only)"}
+
+    serve(handle)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,10 @@ it: `delete-keeps-root` (a delete answers DICTDEL's flag but keeps the old root,
 dropped) and `no-length-byte` (the key is the padded key alone: keys that differ only by
 trailing zero bytes are one key).
 """
-import json
 import sys
 import warnings
+
+from jsonlines import serve
 
 warnings.filterwarnings("ignore")   # pytvm imports pkg_resources, which warns that it is deprecated
 
@@ -127,25 +128,23 @@ class Storage:
 def main():
     storage = Storage()
     raw = lambda h: bytes.fromhex(h[2:])
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        rid, op = req["id"], req["op"]
+
+    def handle(req):
+        nonlocal storage
+        op = req["op"]
         if op == "reset":
             storage = Storage()
-            out = {"ret": 0, "supports": "storage"}
-        elif op == "storage_write":
-            out = storage.write(raw(req["key"]), raw(req["value"]))
-        elif op == "storage_read":
-            out = storage.read(raw(req["key"]), int(req["buf_len"]))
-        elif op == "storage_delete":
-            out = storage.delete(raw(req["key"]))
-        else:
-            # Ledger calls: this backend says it does not take them (see the docstring).
-            out = {"ret": 98, "error": f"{op} is not supported (storage only)"}
-        sys.stdout.write(json.dumps({"id": rid, **out}, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
+            return {"ret": 0, "supports": "storage"}
+        if op == "storage_write":
+            return storage.write(raw(req["key"]), raw(req["value"]))
+        if op == "storage_read":
+            return storage.read(raw(req["key"]), int(req["buf_len"]))
+        if op == "storage_delete":
+            return storage.delete(raw(req["key"]))
+        # Ledger calls: this backend says it does not take them (see the docstring).
+        return {"ret": 98, "error": f"{op} is not supported (storage only)"}
+
+    serve(handle)
 
 
 if __name__ == "__main__":
