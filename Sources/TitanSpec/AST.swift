@@ -61,6 +61,17 @@ struct ExprSyntax: Sendable {
             height = max(c.height, t.height, e.height) + 1
         }
     }
+
+    /// The sub-expressions, in source order.
+    var children: [ExprSyntax] {
+        switch kind {
+        case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _): return []
+        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .weightedSum(_, let k, _), .not(let k): return [k]
+        case .call(_, _, let args): return args
+        case .binary(_, let l, let r), .index(let l, let r): return [l, r]
+        case .ternary(let c, let t, let e): return [c, t, e]
+        }
+    }
 }
 
 struct ParamSyntax: Sendable {

@@ -488,14 +488,8 @@ extension TypeChecker {
     /// Whether a model mentions `msg.sender` or `block.timestamp` anywhere.
     static func usesEnvironment(_ model: ModelSyntax) -> Bool {
         func expr(_ e: ExprSyntax) -> Bool {
-            switch e.kind {
-            case .name(let n): return Environment.names[n] != nil
-            case .number, .bool, .maxUint256, .reverted, .primed, .hexBytes, .sum(_, _, nil, _): return false
-            case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .not(let k), .weightedSum(_, let k, _): return expr(k)
-            case .call(_, _, let args): return args.contains(where: expr)
-            case .binary(_, let a, let b), .index(let a, let b): return expr(a) || expr(b)
-            case .ternary(let a, let b, let c): return expr(a) || expr(b) || expr(c)
-            }
+            if case .name(let n) = e.kind { return Environment.names[n] != nil }
+            return e.children.contains(where: expr)
         }
         func stmt(_ s: StmtSyntax) -> Bool {
             switch s {

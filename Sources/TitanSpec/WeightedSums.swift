@@ -24,21 +24,13 @@ extension TypeChecker {
         // The key's sort is the key sort of the maps read at it.
         var keySorts: [Sort] = []
         func scan(_ e: ExprSyntax) {
-            switch e.kind {
-            case .index(let m, let k):
-                if case .name(key.name) = k.kind {
-                    var mapName: String?
-                    if case .name(let n) = m.kind { mapName = n }
-                    if case .primed(let n) = m.kind { mapName = n }
-                    if let n = mapName, case .map(let ks, _)?? = states[n] { keySorts.append(ks) }
-                }
-                scan(m); scan(k)
-            case .weightedSum(_, let t, _), .sum(_, _, let t?, _), .length(let t), .convert(_, let t), .not(let t): scan(t)
-            case .call(_, _, let args): args.forEach(scan)
-            case .binary(_, let a, let b): scan(a); scan(b)
-            case .ternary(let a, let b, let c): scan(a); scan(b); scan(c)
-            case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _): break
+            if case .index(let m, let k) = e.kind, case .name(key.name) = k.kind {
+                var mapName: String?
+                if case .name(let n) = m.kind { mapName = n }
+                if case .primed(let n) = m.kind { mapName = n }
+                if let n = mapName, case .map(let ks, _)?? = states[n] { keySorts.append(ks) }
             }
+            e.children.forEach(scan)
         }
         scan(term)
         if let outer = TypeChecker.names(in: term).first(where: { $0 != key.name && scope.locals[$0] != nil }) {
@@ -105,14 +97,8 @@ extension TypeChecker {
 
     /// The plain names an expression mentions.
     static func names(in e: ExprSyntax) -> [String] {
-        switch e.kind {
-        case .name(let n): return [n]
-        case .weightedSum(_, let t, _), .sum(_, _, let t?, _), .length(let t), .convert(_, let t), .not(let t): return names(in: t)
-        case .call(_, _, let args): return args.flatMap(names(in:))
-        case .binary(_, let a, let b), .index(let a, let b): return names(in: a) + names(in: b)
-        case .ternary(let a, let b, let c): return names(in: a) + names(in: b) + names(in: c)
-        case .number, .bool, .maxUint256, .reverted, .primed, .hexBytes, .sum(_, _, nil, _): return []
-        }
+        if case .name(let n) = e.kind { return [n] }
+        return e.children.flatMap(names(in:))
     }
 
     /// Whether every state read is a map of scalars read at the key (recording the maps, and
