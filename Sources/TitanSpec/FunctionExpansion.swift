@@ -85,8 +85,8 @@ extension TypeChecker {
         guard let f = functions[name.name] else { return nil }
         if let start = expanding.firstIndex(of: f.name.name) {
             let cycle = (expanding[start...] + [f.name.name]).joined(separator: " -> ")
-            report("function '\(f.name.name)' calls itself (\(cycle)); functions are expanded where called, so they cannot recurse",
-                   at: name.location)
+            reportKept("function '\(f.name.name)' calls itself (\(cycle)); functions are expanded where called, so they cannot recurse",
+                       at: name.location)
             return nil
         }
         guard args.count == f.params.count else {
@@ -98,8 +98,8 @@ extension TypeChecker {
         // double it at every link.
         guard expansions < TypeChecker.maxExpansions else {
             if !expansionLimitReported {
-                report("function calls here expand to more than \(TypeChecker.maxExpansions) copies of function bodies; "
-                       + "call fewer functions from functions", at: name.location)
+                reportKept("function calls here expand to more than \(TypeChecker.maxExpansions) copies of function bodies; "
+                           + "call fewer functions from functions", at: name.location)
                 expansionLimitReported = true
             }
             return nil
@@ -132,13 +132,9 @@ extension TypeChecker {
         expanding.append(f.name.name)
         let (body, result) = checkBody(f.body, returns: returns, of: "function '\(f.name.name)'", at: f.name.location, scope: &scope)
         expanding.removeLast()
-        // A recursion or a blow-up found inside is the caller's error; anything else was reported
-        // at the declaration.
-        let recursion = diagnostics[mark...].filter { $0.message.contains("cannot recurse") || $0.message.contains("copies of function bodies") }
+        // Anything reported inside was reported at the declaration too (recursion and blow-ups,
+        // which only an expansion finds, are kept apart by `reportKept`).
         dropDiagnostics(since: mark)
-        if let first = recursion.first, !diagnostics.contains(where: { $0.message == first.message }) {
-            diagnostics.append(first)
-        }
         statements += body
         guard let result else { return (statements, nil) }
         let local = "\(f.name.name)#\(expansions).return"
@@ -227,6 +223,13 @@ extension TypeChecker {
             let rest = hoistCalls(in: a, guarded: false, scope: &scope, into: &discarded)
             _ = checkExpr(rest, expected: nil, scope: scope)
         }
+    }
+
+    /// An error only an expansion finds (a recursion, a blow-up): kept however quietly the
+    /// expansion is checked, and reported once however many expansions find it.
+    mutating func reportKept(_ message: String, at location: SourceLocation) {
+        let d = source.diagnostic(message, at: location)
+        if !expansionErrors.contains(where: { $0.location == d.location && $0.message == d.message }) { expansionErrors.append(d) }
     }
 
     mutating func dropDiagnostics(since mark: Int) {

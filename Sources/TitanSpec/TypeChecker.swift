@@ -48,6 +48,8 @@ struct TypeChecker {
     var expansions = 0
     static let maxExpansions = 10_000
     var expansionLimitReported = false
+    /// Errors found while expanding functions (see `reportKept`), added to `diagnostics` at the end.
+    var expansionErrors: [Diagnostic] = []
     /// The current model's weighted sums, in the order first used, and their ghosts' widths.
     var weightedSums: [WeightedSum] = []
     var weightedSumLocations: [SourceLocation] = []
@@ -74,6 +76,7 @@ struct TypeChecker {
             }
             result.append(check(model))
         }
+        diagnostics += expansionErrors
         return result
     }
 
