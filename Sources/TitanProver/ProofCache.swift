@@ -167,8 +167,7 @@ struct CachedModel: ModelValues {
     let context: Z3Context
     let values: [String: String]
     func number(_ t: Term) -> BigUInt? {
-        guard let s = values[context.constantName(t)] else { return 0 }
-        return BigUInt(s, radix: 10)
+        integer(t).flatMap { $0.sign == .minus ? nil : $0.magnitude }
     }
     func integer(_ t: Term) -> BigInt? {
         guard let s = values[context.constantName(t)] else { return 0 }

@@ -139,10 +139,9 @@ public final class Z3Model {
         return out
     }
 
-    /// The value of a bit-vector term as an exact unsigned number.
+    /// The value of a bit-vector (or non-negative integer) term as an exact unsigned number.
     public func number(_ t: Term) -> BigUInt? {
-        guard let v = evaluate(t), Z3_is_numeral_ast(context.ctx, v) else { return nil }
-        return BigUInt(String(cString: Z3_get_numeral_string(context.ctx, v)), radix: 10)
+        integer(t).flatMap { $0.sign == .minus ? nil : $0.magnitude }
     }
 
     /// The value of an integer term, negative ones included.
