@@ -8,6 +8,7 @@
 //   TitanBackends, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
+//   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
 //   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
 import PackageDescription
@@ -80,6 +81,11 @@ let package = Package(
         ], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
+        // Conformance of an implementation (Vyper on titanoboa, WebAssembly, any process) to its model:
+        // the same sequences on both, compared after every step. TOMLKit reads mapping files.
+        .target(name: "TitanConform", dependencies: [
+            "TitanIR", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt"), .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: v5),
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
         .target(name: "TitanMutation", dependencies: ["TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
         // Result renderers.
@@ -87,7 +93,7 @@ let package = Package(
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm",
+            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -106,7 +112,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm",
+            "TitanMutation", "TitanWasm", "TitanConform",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

@@ -31,6 +31,9 @@ public struct Action: Hashable, Sendable {
     /// The local the body's last statement binds to the returned value. No spec identifier can
     /// contain '#', so it clashes with nothing.
     public static let resultLocal = "#result"
+
+    /// The name of a model's `constructor`, as traces show its step; no action may take it.
+    public static let constructorName = "constructor"
 }
 
 public enum PropertyKind: Hashable, Sendable {
@@ -104,11 +107,15 @@ public struct Model: Hashable, Sendable {
     public var scenarios: [Scenario]
     /// The weighted sums the properties read; each one's ghost is among `stateVars`.
     public var weightedSums: [WeightedSum]
+    /// `constructor(params) { ... }`: run once, from the state the declarations give, to make the
+    /// initial state (the caller is the deployer). Every trace of a model that has one starts
+    /// with its step, and every reachable state is reached through it.
+    public var constructor: Action?
     public init(name: String, stateVars: [StateVar], actions: [Action], properties: [Property], location: SourceLocation,
-                scenarios: [Scenario] = [], weightedSums: [WeightedSum] = []) {
+                scenarios: [Scenario] = [], weightedSums: [WeightedSum] = [], constructor: Action? = nil) {
         self.name = name; self.stateVars = stateVars; self.actions = actions
         self.properties = properties; self.location = location; self.scenarios = scenarios
-        self.weightedSums = weightedSums
+        self.weightedSums = weightedSums; self.constructor = constructor
     }
 
     /// Whether a state variable is the checker's (a weighted sum's ghost), not the spec's.
@@ -120,7 +127,14 @@ public struct Model: Hashable, Sendable {
     }
 
     public func stateVar(_ name: String) -> StateVar? { stateVars.first { $0.name == name } }
-    public func action(_ name: String) -> Action? { actions.first { $0.name == name } }
+    /// An action by name; the constructor's step is named `Action.constructorName`.
+    public func action(_ name: String) -> Action? {
+        if name == Action.constructorName, let constructor { return constructor }
+        return actions.first { $0.name == name }
+    }
+
+    /// The actions and the constructor: every body that writes the state.
+    public var bodies: [Action] { (constructor.map { [$0] } ?? []) + actions }
     public var invariants: [Property] { properties.filter { if case .invariant = $0.kind { return true }; return false } }
 
     /// Maps whose sum some expression reads; their sums are kept as ghosts in step with every
@@ -147,7 +161,7 @@ public struct Model: Hashable, Sendable {
             }
         }
         properties.forEach { visit($0.body) }
-        actions.forEach { $0.body.forEach(visit) }
+        bodies.forEach { $0.body.forEach(visit) }
         var grew = true
         while grew {
             grew = false
@@ -190,6 +204,6 @@ extension Model {
             case .ifElse(let c, let t, let f): return visit(c) || t.contains(where: visit) || f.contains(where: visit)
             }
         }
-        return actions.contains { $0.body.contains(where: visit) } || properties.contains { visit($0.body) }
+        return bodies.contains { $0.body.contains(where: visit) } || properties.contains { visit($0.body) }
     }
 }

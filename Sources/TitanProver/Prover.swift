@@ -224,7 +224,8 @@ public final class Prover {
     public static func quickRefutation(_ model: Model, seconds: Double, maxWalks: Int = 2_000) -> (property: String, steps: Int)? {
         let interpreter = Interpreter(model: model)
         let initial = interpreter.initialState()
-        for inv in model.invariants where inv.params.isEmpty && !interpreter.holds(inv, in: initial) { return (inv.name, 0) }
+        // With a constructor the initial state is a deployment's: the search below checks those.
+        for inv in model.invariants where model.constructor == nil && inv.params.isEmpty && !interpreter.holds(inv, in: initial) { return (inv.name, 0) }
         let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
         let found = search.search(SimulationSearch.targets(model), stopAtFirst: true)
         guard let p = model.properties.first(where: { found[$0.name] != nil }) else { return nil }
@@ -328,14 +329,15 @@ public final class Prover {
             let answer = self.solve("\(inv.name).base", "\(inv.name): base case (initial state)",
                                     inputs: ["question=base", "invariant=\(inv.name)"], records: &recs) { q in
                 params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                let s0 = q.exec.initialState()
+                let s0 = q.deployed()
                 q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0, names: params))))
             }
             switch answer {
             case .unsat: return (.holds, recs)
             case .sat(let q, let cached):
                 let m = self.solverModel(q, cached)
-                return (.settled(self.confirmInvariantViolation(inv, steps: [], params: self.read(inv.params, params, q, m), depth: 0,
+                return (.settled(self.confirmInvariantViolation(inv, steps: self.readSteps(q, m, depth: 0),
+                                                                params: self.read(inv.params, params, q, m), depth: 0,
                                                                 records: recs, seconds: seconds(recs))), recs)
             case .unknown(let why):
                 return (.settled(self.result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
@@ -438,7 +440,7 @@ public final class Prover {
                 var params: [String: Term] = [:]
                 let answer = self.solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?",
                                         inputs: ["question=bmc", "invariant=\(inv.name)", "depth=\(depth)"], records: &recs) { q in
-                    var s = q.exec.initialState()
+                    var s = q.deployed()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
                     params = q.freshParams(inv.params, prefix: "\(inv.name).")
                     q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s, names: params))))
@@ -534,8 +536,19 @@ public final class Prover {
     }
 
     /// Reads the action sequence of a bounded trace from a model.
+    /// The trace a solver's model shows: the constructor's step (for a model that has one),
+    /// then `depth` actions.
     func readSteps(_ q: Query, _ m: ModelValues, depth: Int) -> [Step]? {
         var steps: [Step] = []
+        if let constructor = model.constructor {
+            var args: [String: Value] = [:]
+            for p in constructor.params {
+                let t = q.z3.constant("\(constructor.name).\(p.name)@\(Query.deploymentTag)", q.domain.sort(p.sort))
+                guard let v = q.concrete(t, p.sort, in: m) else { return nil }
+                args[p.name] = v
+            }
+            steps.append(Step(action: constructor.name, args: args))
+        }
         for i in 0..<depth {
             let sel = q.z3.constant(Query.selectorName(i), q.z3.intSort())
             guard let idx = m.number(sel).map(Int.init), idx < model.actions.count else { return nil }
@@ -699,7 +712,7 @@ public final class Prover {
                 var frame: RuleFrame?
                 let answer = solve("\(rule.name).bmc.\(depth + 1)\(suffix)", "\(rule.name): violation reachable after \(depth) steps?",
                                    inputs: ["question=rule-bmc", "rule=\(rule.name)", "action=\(action.name)", "depth=\(depth)"], records: &recs) { q in
-                    var s = q.exec.initialState()
+                    var s = q.deployed()
                     for i in 0..<depth { s = q.transition(from: s, step: i).next }
                     let f = ruleFrame(rule, action, q, pre: s, tag: "rule")
                     frame = f

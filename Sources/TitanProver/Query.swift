@@ -113,6 +113,19 @@ final class Query {
         }
     }
 
+    /// The state every trace starts from: the declared initial state or, for a model with a
+    /// constructor, what a deployment that completes makes of it (any arguments, any deployer).
+    func deployed() -> State<Term> {
+        let s0 = exec.initialState()
+        guard let constructor = model.constructor else { return s0 }
+        let run = exec.run(constructor, args: freshArgs(constructor, tag: Query.deploymentTag), from: s0)
+        solver.assert(run.ok)
+        return run.state
+    }
+
+    /// The tag of the constructor's arguments in a query's names.
+    static let deploymentTag = "deploy"
+
     /// Which action step `i` of a trace takes; "#" keeps it apart from every spec identifier.
     static func selectorName(_ i: Int) -> String { "#action@\(i)" }
 

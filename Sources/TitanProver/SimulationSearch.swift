@@ -50,67 +50,25 @@ struct SimulationSearch {
 
     // MARK: Values
 
-    /// Every number literal in the model (uint or address): thresholds, limits and the
-    /// accounts a model names (a council of members 1..7) are where bugs hide.
+    /// The model's constants (`ArgumentPools.constants`).
     static func constants(of model: Model, sort wanted: (Sort) -> Bool = { $0.isUint }) -> [BigUInt] {
-        var out = Set<BigUInt>()
-        func visit(_ e: Expr) {
-            if case .number(let n, let s) = e, wanted(s) { out.insert(n) }
-            e.children.forEach(visit)
-        }
-        func visit(_ s: Stmt) {
-            switch s {
-            case .require(let e, _), .bind(_, let e), .set(_, let e): visit(e)
-            case .assign(let lv, let e): lv.indices.forEach(visit); visit(e)
-            case .ifElse(let c, let t, let f): visit(c); t.forEach(visit); f.forEach(visit)
-            }
-        }
-        model.actions.forEach { $0.body.forEach(visit) }
-        model.properties.forEach { visit($0.body) }
-        model.stateVars.compactMap(\.initial).forEach(visit)
-        return out.sorted()
+        ArgumentPools.constants(of: model, sort: wanted)
     }
 
-    /// The candidate values of each scalar sort: small numbers, the top of the range, the
-    /// model's constants and their neighbours, and the hints. Addresses come from a small pool so
-    /// that map entries are shared between steps.
-    func pools() -> [Sort: [Value]] {
-        var sorts = Set<Sort>()
-        for a in model.actions { a.params.forEach { sorts.insert($0.sort) } }
-        for p in model.properties { p.params.forEach { sorts.insert($0.sort) } }
-        let constants = SimulationSearch.constants(of: model)
-        var out: [Sort: [Value]] = [:]
-        for sort in sorts {
-            var values: [Value] = []
-            switch sort {
-            case .bool: values = [.bool(false), .bool(true)]
-            case .address:
-                let named = SimulationSearch.constants(of: model) { $0 == .address }
-                values = Set((0...3).map { BigUInt($0) } + named + [(BigUInt(1) << 160) - 1]).sorted().map { .bits($0) }
-            case .uint(let w):
-                let top = (BigUInt(1) << w) - 1
-                var numbers: Set<BigUInt> = [0, 1, 2, 3, top, top - 1, BigUInt(1) << (w - 1)]
-                for c in constants where c <= top {
-                    numbers.insert(c)
-                    if c > 0 { numbers.insert(c - 1) }
-                    if c < top { numbers.insert(c + 1) }
-                }
-                values = numbers.sorted().map { .bits($0) }
-            case .int:
-                values = []  // no parameter is an int
-            case .bytes(let n):
-                values = [Value.bytes([], maxLength: n), Value.bytes([0], maxLength: n), Value.bytes([1, 2], maxLength: n),
-                          Value.bytes([UInt8](repeating: 0xff, count: n), maxLength: n)]
-            case .map:
-                continue
-            }
-            for h in hints[sort] ?? [] where !values.contains(h) { values.append(h) }
-            out[sort] = values
-        }
-        return out
-    }
+    /// The candidate values of each scalar sort, with the hints (`ArgumentPools`).
+    func pools() -> [Sort: [Value]] { ArgumentPools(model: model, hints: hints).values }
 
     // MARK: Search
+
+    /// Where a walk starts: the declared initial state, or for a model with a constructor, its
+    /// step with arguments from the pools and the state it makes (nil when that deployment reverts).
+    func deploy(_ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> (steps: [Step], state: ConcreteState)? {
+        let initial = interpreter.initialState()
+        guard let constructor = model.constructor else { return ([], initial) }
+        let step = Step(action: constructor.name, args: arguments(constructor.params, pools, &rng))
+        guard let out = try? interpreter.step(step, from: initial), out.ok.asBool else { return nil }
+        return ([step], out.state)
+    }
 
     /// Walks until every target has a violation or the budget is spent; returns the shrunk
     /// violations by property name.
@@ -121,7 +79,6 @@ struct SimulationSearch {
         let pools = self.pools()
         var open = targets
         var found: [String: Violation] = [:]
-        let initial = interpreter.initialState()
         var walks = 0
         while !open.isEmpty, walks < maxWalks, !(stopAtFirst && !found.isEmpty) {
             if walks % 16 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
@@ -129,9 +86,21 @@ struct SimulationSearch {
             // Swarm: each walk uses a random, non-empty subset of the actions.
             var enabled = model.actions.filter { _ in rng.next() % 2 == 0 }
             if enabled.isEmpty { enabled = [model.actions[Int(rng.next() % UInt64(model.actions.count))]] }
-            var state = initial
-            var steps: [Step] = []
             seenArguments = [:]
+            guard let deployment = deploy(pools, &rng) else { continue }
+            var state = deployment.state
+            var steps = deployment.steps
+            // A constructor's state is checked like any other a walk reaches.
+            if !steps.isEmpty {
+                for (i, target) in open.enumerated().reversed() {
+                    guard case .invariant(let inv) = target else { continue }
+                    let params = arguments(inv.params, pools, &rng)
+                    if !interpreter.holds(inv, in: state, params: params) {
+                        found[inv.name] = shrink(Violation(steps: steps, params: params, walks: walks), target)
+                        open.remove(at: i)
+                    }
+                }
+            }
             for _ in 0..<walkLength {
                 // Rules are tried on the states the walk reaches, with their own action.
                 for (i, target) in open.enumerated().reversed() {
@@ -171,10 +140,11 @@ struct SimulationSearch {
         guard !model.actions.isEmpty else { return }
         var rng = SplitMix64(seed: seed)
         let pools = self.pools()
-        let initial = interpreter.initialState()
-        visit(initial, &rng, pools)
+        var visitedStart = false
         for _ in 0..<walks {
-            var state = initial
+            guard var state = deploy(pools, &rng)?.state else { continue }
+            // The declared initial state once; every deployment, when there is a constructor.
+            if model.constructor != nil || !visitedStart { visit(state, &rng, pools); visitedStart = true }
             for _ in 0..<walkLength {
                 let action = model.actions[Int(rng.next() % UInt64(model.actions.count))]
                 let step = Step(action: action.name, args: arguments(action.params, pools, &rng))
@@ -206,29 +176,11 @@ struct SimulationSearch {
     private final class Seen: @unchecked Sendable { var values: [Sort: [Value]] = [:] }
 
     func remember(_ step: Step, _ action: Action) {
-        for p in action.params {
-            guard let v = step.args[p.name], !(seenArguments[p.sort] ?? []).contains(v) else { continue }
-            seenArguments[p.sort, default: []].append(v)
-        }
+        ArgumentPools.remember(step, action, in: &seen.values)
     }
 
     func arguments(_ params: [Param], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
-        var out: [String: Value] = [:]
-        for p in params {
-            let pool = pools[p.sort] ?? [Value.zero(p.sort)]
-            if let earlier = seenArguments[p.sort], !earlier.isEmpty, rng.next() % 3 == 0 {
-                out[p.name] = earlier[Int(rng.next() % UInt64(earlier.count))]
-                continue
-            }
-            // Mostly from the pool; sometimes any value of the sort, so no value is out of reach.
-            if case .uint(let w) = p.sort, rng.next() % 8 == 0 {
-                let words = (0..<((w + 63) / 64)).map { _ in UInt(truncatingIfNeeded: rng.next()) }
-                out[p.name] = .bits(BigUInt(words: words) & ((BigUInt(1) << w) - 1))
-            } else {
-                out[p.name] = pool[Int(rng.next() % UInt64(pool.count))]
-            }
-        }
-        return out
+        ArgumentPools(values: pools).arguments(params, earlier: seenArguments, &rng)
     }
 
     func ruleHolds(_ rule: Property, _ action: Action, args: [String: Value], params: [String: Value],
@@ -281,7 +233,8 @@ struct SimulationSearch {
             // Remove chunks of steps, large first (a rule's final step stays).
             var chunk = max(1, best.steps.count / 2)
             while chunk >= 1 {
-                var i = 0
+                // A constructor's step stays first.
+                var i = model.constructor == nil ? 0 : 1
                 while i < best.steps.count {
                     if case .rule = target, i + chunk >= best.steps.count { break }
                     var candidate = best

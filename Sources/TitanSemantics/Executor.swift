@@ -26,7 +26,7 @@ public final class Executor<D: Domain> {
         self.summedMaps = summedMaps
         self.layout = compiler.layout
         var actions: [String: CompiledAction] = [:]
-        for a in model.actions where actions[a.name] == nil { actions[a.name] = compiler.action(a) }
+        for a in model.bodies where actions[a.name] == nil { actions[a.name] = compiler.action(a) }
         self.actions = actions
         self.compiler = compiler
     }

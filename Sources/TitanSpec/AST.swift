@@ -160,6 +160,8 @@ enum MemberSyntax: Sendable {
     case view(ViewSyntax)
     case scenario(ScenarioSyntax)
     case function(FunctionSyntax)
+    /// `constructor[(params)] { ... }`: an action named `constructor`, run once to deploy.
+    case constructor(ActionSyntax)
 }
 
 /// `scenario name { call(args) [from E] [at E] [reverts] ... expect E ... }`.

@@ -153,11 +153,30 @@ struct Parser {
         case .identifier("function"):
             advance()
             return .function(try parseFunction())
+        case .identifier("constructor"):
+            advance()
+            return .constructor(try parseConstructor(keyword: keyword))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         default:
-            throw expected("'arithmetic', 'state', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'state', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
+    }
+
+    /// `constructor { ... }` or `constructor(params) { ... }`: read as an action of that name.
+    private mutating func parseConstructor(keyword: Token) throws -> ActionSyntax {
+        var params: [ParamSyntax] = []
+        if accept(.lparen) {
+            params = current.isPunct(.rparen) ? [] : try parseParams()
+            try expect(.rparen, "after constructor parameters")
+        }
+        if current.isPunct(.colon) { throw expected("'{': a constructor returns nothing") }
+        let name = NameSyntax(name: Action.constructorName, location: keyword.location)
+        owner = name.name
+        namesInScope = params.map(\.name)
+        defer { owner = nil }
+        let body = try parseBlock("constructor body")
+        return ActionSyntax(name: name, params: params, returns: nil, body: body)
     }
 
     /// Steps are calls and `expect`s; `from`, `at` and `reverts` after a call are read as words

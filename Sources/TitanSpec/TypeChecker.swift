@@ -138,6 +138,18 @@ struct TypeChecker {
             actionDecls.append((decl, params, locals, returns))
         }
 
+        // The constructor is checked as an action named `constructor`; no action may take that name.
+        for (decl, _, _, _) in actionDecls where decl.name.name == Action.constructorName {
+            report("'constructor' is reserved for the model's constructor: name the action otherwise", at: decl.name.location)
+        }
+        var constructorDecls: [ActionSyntax] = []
+        for case .constructor(let decl) in model.members {
+            if !constructorDecls.isEmpty { report("duplicate constructor: a model has at most one", at: decl.name.location); continue }
+            constructorDecls.append(decl)
+            let (params, locals) = checkParams(decl.params)
+            actionDecls.append((decl, params, locals, nil))
+        }
+
         var actions: [Action] = []
         for (decl, params, locals, returns) in actionDecls {
             var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
@@ -159,6 +171,9 @@ struct TypeChecker {
             actions.append(Action(name: decl.name.name, params: params, body: prologue + body + tail, location: decl.name.location,
                                   returns: result == nil ? nil : returns))
         }
+
+        // Split the constructor (checked last, like an action) from the actions.
+        let constructor = constructorDecls.isEmpty ? nil : actions.removeLast()
 
         var properties: [Property] = []
         var propertyNames = Set<String>()
@@ -184,19 +199,20 @@ struct TypeChecker {
             if !propertyNames.insert(decl.name.name).inserted {
                 report("duplicate property '\(decl.name.name)' (a scenario shares the properties' names)", at: decl.name.location)
             }
-            if let s = checkScenario(decl, actions: actions, environment: environment) { scenarios.append(s) }
+            if let s = checkScenario(decl, actions: actions, constructor: constructor, environment: environment) { scenarios.append(s) }
         }
         // The weighted sums the properties read: a ghost each, kept in step by every action.
         actions = actions.map { maintainWeightedSums($0) }
         stateVars += weightedSums.map { StateVar(name: $0.ghost, sort: .int($0.width)) }
         return Model(name: model.name.name, stateVars: stateVars, actions: actions,
-                     properties: properties, location: model.name.location, scenarios: scenarios, weightedSums: weightedSums)
+                     properties: properties, location: model.name.location, scenarios: scenarios, weightedSums: weightedSums,
+                     constructor: constructor.map { maintainWeightedSums($0) })
     }
 
     /// Arguments and expectations are read like invariants: over the current state, with the
     /// properties' arithmetic. In a model with caller and time, `from` defaults to address 1 and
     /// `at` to the time of the previous step.
-    private mutating func checkScenario(_ decl: ScenarioSyntax, actions: [Action], environment: Bool) -> Scenario? {
+    private mutating func checkScenario(_ decl: ScenarioSyntax, actions: [Action], constructor: Action?, environment: Bool) -> Scenario? {
         let scope = Scope(context: .invariant, arithmetic: .wrapping, locals: [:])
         var argumentScope = scope
         argumentScope.weightedSums = false
@@ -213,7 +229,13 @@ struct TypeChecker {
                 guard let exact = mathematical(body, at: e.location) else { ok = false; continue }
                 steps.append(.expect(exact, location: e.location))
             case .call(let name, let args, let sender, let time, let reverts):
-                guard let action = actions.first(where: { $0.name == name.name }) else {
+                if name.name == Action.constructorName, constructor != nil, !steps.isEmpty {
+                    report("the constructor runs once, as the scenario's first call", at: name.location)
+                    ok = false
+                    continue
+                }
+                guard let action = actions.first(where: { $0.name == name.name })
+                        ?? constructor.flatMap({ $0.name == name.name ? $0 : nil }) else {
                     report("unknown action '\(name.name)' in scenario '\(decl.name.name)'", at: name.location)
                     ok = false
                     continue
@@ -251,6 +273,19 @@ struct TypeChecker {
             }
         }
         guard ok else { return nil }
+        // A scenario that does not deploy explicitly deploys with zero arguments, from address 1 at time 0.
+        if let constructor, !decl.steps.contains(where: { if case .call(let n, _, _, _, _) = $0 { return n.name == Action.constructorName }; return false }) {
+            if let p = constructor.params.first(where: { !($0.sort == .bool || $0.sort == .address || $0.sort.isUint) }) {
+                report("the constructor's parameter '\(p.name)' has no default: start scenario '\(decl.name.name)' with constructor(...)",
+                       at: decl.name.location)
+                return nil
+            }
+            let args = constructor.params.map { p -> Expr in
+                if environment, p.name == Environment.sender { return .number(1, .address) }
+                return p.sort == .bool ? .bool(false) : .number(0, p.sort)
+            }
+            steps.insert(.call(action: Action.constructorName, args: args, reverts: false, location: decl.name.location), at: 0)
+        }
         return Scenario(name: decl.name.name, steps: steps, location: decl.name.location, sourceText: decl.sourceText)
     }
 
@@ -506,7 +541,7 @@ extension TypeChecker {
         }
         return model.members.contains { member in
             switch member {
-            case .action(let a): return a.body.contains(where: stmt)
+            case .action(let a), .constructor(let a): return a.body.contains(where: stmt)
             case .function(let f): return f.body.contains(where: stmt)
             case .property(let p): return expr(p.body)
             case .view(let v): return expr(v.body)

@@ -1,0 +1,225 @@
+import BigInt
+import Foundation
+import TitanIR
+import TitanInterp
+
+public struct ConformOptions: Sendable {
+    public var seed: UInt64 = 1
+    public var maxSequences = 200
+    public var timeLimit: Double?
+    /// Longest sequence, in actions.
+    public var maxLength = 12
+    public var progress: (@Sendable (String) -> Void)?
+    public init() {}
+}
+
+/// Action sequences drawn the way the prover's simulation draws its walks: a random subset of
+/// the actions per sequence (swarm testing), arguments from `ArgumentPools` (boundaries, the
+/// spec's constants, addresses from a small pool with 0), values the sequence already used, and
+/// a block time that only moves forward, by steps the spec's constants suggest.
+struct SequenceSource {
+    let model: Model
+    let actions: [Action]
+    let pools: ArgumentPools
+    let timeSteps: [BigUInt]
+    var rng: SplitMix64
+    let start: BigUInt
+
+    init(model: Model, actions: [Action], seed: UInt64, deployTime: BigUInt) {
+        self.model = model; self.actions = actions
+        pools = ArgumentPools(model: model)
+        var steps: Set<BigUInt> = [0, 0, 1, 2, 60, 3600, 86400]
+        for c in ArgumentPools.constants(of: model) where c > 0 && c < (BigUInt(1) << 40) { steps.formUnion([c - 1, c, c + 1]) }
+        timeSteps = steps.sorted()
+        rng = SplitMix64(seed: seed)
+        start = deployTime
+    }
+
+    mutating func next(maxLength: Int) -> [Step] {
+        var enabled = actions.filter { _ in rng.next() % 2 == 0 }
+        if enabled.isEmpty { enabled = [actions[Int(rng.next() % UInt64(actions.count))]] }
+        let n = 1 + Int(rng.next() % UInt64(maxLength))
+        var earlier: [Sort: [Value]] = [:]
+        var time = start
+        var steps: [Step] = []
+        for _ in 0..<n {
+            let action = enabled[Int(rng.next() % UInt64(enabled.count))]
+            var args = pools.arguments(action.params, earlier: earlier, &rng)
+            if args[Environment.timestamp] != nil {
+                time = min(time + timeSteps[Int(rng.next() % UInt64(timeSteps.count))], (BigUInt(1) << 64) - 1)
+                args[Environment.timestamp] = .bits(time)
+            }
+            let step = Step(action: action.name, args: args)
+            ArgumentPools.remember(step, action, in: &earlier)
+            steps.append(step)
+        }
+        return steps
+    }
+}
+
+extension Conformance {
+    /// Generates sequences until one diverges (shrunk, and checked again) or the budget is spent.
+    public func check(_ options: ConformOptions, spec: String) throws -> ConformResult {
+        let started = Date()
+        let mapped = model.actions.filter { binding.calls[$0.name] != nil }
+        var source = SequenceSource(model: model, actions: mapped, seed: options.seed, deployTime: mapping.deployTime)
+        var result = ConformResult(spec: spec, model: model.name, target: target.summary, seed: options.seed)
+        var known: [String: Int] = [:]
+        func elapsed() -> Double { Date().timeIntervalSince(started) }
+        while result.sequences < options.maxSequences, options.timeLimit.map({ elapsed() < $0 }) ?? true {
+            let steps = source.next(maxLength: options.maxLength)
+            result.sequences += 1
+            if result.sequences % 50 == 0 {
+                options.progress?("\(result.sequences) sequences, \(calls) calls, \(String(format: "%.1f", elapsed())) s")
+            }
+            guard let d = try firstDivergence(steps) else { continue }
+            if let k = self.known(d, steps) { known[k.name, default: 0] += 1; continue }
+            result.searchSeconds = elapsed()
+            result.searchCalls = calls
+            options.progress?("divergence in sequence \(result.sequences) (\(steps.count) steps): \(d.summary); shrinking")
+            let small = try shrink(steps)
+            let final = try firstDivergence(small) ?? d
+            result.divergence = ConformFinding(divergence: final, trace: (deployment.map { [render($0)] } ?? []) + small.map(render),
+                                               steps: small.map { CorpusStep($0, model: model) }, originalLength: steps.count)
+            break
+        }
+        if result.divergence == nil { result.searchSeconds = elapsed(); result.searchCalls = calls }
+        result.seconds = elapsed()
+        result.calls = calls
+        result.runs = runs
+        result.known = known.sorted { $0.key < $1.key }.map { k in
+            ConformResult.KnownCount(name: k.key, count: k.value, reason: mapping.known.first { $0.name == k.key }?.reason ?? "")
+        }
+        return result
+    }
+}
+
+/// A step as corpus files and JSON reports hold it: the action and its arguments rendered.
+public struct CorpusStep: Codable, Hashable, Sendable {
+    public var action: String
+    public var args: [String: String]
+
+    init(action: String, args: [String: String]) { self.action = action; self.args = args }
+
+    init(_ step: Step, model: Model) {
+        action = step.action
+        var out: [String: String] = [:]
+        for p in model.action(step.action)?.params ?? [] { out[p.name] = step.args[p.name]?.rendered(as: p.sort) }
+        args = out
+    }
+
+    /// The step again, its arguments read by their sorts; nil (with why) when it does not fit the model.
+    func step(in model: Model) -> Result<Step, ConformReplay.Failure> {
+        guard let action = model.action(self.action) else { return .failure(.init("model \(model.name) has no action '\(self.action)'")) }
+        var values: [String: Value] = [:]
+        for p in action.params {
+            guard let text = args[p.name] else { return .failure(.init("'\(self.action)' needs argument '\(p.name)'")) }
+            guard let v = Binding.parse(text, p.sort) else { return .failure(.init("'\(text)' is not a \(p.sort) (argument '\(p.name)' of '\(self.action)')")) }
+            values[p.name] = v
+        }
+        return .success(Step(action: action.name, args: values))
+    }
+}
+
+/// The shrunk divergence of a run.
+public struct ConformFinding: Codable, Sendable {
+    public var divergence: Divergence
+    /// The calls as written in a trace, the deployment first when the model has a constructor.
+    public var trace: [String]
+    public var steps: [CorpusStep]
+    /// Steps of the sequence before shrinking.
+    public var originalLength: Int
+}
+
+public struct ConformResult: Codable, Sendable {
+    public struct KnownCount: Codable, Sendable { public var name: String; public var count: Int; public var reason: String }
+    public var spec: String
+    public var model: String
+    public var target: String
+    public var seed: UInt64
+    public var sequences = 0
+    /// Runs of the implementation (sequences, then shrinking).
+    public var runs = 0
+    /// Calls on the implementation: deployments, actions and getters.
+    public var calls = 0
+    public var seconds = 0.0
+    /// Until the divergence was found (or the budget spent): the figures speed is read from.
+    public var searchSeconds = 0.0
+    public var searchCalls = 0
+    public var divergence: ConformFinding?
+    public var known: [KnownCount] = []
+    public var corpusFile: String?
+
+    init(spec: String, model: String, target: String, seed: UInt64) {
+        self.spec = spec; self.model = model; self.target = target; self.seed = seed
+    }
+
+    public var verdict: String { divergence == nil ? "conforms" : "diverges" }
+    public var callsPerSecond: Double { searchSeconds > 0 ? Double(searchCalls) / searchSeconds : 0 }
+
+    public func text() -> String {
+        var out = "titan conform: model \(model) (\(spec)) against \(target)\n"
+        out += "  \(sequences) sequence\(sequences == 1 ? "" : "s"), \(calls) calls in \(String(format: "%.1f", seconds)) s"
+            + " (\(Int(callsPerSecond)) calls/s), seed \(seed)\n"
+        for k in known { out += "  known divergence \(k.name) seen \(k.count) time\(k.count == 1 ? "" : "s"): \(k.reason)\n" }
+        guard let f = divergence else {
+            return out + "CONFORMS: no divergence in \(sequences) sequences\n"
+        }
+        out += "DIVERGES at " + (f.divergence.step == 0 ? "the deployment" : "step \(f.divergence.step)")
+            + " (shrunk from \(f.originalLength) to \(f.steps.count) step\(f.steps.count == 1 ? "" : "s"), found after \(String(format: "%.1f", searchSeconds)) s):\n"
+        let offset = f.trace.count - f.steps.count
+        for (i, line) in f.trace.enumerated() {
+            let n = i - offset + 1
+            out += "    " + (n <= 0 ? "deploy: " : "\(n). ") + line + "\n"
+            if n == f.divergence.step || (n <= 0 && f.divergence.step == 0) {
+                out += "         \(f.divergence.summary)\n"
+            }
+        }
+        if f.divergence.step == 0 && offset == 0 { out += "    deployment: \(f.divergence.summary)\n" }
+        if let corpusFile { out += "  written to \(corpusFile) (replay: titan conform \(spec) --model \(model) ... --replay \(corpusFile))\n" }
+        return out
+    }
+
+    public func json() -> String {
+        struct Out: Encodable {
+            var tool = "titan conform"
+            var verdict: String
+            var callsPerSecond: Double
+            var result: ConformResult
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Out(verdict: verdict, callsPerSecond: callsPerSecond, result: self))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Shrunk divergences as replayable files: JSON, a header and the steps.
+public enum ConformCorpus {
+    struct File: Codable {
+        var titan_conform = 1
+        var spec: String
+        var model: String
+        var target: String
+        /// What a replay must see: `divergence` (the bug is still there) or `agree` (it stays fixed).
+        var expect: String
+        var found: String
+        var seed: UInt64?
+        var steps: [CorpusStep]
+    }
+
+    public static func write(_ finding: ConformFinding, result: ConformResult, directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = File(spec: result.spec, model: result.model, target: result.target, expect: "divergence",
+                        found: finding.divergence.summary, seed: result.seed, steps: finding.steps)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(file)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in data { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let path = (directory as NSString).appendingPathComponent("\(result.model)-\(String(hash, radix: 16).prefix(8)).json")
+        // Written whole or not at all.
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        return path
+    }
+}

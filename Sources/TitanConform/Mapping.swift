@@ -1,0 +1,204 @@
+import Foundation
+import BigInt
+import TitanIR
+import TOMLKit
+
+/// How a model's actions and state meet an implementation's functions and getters. By default
+/// each action calls the function of its name with its parameters in order, each state
+/// variable is read by the getter of its name (a map's getter takes its keys), the deployer is
+/// address 1 at time 0, and the implementation's constructor gets the model constructor's
+/// arguments. A mapping file (TOML) changes any of that:
+///
+///     [deploy]
+///     sender = 1                      # the deployer, a model address
+///     timestamp = 0
+///     args = ["Token", "TKN", 18]     # the implementation's constructor arguments
+///     model_args = { cap = 1000 }     # the model constructor's arguments (default 0)
+///     [actions.transferFrom]
+///     function = "transfer_from"
+///     args = ["owner", "to", "amount"]    # model parameters in the function's order
+///     [state.balances]
+///     getter = "balanceOf"
+///     [state.nonces]
+///     observe = false
+///     [[known]]
+///     name = "zero-address"
+///     reason = "the token refuses transfers to address 0; the model does not say"
+///     action = "transfer"            # optional: only at this action
+///     observation = "reverted"       # optional: reverted, returned or a state variable
+public struct ConformMapping: Sendable {
+    public struct ActionMap: Sendable {
+        public var function: String
+        /// Model parameter names in the order the function takes them.
+        public var args: [String]
+    }
+    public struct KnownDivergence: Sendable, Codable, Hashable {
+        public var name: String
+        public var reason: String
+        public var action: String?
+        public var observation: String?
+    }
+
+    public var deployer: BigUInt = 1
+    public var deployTime: BigUInt = 0
+    /// The implementation's constructor arguments, as given (nil: the model constructor's).
+    public var constructorArgs: [ProtocolValue]?
+    /// Values of the model constructor's parameters, by name.
+    public var modelConstructorArgs: [String: BigUInt] = [:]
+    public var actions: [String: ActionMap] = [:]
+    /// Getter by state variable; a variable absent from `observed` is not compared.
+    public var getters: [String: String] = [:]
+    public var unobserved: Set<String> = []
+    public var known: [KnownDivergence] = []
+
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Sets a model constructor argument from its text (decimal or 0x-hex); false when it is not a number.
+    public mutating func setConstructorArgument(_ name: String, _ text: String) -> Bool {
+        guard let n = Binding.number(text) else { return false }
+        modelConstructorArgs[name] = n
+        return true
+    }
+
+    /// The default mapping for `model`.
+    public init(model: Model) {
+        for a in model.actions {
+            actions[a.name] = ActionMap(function: a.name, args: a.params.map(\.name).filter { Environment.names[$0] == nil })
+        }
+        for v in ConformMapping.observable(model) { getters[v.name] = v.name }
+    }
+
+    /// The state a conformance run can compare: the spec's variables, not the checker's ghosts
+    /// nor the block time (which the harness sets).
+    static func observable(_ model: Model) -> [StateVar] {
+        model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+    }
+
+    /// The default mapping changed by a mapping file's text. Errors name the file and line.
+    public init(model: Model, text: String, file: String) throws {
+        self.init(model: model)
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw Error(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        /// The line where `key` is set, inside `[table]` when given (1 when not found).
+        func line(_ table: String?, _ key: String) -> Int {
+            var inTable = table == nil
+            for (i, raw) in lines.enumerated() {
+                let l = raw.trimmingCharacters(in: .whitespaces)
+                if l.hasPrefix("[") {
+                    let header = l.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                    if let table, header == table + "." + key || (header == key && table.isEmpty) { return i + 1 }
+                    inTable = header == table
+                    continue
+                }
+                if inTable, l.hasPrefix(key), l.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") { return i + 1 }
+            }
+            return 1
+        }
+        func fail(_ table: String?, _ key: String, _ message: String) -> Error {
+            Error(description: "\(file):\(line(table, key)): \(table.map { $0.isEmpty ? "" : "\($0)." } ?? "")\(key): \(message)")
+        }
+        func number(_ v: TOMLValueConvertible, _ table: String, _ key: String) throws -> BigUInt {
+            if let i = v.int, i >= 0 { return BigUInt(i) }
+            if let s = v.string, let n = BigUInt(s.hasPrefix("0x") ? String(s.dropFirst(2)) : s, radix: s.hasPrefix("0x") ? 16 : 10) { return n }
+            throw fail(table, key, "must be a non-negative number (or a decimal or 0x string for large ones)")
+        }
+        for key in root.keys where !["deploy", "actions", "state", "known"].contains(key) {
+            throw fail("", key, "unknown key (expected deploy, actions, state, known)")
+        }
+        if let deploy = root["deploy"] {
+            guard let t = deploy.table else { throw fail("", "deploy", "must be a table") }
+            for key in t.keys {
+                switch key {
+                case "sender": deployer = try number(t[key]!, "deploy", key)
+                case "timestamp": deployTime = try number(t[key]!, "deploy", key)
+                case "args":
+                    guard let a = t[key]!.array else { throw fail("deploy", key, "must be an array") }
+                    constructorArgs = try a.map { v in
+                        if let b = v.bool { return .bool(b) }
+                        if let i = v.int { return .string(String(i)) }
+                        if let s = v.string { return .string(s) }
+                        throw fail("deploy", key, "holds a value that is not a string, integer or boolean")
+                    }
+                case "model_args":
+                    guard let m = t[key]!.table else { throw fail("deploy", key, "must be a table of the model constructor's arguments") }
+                    let params = model.constructor?.params.map(\.name) ?? []
+                    for name in m.keys {
+                        guard params.contains(name) else {
+                            throw fail("deploy", key, "'\(name)' is not a parameter of model \(model.name)'s constructor"
+                                + (params.isEmpty ? " (it has none)" : " (\(params.joined(separator: ", ")))"))
+                        }
+                        modelConstructorArgs[name] = try number(m[name]!, "deploy", key)
+                    }
+                default: throw fail("deploy", key, "unknown key (expected sender, timestamp, args, model_args)")
+                }
+            }
+        }
+        if let actionsValue = root["actions"] {
+            guard let t = actionsValue.table else { throw fail("", "actions", "must be a table of [actions.NAME] tables") }
+            for name in t.keys {
+                guard let action = model.actions.first(where: { $0.name == name }) else {
+                    throw fail("actions", name, "model \(model.name) has no action '\(name)'")
+                }
+                guard let a = t[name]!.table else { throw fail("actions", name, "must be a table") }
+                var map = actions[name]!
+                for key in a.keys {
+                    switch key {
+                    case "function":
+                        guard let s = a[key]!.string else { throw fail("actions." + name, key, "must be a string") }
+                        map.function = s
+                    case "args":
+                        guard let list = a[key]!.array?.map({ $0.string }), !list.contains(where: { $0 == nil }) else {
+                            throw fail("actions." + name, key, "must be an array of the action's parameter names")
+                        }
+                        let declared = action.params.map(\.name)
+                        for n in list.compactMap({ $0 }) where !declared.contains(n) {
+                            throw fail("actions." + name, key, "'\(n)' is not a parameter of action '\(name)' (\(declared.filter { Environment.names[$0] == nil }.joined(separator: ", ")))")
+                        }
+                        map.args = list.compactMap { $0 }
+                    default: throw fail("actions." + name, key, "unknown key (expected function, args)")
+                    }
+                }
+                actions[name] = map
+            }
+        }
+        if let stateValue = root["state"] {
+            guard let t = stateValue.table else { throw fail("", "state", "must be a table of [state.NAME] tables") }
+            let names = Set(ConformMapping.observable(model).map(\.name))
+            for name in t.keys {
+                guard names.contains(name) else { throw fail("state", name, "model \(model.name) has no state variable '\(name)'") }
+                guard let s = t[name]!.table else { throw fail("state", name, "must be a table") }
+                for key in s.keys {
+                    switch key {
+                    case "getter":
+                        guard let g = s[key]!.string else { throw fail("state." + name, key, "must be a string") }
+                        getters[name] = g
+                    case "observe":
+                        guard let b = s[key]!.bool else { throw fail("state." + name, key, "must be true or false") }
+                        if b { unobserved.remove(name) } else { unobserved.insert(name) }
+                    default: throw fail("state." + name, key, "unknown key (expected getter, observe)")
+                    }
+                }
+            }
+        }
+        if let knownValue = root["known"] {
+            guard let list = knownValue.array else { throw fail("", "known", "must be an array of [[known]] tables") }
+            for item in list {
+                guard let k = item.table else { throw fail("", "known", "must be an array of [[known]] tables") }
+                for key in k.keys where !["name", "reason", "action", "observation"].contains(key) {
+                    throw fail("known", key, "unknown key (expected name, reason, action, observation)")
+                }
+                guard let name = k["name"]?.string, let reason = k["reason"]?.string, !reason.isEmpty else {
+                    throw fail("known", "name", "each known divergence needs a name and a reason")
+                }
+                let action = k["action"]?.string
+                if let action, model.action(action) == nil { throw fail("known", "action", "model \(model.name) has no action '\(action)'") }
+                known.append(KnownDivergence(name: name, reason: reason, action: action, observation: k["observation"]?.string))
+            }
+        }
+    }
+}
