@@ -9,7 +9,8 @@ Fails (exit 1), naming file:line:column and the text, when a non-whitespace span
 scope but source.tspec (a token the grammar does not know) or an invalid.illegal scope (a token the
 lexer rejects). When run on the repository's own grammar it also checks that every reserved word
 of the lexer (enum Keyword in Sources/TitanSpec/Token.swift) is highlighted as one, that the VS
-Code extension's copy of the grammar is identical, and a list of expected scopes on sample text.
+Code extension's copy of the grammar is identical, a list of expected scopes on sample text, and
+the Pygments lexer editors/pygments_tspec.py on the same files (when Pygments is installed).
 Ends with the line "N passed, M failed".
 """
 
@@ -253,6 +254,52 @@ def self_checks(parser):
               f"{shown(VSCODE_GRAMMAR)} differs from {shown(GRAMMAR)}: copy the grammar again")
 
 
+def pygments_checks(files):
+    """The Pygments lexer editors/pygments_tspec.py (HTML reports): no Error token in any spec, the
+    sample's words, numbers, comments and strings typed, and lexer-rejected text an Error. Skipped
+    when Pygments is not installed (the project's .venv has it)."""
+    try:
+        from pygments.token import Comment, Error, Keyword, Name, Number, String
+    except ImportError:
+        return False
+    sys.dont_write_bytecode = True  # no editors/__pycache__ left in the work tree
+    sys.path.insert(0, str(ROOT / "editors"))
+    from pygments_tspec import TspecLexer
+
+    lexer = TspecLexer()
+
+    def typed(text):
+        """(line, column, text, token type) of each non-whitespace token, 1-based."""
+        out, line, column = [], 1, 1
+        for kind, value in lexer.get_tokens(text):
+            for i, part in enumerate(value.split("\n")):
+                if i:
+                    line, column = line + 1, 1
+                if part.strip():
+                    out.append((line, column + len(part) - len(part.lstrip()), part.strip(), kind))
+                column += len(part)
+        return out
+
+    for path in files:
+        errors = [t for t in typed(path.read_text(encoding="utf-8")) if t[3] in Error]
+        for line, column, text, _ in errors:
+            failures.append(f"{shown(path)}:{line}:{column}: Pygments lexer: Error token '{text}'")
+        if not errors:
+            check(True, "")
+    sample = {(line, text): kind for line, _, text, kind in reversed(typed(SAMPLE))}
+    for line, text, kind in [(1, "// A comment with keywords in it: model state action", Comment),
+                             (2, "model", Keyword), (4, "0x1f", Number), (9, "1e18", Number), (9, "2", Number),
+                             (9, "96", Number), (9, "mulDiv", Name.Builtin), (16, 'hex"00ff"', String),
+                             (11, "unchecked", Keyword), (19, "from", Name), (23, "from", Keyword),
+                             (23, "reverts", Keyword), (20, "violated", Keyword), (5, "uint256", Keyword.Type)]:
+        got = sample.get((line, text))
+        check(got is not None and got in kind, f"Pygments lexer: sample line {line} '{text}' is {got}, expected {kind}")
+    check(not [t for t in typed(SAMPLE) if t[3] in Error], "Pygments lexer: Error tokens in the sample")
+    for text in REJECTED:
+        check(any(t[3] in Error for t in typed(text)), f"Pygments lexer accepts text the lexer rejects: {text}")
+    return True
+
+
 def main():
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--grammar", type=Path, default=GRAMMAR)
@@ -278,10 +325,14 @@ def main():
         if not bad:
             check(True, "")
     print(f"tokenized {len(files)} spec files, {line_count} lines, in {time.monotonic() - started:.1f} s")
+    skipped = 0
+    if opts.grammar.resolve() == GRAMMAR.resolve() and not pygments_checks(files):
+        skipped = 1
+        print("Pygments is not installed: the Pygments lexer's checks were skipped")
 
     for message in failures:
         print("FAIL " + message)
-    print(f"{passed} passed, {len(failures)} failed")
+    print(f"{passed} passed, {len(failures)} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failures else 0
 
 
