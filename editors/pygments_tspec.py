@@ -52,6 +52,7 @@ class TspecLexer(RegexLexer):
             (r"(action|view|function|invariant|rule|lemma)(\s+)(" + _ID + r")",
              bygroups(Keyword.Declaration, Whitespace, Name.Function)),
             (r"(state|let|var)(\s+)(" + _ID + r")", bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
+            (r"(constructor)(?=\s*[({])", Keyword.Declaration),
             (r"(using)(\s+)(" + _ID + r")", bygroups(Keyword, Whitespace, Name.Function)),
             (r"(expect)(\s+)(violated)" + _END, bygroups(Keyword, Whitespace, Keyword)),
             (r"return" + _END + r"(?!\s*(?:=(?![=>])|[\[(]))", Keyword),

@@ -118,6 +118,7 @@ model Sample {
   rule grows(from: address) on deposit(amount): !reverted ==> held'(from) == held(from) + amount && result
   rule any_step on any: owner' == owner expect violated
   lemma bound(a: uint8, b: uint8): uint16(a) + uint16(b) <= 510 && sum(k => k) >= count(m) + len(data)
+  constructor(first: address) { owner = first }
   scenario run {
     deposit(1) from 0x01 at 10 reverts
     expect owner == 0
@@ -200,13 +201,14 @@ EXPECTED = [
     (21, "=>", 1, "keyword.operator.arrow"),
     (21, "count", 1, "support.function.builtin.count"),
     (21, "len", 1, "support.function.builtin.len"),
-    (22, "scenario", 1, "keyword.declaration.scenario"),
-    (22, "run", 1, "entity.name.function.scenario"),
-    (23, "from", 1, "keyword.other.from"),
-    (23, "0x01", 1, "constant.numeric.integer.hexadecimal"),
-    (23, "at", 1, "keyword.other.at"),
-    (23, "reverts", 1, "keyword.other.reverts"),
-    (24, "expect", 1, "keyword.other.expect"),
+    (22, "constructor", 1, "keyword.declaration.constructor"),
+    (23, "scenario", 1, "keyword.declaration.scenario"),
+    (23, "run", 1, "entity.name.function.scenario"),
+    (24, "from", 1, "keyword.other.from"),
+    (24, "0x01", 1, "constant.numeric.integer.hexadecimal"),
+    (24, "at", 1, "keyword.other.at"),
+    (24, "reverts", 1, "keyword.other.reverts"),
+    (25, "expect", 1, "keyword.other.expect"),
 ]
 
 # Text the lexer rejects: each must come out as an unknown or invalid span, so the check can fail.
@@ -290,8 +292,8 @@ def pygments_checks(files):
     for line, text, kind in [(1, "// A comment with keywords in it: model state action", Comment),
                              (2, "model", Keyword), (4, "0x1f", Number), (9, "1e18", Number), (9, "2", Number),
                              (9, "96", Number), (9, "mulDiv", Name.Builtin), (16, 'hex"00ff"', String),
-                             (11, "unchecked", Keyword), (19, "from", Name), (23, "from", Keyword),
-                             (23, "reverts", Keyword), (20, "violated", Keyword), (5, "uint256", Keyword.Type)]:
+                             (11, "unchecked", Keyword), (19, "from", Name), (24, "from", Keyword), (22, "constructor", Keyword.Declaration),
+                             (24, "reverts", Keyword), (20, "violated", Keyword), (5, "uint256", Keyword.Type)]:
         got = sample.get((line, text))
         check(got is not None and got in kind, f"Pygments lexer: sample line {line} '{text}' is {got}, expected {kind}")
     check(not [t for t in typed(SAMPLE) if t[3] in Error], "Pygments lexer: Error tokens in the sample")

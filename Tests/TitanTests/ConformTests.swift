@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// `titan conform`: snekmate's audited ERC-20 against its model, copies of it with one planted
+/// bug of each kind (each found and shrunk), replays, and bad input (exit 2, no stack trace).
+@Suite("Conformance of implementations to their models", .serialized,
+       .enabled(if: venvPresent, "the project venv .venv is absent: run ./scripts/setup to install Vyper and titanoboa"))
+struct ConformTests {
+    static let spec = "Specs/examples/erc20_snekmate.tspec"
+    static let token = "examples/conform/erc20_token.vy"
+
+    /// snekmate's sources in the project venv.
+    static func snekmate() throws -> URL {
+        let lib = packageRoot.appendingPathComponent(".venv/lib")
+        let python = try #require(try FileManager.default.contentsOfDirectory(atPath: lib.path).first { $0.hasPrefix("python") })
+        return lib.appendingPathComponent(python).appendingPathComponent("site-packages/snekmate")
+    }
+
+    /// A copy of snekmate's ERC-20 module with `old` replaced by `new` (the first occurrence
+    /// after `anchor`), and the three-line token on it; returns the token's path.
+    static func planted(after anchor: String, _ old: String, _ new: String) throws -> String {
+        var source = try String(contentsOf: try snekmate().appendingPathComponent("tokens/erc20.vy"), encoding: .utf8)
+        // The copy lives outside the package: its relative imports name the package instead.
+        for (relative, absolute) in [("from .interfaces", "from snekmate.tokens.interfaces"), ("from ..utils.interfaces", "from snekmate.utils.interfaces"),
+                                     ("from ..auth", "from snekmate.auth"), ("from ..utils", "from snekmate.utils")] {
+            source = source.replacingOccurrences(of: "\n" + relative + " ", with: "\n" + absolute + " ")
+        }
+        let start = try #require(source.range(of: anchor), "no '\(anchor)' in erc20.vy")
+        let target = try #require(source.range(of: old, range: start.lowerBound..<source.endIndex), "no '\(old)' after '\(anchor)'")
+        source.replaceSubrange(target, with: new)
+        let dir = try temporaryDirectory()
+        try source.write(to: dir.appendingPathComponent("erc20_planted.vy"), atomically: true, encoding: .utf8)
+        let token = try String(contentsOf: packageRoot.appendingPathComponent(token), encoding: .utf8)
+            .replacingOccurrences(of: "from snekmate.tokens import erc20", with: "from . import erc20_planted as erc20")
+        try token.write(to: dir.appendingPathComponent("token.vy"), atomically: true, encoding: .utf8)
+        return dir.appendingPathComponent("token.vy").path
+    }
+
+    static func conform(_ target: String, _ extra: [String] = []) throws -> (ProcessResult, [String: Any]?) {
+        let r = try titan(["conform", spec, "--target", target, "--format", "json", "--no-corpus", "--max-sequences", "300"] + extra)
+        let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return (r, json)
+    }
+
+    @Test("snekmate's ERC-20 with Ownable conforms to its model, and the run says how fast it went")
+    func conforms() throws {
+        let (r, json) = try Self.conform(Self.token, ["--max-sequences", "40"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(json?["verdict"] as? String == "conforms")
+        let result = try #require(json?["result"] as? [String: Any])
+        #expect(result["sequences"] as? Int == 40)
+        #expect((result["calls"] as? Int ?? 0) > 40 && (json?["callsPerSecond"] as? Double ?? 0) > 0)
+    }
+
+    struct Plant: CustomTestStringConvertible, Sendable {
+        var kind: String
+        var anchor: String, old: String, new: String
+        /// What the divergence must show: the observation (a prefix) and the model's side.
+        var observation: String, model: String?
+        var atDeployment = false
+        var testDescription: String { kind }
+    }
+
+    static let plants: [Plant] = [
+        Plant(kind: "a missing check (the implementation mints for anyone)", anchor: "def mint(",
+              old: "    assert self.is_minter[msg.sender], \"erc20: access is denied\"\n", new: "",
+              observation: "reverted", model: "reverts"),
+        Plant(kind: "an extra check (a holder cannot send their whole balance)", anchor: "def _transfer(",
+              old: "assert owner_balanceOf >= amount", new: "assert owner_balanceOf > amount",
+              observation: "reverted", model: "completes"),
+        Plant(kind: "a wrong return value", anchor: "def approve(", old: "return True", new: "return False",
+              observation: "returned", model: "true"),
+        Plant(kind: "a state update at another key (the allowance's keys swapped)", anchor: "def _approve(",
+              old: "self.allowance[owner][spender] = amount", new: "self.allowance[spender][owner] = amount",
+              observation: "allowance[", model: nil),
+        Plant(kind: "an initial state that differs (the deployer is not a minter)", anchor: "def __init__(",
+              old: "self.is_minter[msg.sender] = True", new: "self.is_minter[msg.sender] = False",
+              observation: "is_minter[", model: "true", atDeployment: true),
+    ]
+
+    @Test("a planted bug of each kind is found and shrunk", arguments: plants)
+    func planted(_ plant: Plant) throws {
+        let target = try Self.planted(after: plant.anchor, plant.old, plant.new)
+        let (r, json) = try Self.conform(target)
+        #expect(r.status == 1, "\(r.stdout)\n\(r.stderr)")
+        let result = try #require(json?["result"] as? [String: Any])
+        let finding = try #require(result["divergence"] as? [String: Any])
+        let d = try #require(finding["divergence"] as? [String: Any])
+        #expect((d["observation"] as? String ?? "").hasPrefix(plant.observation), "\(d)")
+        if let m = plant.model { #expect(d["model"] as? String == m, "\(d)") }
+        let steps = try #require(finding["steps"] as? [Any])
+        if plant.atDeployment { #expect(d["step"] as? Int == 0 && steps.isEmpty, "\(d)") }
+        // Shrunk: at most the steps the bug needs (a mint and a transfer, an approve and a read).
+        #expect(steps.count <= 3, "\(finding["trace"] ?? "")")
+        #expect((finding["originalLength"] as? Int ?? 0) >= steps.count)
+    }
+
+    @Test("a divergence is written to the corpus and replays; a fixed implementation no longer matches it")
+    func corpusReplay() throws {
+        let target = try Self.planted(after: "def mint(", "    assert self.is_minter[msg.sender], \"erc20: access is denied\"\n", "")
+        let dir = try temporaryDirectory()
+        let found = try titan(["conform", Self.spec, "--target", target, "--corpus-dir", dir.path, "--max-sequences", "300"])
+        #expect(found.status == 1 && found.stdout.contains("DIVERGES") && found.stdout.contains("written to"), "\(found.stdout)\(found.stderr)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".json") })
+        let path = dir.appendingPathComponent(file).path
+        let again = try titan(["conform", Self.spec, "--target", target, "--replay", path])
+        #expect(again.status == 0 && again.stdout.contains("diverges at step"), "\(again.stdout)\(again.stderr)")
+        let fixed = try titan(["conform", Self.spec, "--target", Self.token, "--replay", path])
+        #expect(fixed.status == 1 && fixed.stdout.contains("it is gone"), "\(fixed.stdout)\(fixed.stderr)")
+    }
+
+    @Test("every counterexample of a titan verify report is run on the implementation: reproduced, or where it differs")
+    func reportReplay() throws {
+        let dir = try temporaryDirectory()
+        // The model with one more rule, false: a mint changes the supply.
+        var text = try String(contentsOf: packageRoot.appendingPathComponent(Self.spec), encoding: .utf8)
+        text = text.replacingOccurrences(of: "  invariant supply_is_summed:",
+                                         with: "  rule mint_keeps_supply on mint(to, amount): totalSupply' == totalSupply\n  invariant supply_is_summed:")
+        let spec = dir.appendingPathComponent("erc20.tspec")
+        try text.write(to: spec, atomically: true, encoding: .utf8)
+        let verify = try titan(["verify", spec.path, "--no-cache", "--report-dir", dir.appendingPathComponent("report").path, "--simulate", "0"])
+        #expect(verify.status == 1, "\(verify.stdout)")
+        let report = dir.appendingPathComponent("report/report.json").path
+        let same = try titan(["conform", spec.path, "--target", Self.token, "--replay", report])
+        #expect(same.status == 0 && same.stdout.contains("mint_keeps_supply: reproduced on the implementation"), "\(same.stdout)\(same.stderr)")
+        // On a token whose deployer is no minter, the counterexample's mint reverts instead.
+        let other = try Self.planted(after: "def __init__(", "self.is_minter[msg.sender] = True", "self.is_minter[msg.sender] = False")
+        let differs = try titan(["conform", spec.path, "--target", other, "--replay", report])
+        #expect(differs.status == 1 && differs.stdout.contains("mint_keeps_supply: the implementation differs at"), "\(differs.stdout)\(differs.stderr)")
+    }
+
+    @Test("bad input is one clear line and exit 2: a contract that does not compile, a missing function, a getter of the wrong type, an unknown mapping key, a target that dies")
+    func badInput() throws {
+        let dir = try temporaryDirectory()
+        let broken = dir.appendingPathComponent("broken.vy")
+        try "@external\ndef f( -> uint256:\n    return 1\n".write(to: broken, atomically: true, encoding: .utf8)
+        func expectError(_ args: [String], _ message: String) throws {
+            let r = try titan(["conform", Self.spec] + args)
+            #expect(r.status == 2, "\(args): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("Traceback") && !r.stderr.contains("Fatal error"), "\(r.stderr)")
+        }
+        try expectError(["--target", broken.path], "does not compile with vyper")
+        func map(_ name: String, _ text: String) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        try expectError(["--target", Self.token, "--map", try map("missing.toml", "[actions.transfer]\nfunction = \"send\"\n")],
+                        "the implementation has no external function 'send' for action 'transfer'")
+        try expectError(["--target", Self.token, "--map", try map("type.toml", "[state.totalSupply]\ngetter = \"owner\"\n")],
+                        "getter 'owner' returns address, but 'totalSupply' holds uint256")
+        try expectError(["--target", Self.token, "--map", try map("unknown.toml", "# deployment\n[deploy]\nsender = 1\ncolour = \"red\"\n")],
+                        "unknown.toml:4: deploy.colour: unknown key")
+        try expectError(["--target", Self.token, "--map", try map("action.toml", "[actions.steal]\nfunction = \"transfer\"\n")],
+                        "model SnekmateERC20 has no action 'steal'")
+        try expectError(["--target-cmd", "sh -c 'echo started >&2; exit 3'"], "the target exited (status 3) before answering")
+        try expectError(["--target", dir.appendingPathComponent("absent.vy").path], "no such file")
+        try expectError(["--target", Self.token, "--model", "Nope"], "has no model 'Nope'")
+    }
+}
