@@ -5,7 +5,7 @@
 //   CZ3 <- TitanSMT
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
 //   TitanInterp, TitanBackends <- TitanFuzz
-//   TitanBackends, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
+//   TitanBackends, TitanConform, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
@@ -77,7 +77,8 @@ let package = Package(
         // A WebAssembly module exporting titan.h, run in process by WasmKit with a fuel budget per
         // call. A target of its own so that WasmKit is linked only where it is used (titan, tests).
         .target(name: "TitanWasm", dependencies: [
-            "TitanBackends", "TitanUInt256", .product(name: "WasmKit", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
+            "TitanBackends", "TitanUInt256", "TitanConform", .product(name: "BigInt", package: "BigInt"),
+            .product(name: "WasmKit", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
         ], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),

@@ -13,7 +13,6 @@ public final class JSONLinesChannel {
     private var process: ChildProcess?
     private var pending: [UInt8] = []
     private var nextId = 1
-    private var started = false
     private var stderrLog = StderrLog()
 
     public struct Failure: Error, CustomStringConvertible {
@@ -55,7 +54,6 @@ public final class JSONLinesChannel {
         stderrLog = StderrLog()
         stderrLog.drain(process!.stderrFD)
         pending = []
-        started = true
     }
 
     /// Sends `object` (an `id` member is added) and returns the reply. A reply with an `error`
@@ -97,7 +95,7 @@ public final class JSONLinesChannel {
             if fds.count > 1 && fds[1].revents != 0 {
                 let w = out[written...].withUnsafeBytes { Foundation.write(child.stdinFD, $0.baseAddress, $0.count) }
                 if w > 0 { written += w } else if w < 0 && errno != EAGAIN {
-                    throw fail("the target closed its input (#status)")
+                    throw fail("the target exited (#status) before answering")
                 }
             }
             if fds[0].revents != 0 {

@@ -218,6 +218,18 @@ public final class Conformance {
                     if hi < m { best[i].args[p.name] = .bits(hi); changed = true }
                 }
             }
+            // Times as early as they can be: each step at its predecessor's time (a timelock
+            // then shows the one jump that matters).
+            for i in best.indices {
+                guard case .bits(let t)? = best[i].args[Environment.timestamp] else { continue }
+                let earlier = i == 0 ? mapping.deployTime : best[i - 1].args[Environment.timestamp]?.asBits ?? mapping.deployTime
+                guard t > earlier else { continue }
+                var candidate = best
+                for j in i..<best.count {
+                    if case .bits(let later)? = best[j].args[Environment.timestamp] { candidate[j].args[Environment.timestamp] = .bits(later - (t - earlier)) }
+                }
+                if try diverges(candidate) { best = candidate; changed = true }
+            }
         }
         return best
     }

@@ -90,10 +90,16 @@ public struct TargetRun: Sendable {
         public var reverted: Bool
         public var returned: [ProtocolValue]?
         public var observations: [ProtocolValue]
+        public init(reverted: Bool, returned: [ProtocolValue]?, observations: [ProtocolValue]) {
+            self.reverted = reverted; self.returned = returned; self.observations = observations
+        }
     }
     public var deployReverted: Bool
     public var deployObservations: [ProtocolValue]
     public var steps: [StepResult]
+    public init(deployReverted: Bool, deployObservations: [ProtocolValue], steps: [StepResult]) {
+        self.deployReverted = deployReverted; self.deployObservations = deployObservations; self.steps = steps
+    }
 }
 
 /// Why the implementation could not be run at all (not a divergence): exit 2.
@@ -110,6 +116,13 @@ public protocol ConformTarget: AnyObject {
     func functions() throws -> [TargetFunction]
     func run(_ plan: TargetPlan) throws -> TargetRun
     func stop()
+    /// How wide an address the implementation holds: 160 on the EVM, 64 where addresses pass as
+    /// i64. Generated addresses are kept below it.
+    var addressBits: Int { get }
+}
+
+extension ConformTarget {
+    public var addressBits: Int { 160 }
 }
 
 /// A child process speaking the conformance protocol in JSON Lines (`--target-cmd`, and the

@@ -4,13 +4,14 @@ import TitanBackends
 import TitanConform
 import TitanIR
 import TitanSpec
+import TitanWasm
 
 extension Titan {
     struct Conform: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check that an implementation behaves like its model: the same random action sequences on both, compared after every step.",
             discussion: """
-            The target is chosen by its extension: a .vy contract is compiled by the pinned Vyper and run on titanoboa (py-evm) in the project's .venv; --target-cmd runs any process that speaks the conformance protocol (Docs/conformance.md).
+            The target is chosen by its extension: a .vy contract is compiled by the pinned Vyper and run on titanoboa (py-evm) in the project's .venv; a .wasm or .wat module runs in process on WasmKit, with exports named after the actions and getters (Docs/conformance.md); --target-cmd runs any process that speaks the conformance protocol (Docs/conformance.md).
 
             By default each action calls the function of its name with its parameters in order, each state variable is read by the getter of its name (a map's getter takes its keys), msg.sender is the caller (model address n is address n) and block.timestamp the block time. --map FILE.toml renames functions, getters and arguments, leaves state unobserved, sets the deployer and the constructor's arguments, and lists known divergences with their reasons.
 
@@ -26,7 +27,7 @@ extension Titan {
         @Option(help: "The model to check (default: the spec's only model).")
         var model: String?
 
-        @Option(help: "The implementation: a Vyper contract (.vy).")
+        @Option(help: "The implementation: a Vyper contract (.vy), run on titanoboa, or a WebAssembly module (.wasm, or .wat text), run in process by WasmKit.")
         var target: String?
 
         @Option(name: .customLong("target-cmd"), help: "A command that runs an implementation speaking the conformance protocol (JSON Lines on stdin and stdout).")
@@ -69,8 +70,8 @@ extension Titan {
 
         func validate() throws {
             if (target == nil) == (targetCmd == nil) { throw ValidationError("give exactly one of --target and --target-cmd") }
-            if let t = target, !t.hasSuffix(".vy") {
-                throw ValidationError("--target \(t): unknown kind of target; a .vy contract, or --target-cmd for anything else")
+            if let t = target, ![".vy", ".wasm", ".wat"].contains(where: { t.hasSuffix($0) }) {
+                throw ValidationError("--target \(t): unknown kind of target; a .vy contract or a .wasm/.wat module, or --target-cmd for anything else")
             }
             guard maxSequences >= 1 else { throw ValidationError("--max-sequences must be at least 1") }
             guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
@@ -125,6 +126,9 @@ extension Titan {
             if let targetCmd { return ProcessTarget(command: targetCmd, summary: "process: \(targetCmd)", timeout: timeout) }
             let path = target!
             guard FileManager.default.fileExists(atPath: path) else { throw fail("--target \(path): no such file") }
+            if path.hasSuffix(".wasm") || path.hasSuffix(".wat") {
+                do { return try WasmConformTarget(path: path) } catch let e as TargetError { throw fail(e.description) }
+            }
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             guard let root = RuntimeBackends.packageRoot(executable: Fuzz.executablePath) else {
                 throw fail("cannot find the project's .venv (run ./scripts/setup from the project root)")

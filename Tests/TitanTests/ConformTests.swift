@@ -159,3 +159,59 @@ struct ConformTests {
         try expectError(["--target", Self.token, "--model", "Nope"], "has no model 'Nope'")
     }
 }
+
+/// `titan conform --target M.wasm`: a vault written in C, built to wasm32 with the toolchain's
+/// clang and run in process, against its model; planted bugs of the C code are found.
+@Suite("Conformance of WebAssembly modules", .enabled(if: NativeBackendTests.toolchainClang != nil, "the Swift toolchain's clang"))
+struct WasmConformTests {
+    static let spec = "Specs/examples/wasm_vault.tspec"
+    static let source = "examples/conform/wasm/vault.c"
+
+    /// Builds vault.c with each (old, new) replacement applied, as the example's comment says.
+    static func build(_ changes: [(String, String)] = []) throws -> String {
+        var text = try String(contentsOf: packageRoot.appendingPathComponent(source), encoding: .utf8)
+        for (old, new) in changes {
+            #expect(text.contains(old), "no '\(old)' in vault.c")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        let dir = try temporaryDirectory()
+        let c = dir.appendingPathComponent("vault.c"), out = dir.appendingPathComponent("vault.wasm")
+        try text.write(to: c, atomically: true, encoding: .utf8)
+        let r = try run(try #require(NativeBackendTests.toolchainClang),
+                        ["--target=wasm32", "-nostdlib", "-O2", "-Wl,--no-entry", "-o", out.path, c.path])
+        try #require(r.status == 0, "clang failed: \(r.stderr)")
+        return out.path
+    }
+
+    @Test("the C vault conforms to its model over a thousand sequences")
+    func conforms() throws {
+        let r = try titan(["conform", Self.spec, "--target", try Self.build(), "--max-sequences", "1000", "--no-corpus"])
+        #expect(r.status == 0 && r.stdout.contains("CONFORMS: no divergence in 1000 sequences"), "\(r.stdout)\(r.stderr)")
+    }
+
+    @Test("planted bugs in the C code: a withdrawal of the whole balance refused, a transfer to 0 let through, a total never lowered",
+          arguments: [("if (*b < amount) revert();", "if (*b <= amount) revert();", "reverted"),
+                      ("if (to == 0) revert();", "", "reverted"),
+                      ("total_deposits -= amount;", "", "total")])
+    func planted(_ old: String, _ new: String, _ observation: String) throws {
+        let dir = try temporaryDirectory()
+        let r = try titan(["conform", Self.spec, "--target", try Self.build([(old, new)]), "--format", "json",
+                           "--max-sequences", "3000", "--corpus-dir", dir.path])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let finding = try #require((json["result"] as? [String: Any])?["divergence"] as? [String: Any])
+        let d = try #require(finding["divergence"] as? [String: Any])
+        #expect((d["observation"] as? String ?? "").hasPrefix(observation), "\(d)")
+        #expect((finding["steps"] as? [Any] ?? []).count <= 2, "\(finding["trace"] ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1)
+    }
+
+    @Test("a module that imports what the host does not give is refused with exit 2")
+    func badImport() throws {
+        let dir = try temporaryDirectory()
+        let wat = dir.appendingPathComponent("m.wat")
+        try "(module (import \"env\" \"send_ether\" (func)) (func (export \"deposit\") (param i64)))".write(to: wat, atomically: true, encoding: .utf8)
+        let r = try titan(["conform", Self.spec, "--target", wat.path])
+        #expect(r.status == 2 && r.stderr.contains("imports env.send_ether"), "\(r.stderr)")
+    }
+}
