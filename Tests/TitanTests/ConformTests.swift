@@ -16,24 +16,30 @@ struct ConformTests {
         return lib.appendingPathComponent(python).appendingPathComponent("site-packages/snekmate")
     }
 
-    /// A copy of snekmate's ERC-20 module with `old` replaced by `new` (the first occurrence
-    /// after `anchor`), and the three-line token on it; returns the token's path.
-    static func planted(after anchor: String, _ old: String, _ new: String) throws -> String {
-        var source = try String(contentsOf: try snekmate().appendingPathComponent("tokens/erc20.vy"), encoding: .utf8)
+    /// A copy of snekmate's `module` (e.g. tokens/erc20.vy) with `old` replaced by `new` (the first
+    /// occurrence after `anchor`), and `wrapper` on it instead of on snekmate's; returns the
+    /// wrapper's path.
+    static func planted(_ module: String = "tokens/erc20.vy", wrapper: String = token, after anchor: String,
+                        _ old: String, _ new: String) throws -> String {
+        var source = try String(contentsOf: try snekmate().appendingPathComponent(module), encoding: .utf8)
+        let package = module.split(separator: "/")[0], name = module.split(separator: "/")[1].replacingOccurrences(of: ".vy", with: "")
         // The copy lives outside the package: its relative imports name the package instead.
-        for (relative, absolute) in [("from .interfaces", "from snekmate.tokens.interfaces"), ("from ..utils.interfaces", "from snekmate.utils.interfaces"),
-                                     ("from ..auth", "from snekmate.auth"), ("from ..utils", "from snekmate.utils")] {
+        for (relative, absolute) in [("from .interfaces", "from snekmate.\(package).interfaces"), ("from ..utils.interfaces", "from snekmate.utils.interfaces"),
+                                     ("from ..auth", "from snekmate.auth"), ("from ..utils", "from snekmate.utils"),
+                                     ("from . import", "from snekmate.\(package) import")] {
             source = source.replacingOccurrences(of: "\n" + relative + " ", with: "\n" + absolute + " ")
         }
-        let start = try #require(source.range(of: anchor), "no '\(anchor)' in erc20.vy")
+        let start = try #require(source.range(of: anchor), "no '\(anchor)' in \(module)")
         let target = try #require(source.range(of: old, range: start.lowerBound..<source.endIndex), "no '\(old)' after '\(anchor)'")
         source.replaceSubrange(target, with: new)
         let dir = try temporaryDirectory()
-        try source.write(to: dir.appendingPathComponent("erc20_planted.vy"), atomically: true, encoding: .utf8)
-        let token = try String(contentsOf: packageRoot.appendingPathComponent(token), encoding: .utf8)
-            .replacingOccurrences(of: "from snekmate.tokens import erc20", with: "from . import erc20_planted as erc20")
-        try token.write(to: dir.appendingPathComponent("token.vy"), atomically: true, encoding: .utf8)
-        return dir.appendingPathComponent("token.vy").path
+        try source.write(to: dir.appendingPathComponent("\(name)_planted.vy"), atomically: true, encoding: .utf8)
+        let text = try String(contentsOf: packageRoot.appendingPathComponent(wrapper), encoding: .utf8)
+            .replacingOccurrences(of: "from snekmate.\(package) import \(name)\n", with: "from . import \(name)_planted as \(name)\n")
+        #expect(text.contains("\(name)_planted"), "\(wrapper) does not import snekmate.\(package).\(name)")
+        let out = dir.appendingPathComponent(URL(fileURLWithPath: wrapper).lastPathComponent)
+        try text.write(to: out, atomically: true, encoding: .utf8)
+        return out.path
     }
 
     static func conform(_ target: String, _ extra: [String] = []) throws -> (ProcessResult, [String: Any]?) {
@@ -93,6 +99,17 @@ struct ConformTests {
         // Shrunk: at most the steps the bug needs (a mint and a transfer, an approve and a read).
         #expect(steps.count <= 3, "\(finding["trace"] ?? "")")
         #expect((finding["originalLength"] as? Int ?? 0) >= steps.count)
+    }
+
+    @Test("snekmate's Ownable2Step conforms to its model; a copy that keeps the pending owner after acceptance does not")
+    func ownable2Step() throws {
+        let spec = "Specs/examples/ownable2step_snekmate.tspec", wrapper = "examples/conform/ownable_2step.vy"
+        let clean = try titan(["conform", spec, "--target", wrapper, "--max-sequences", "150", "--no-corpus"])
+        #expect(clean.status == 0 && clean.stdout.contains("CONFORMS"), "\(clean.stdout)\(clean.stderr)")
+        let planted = try Self.planted("auth/ownable_2step.vy", wrapper: wrapper, after: "def _transfer_ownership(",
+                                       "    self.pending_owner = empty(address)\n", "")
+        let r = try titan(["conform", spec, "--target", planted, "--max-sequences", "300", "--no-corpus"])
+        #expect(r.status == 1 && r.stdout.contains("pending_owner: model 0x0000000000000000000000000000000000000000"), "\(r.stdout)\(r.stderr)")
     }
 
     @Test("a divergence is written to the corpus and replays; a fixed implementation no longer matches it")
