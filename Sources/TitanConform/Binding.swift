@@ -7,10 +7,16 @@ import TitanInterp
 /// calls and how its arguments are passed; for each observed state variable, its getter. Every
 /// mismatch is found before anything runs, and named.
 struct Binding {
+    /// What one argument of a function is: a parameter of the action, or the address of a
+    /// deployed contract (`@name`, `@target` for the implementation itself).
+    enum Argument {
+        case param(Param)
+        case contract(String)
+    }
     struct Call {
         var function: String
-        /// The action's parameters in the function's order.
-        var params: [Param]
+        /// The function's arguments in its order.
+        var args: [Argument]
         var returns: Bool
     }
     struct Observed {
@@ -48,12 +54,20 @@ struct Binding {
         for action in model.actions {
             guard let m = mapping.actions[action.name] else { continue }
             guard let f = byName[m.function] else { throw missing("action '\(action.name)'", m.function) }
-            let params = m.args.compactMap { n in action.params.first { $0.name == n } }
-            guard params.count == f.inputs.count else {
-                throw TargetError("'\(f.name)' takes \(f.inputs.count) argument(s) (\(f.inputs.joined(separator: ", "))); action '\(action.name)' passes \(params.count) (\(params.map(\.name).joined(separator: ", "))) \(source)")
+            let args: [Argument] = m.args.compactMap { n in
+                n.hasPrefix("@") ? .contract(String(n.dropFirst())) : action.params.first { $0.name == n }.map { .param($0) }
             }
-            for (p, t) in zip(params, f.inputs) where !Binding.fits(p.sort, t) {
-                throw TargetError("parameter '\(p.name)' of action '\(action.name)' is \(p.sort), but '\(f.name)' takes \(t) there \(source)")
+            guard args.count == f.inputs.count else {
+                throw TargetError("'\(f.name)' takes \(f.inputs.count) argument(s) (\(f.inputs.joined(separator: ", "))); action '\(action.name)' passes \(args.count) (\(m.args.joined(separator: ", "))) \(source)")
+            }
+            for (a, t) in zip(args, f.inputs) {
+                switch a {
+                case .param(let p) where !Binding.fits(p.sort, t):
+                    throw TargetError("parameter '\(p.name)' of action '\(action.name)' is \(p.sort), but '\(f.name)' takes \(t) there \(source)")
+                case .contract(let c) where t != "address":
+                    throw TargetError("'\(f.name)' takes \(t) where action '\(action.name)' passes the address of contract '\(c)'")
+                default: break
+                }
             }
             if let r = action.returns, let out = f.outputs.first, !Binding.fits(r, out) {
                 throw TargetError("action '\(action.name)' returns \(r), but '\(f.name)' returns \(out)")
@@ -61,7 +75,7 @@ struct Binding {
             if action.returns != nil, f.outputs.isEmpty {
                 throw TargetError("action '\(action.name)' returns a value, but '\(f.name)' returns nothing")
             }
-            calls[action.name] = Call(function: f.name, params: params, returns: action.returns != nil)
+            calls[action.name] = Call(function: f.name, args: args, returns: action.returns != nil)
         }
         for v in ConformMapping.observable(model) where !mapping.unobserved.contains(v.name) {
             guard let getter = mapping.getters[v.name] else { continue }

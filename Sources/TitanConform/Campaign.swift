@@ -43,19 +43,63 @@ struct SequenceSource {
         start = deployTime
     }
 
+    /// Sequences that reached something no earlier one did (`Coverage`), kept to build on.
+    var corpus: [[Step]] = []
+
+    mutating func int(_ n: Int) -> Int { Int(rng.next() % UInt64(max(1, n))) }
+
+    /// Half the time a fresh sequence; otherwise one of the corpus, extended, with one argument
+    /// changed, or with a step repeated. A bug behind a deposit that must first succeed is then
+    /// one mutation away from the sequence that made it succeed.
     mutating func next(maxLength: Int) -> [Step] {
+        guard !corpus.isEmpty, int(2) == 0 else { return fresh(maxLength: maxLength) }
+        var base = corpus[int(corpus.count)]
+        switch int(4) {
+        case 0:
+            if !base.isEmpty {
+                let i = int(base.count)
+                if let action = model.action(base[i].action) {
+                    let changed = pools.arguments(action.params, earlier: earlier(base), &rng)
+                    for p in action.params where Environment.names[p.name] == nil || (p.name == Environment.sender && int(2) == 0) {
+                        base[i].args[p.name] = masked(p, changed[p.name]!)
+                    }
+                }
+                return base
+            }
+        case 1:
+            if !base.isEmpty, base.count < maxLength * 2 {
+                let i = int(base.count)
+                base.insert(base[i], at: i)
+                return base
+            }
+        default: break
+        }
+        return base + fresh(maxLength: max(1, min(4, maxLength)), after: base)
+    }
+
+    func earlier(_ steps: [Step]) -> [Sort: [Value]] {
+        var out: [Sort: [Value]] = [:]
+        for st in steps { if let a = model.action(st.action) { ArgumentPools.remember(st, a, in: &out) } }
+        return out
+    }
+
+    func masked(_ p: Param, _ v: Value) -> Value {
+        p.sort == .address && addressBits < 160 ? .bits(v.asBits & ((BigUInt(1) << addressBits) - 1)) : v
+    }
+
+    /// A random sequence over a random subset of the actions, continuing `prefix` (its values
+    /// and its time) when given.
+    mutating func fresh(maxLength: Int, after prefix: [Step] = []) -> [Step] {
         var enabled = actions.filter { _ in rng.next() % 2 == 0 }
         if enabled.isEmpty { enabled = [actions[Int(rng.next() % UInt64(actions.count))]] }
         let n = 1 + Int(rng.next() % UInt64(maxLength))
-        var earlier: [Sort: [Value]] = [:]
-        var time = start
+        var earlier = self.earlier(prefix)
+        var time = prefix.last?.args[Environment.timestamp]?.asBits ?? start
         var steps: [Step] = []
         for _ in 0..<n {
             let action = enabled[Int(rng.next() % UInt64(enabled.count))]
             var args = pools.arguments(action.params, earlier: earlier, &rng)
-            for p in action.params where p.sort == .address && addressBits < 160 {
-                args[p.name] = .bits(args[p.name]!.asBits & ((BigUInt(1) << addressBits) - 1))
-            }
+            for p in action.params where p.sort == .address { args[p.name] = masked(p, args[p.name]!) }
             if args[Environment.timestamp] != nil {
                 time = min(time + timeSteps[Int(rng.next() % UInt64(timeSteps.count))], (BigUInt(1) << 64) - 1)
                 args[Environment.timestamp] = .bits(time)
@@ -77,11 +121,15 @@ extension Conformance {
                                     addressBits: target.addressBits)
         var result = ConformResult(spec: spec, model: model.name, target: target.summary, seed: options.seed)
         var known: [String: Int] = [:]
+        var coverage = Coverage()
         var lastProgress = 0.0
         func elapsed() -> Double { Date().timeIntervalSince(started) }
         while result.sequences < options.maxSequences, options.timeLimit.map({ elapsed() < $0 }) ?? true {
             let steps = source.next(maxLength: options.maxLength)
             result.sequences += 1
+            defer {
+                if let run = lastModelRun, coverage.add(run, steps, model: model), source.corpus.count < 512 { source.corpus.append(steps) }
+            }
             if elapsed() >= lastProgress + 5 {
                 lastProgress = elapsed()
                 options.progress?("\(result.sequences) sequences, \(calls) calls, \(String(format: "%.0f", lastProgress)) s")
@@ -98,6 +146,9 @@ extension Conformance {
             break
         }
         if result.divergence == nil { result.searchSeconds = elapsed(); result.searchCalls = calls }
+        result.corpusSize = source.corpus.count
+        result.coverage = coverage.seen.count
+        result.actionOutcomes = coverage.seen.filter { $0.hasSuffix(":ok") || $0.hasSuffix(":revert") }.sorted()
         result.seconds = elapsed()
         result.calls = calls
         result.runs = runs
@@ -161,6 +212,11 @@ public struct ConformResult: Codable, Sendable {
     public var searchSeconds = 0.0
     public var searchCalls = 0
     public var divergence: ConformFinding?
+    /// Sequences kept for reaching something new, and how many distinct things were reached.
+    public var corpusSize = 0
+    public var coverage = 0
+    /// Each action with `:ok` when some run completed it, `:revert` when some run reverted it.
+    public var actionOutcomes: [String] = []
     public var known: [KnownCount] = []
     public var corpusFile: String?
 
@@ -174,7 +230,7 @@ public struct ConformResult: Codable, Sendable {
     public func text() -> String {
         var out = "titan conform: model \(model) (\(spec)) against \(target)\n"
         out += "  \(sequences) sequence\(sequences == 1 ? "" : "s"), \(calls) calls in \(String(format: "%.1f", seconds)) s"
-            + " (\(Int(callsPerSecond)) calls/s), seed \(seed)\n"
+            + " (\(Int(callsPerSecond)) calls/s), seed \(seed); \(coverage) outcomes reached, \(corpusSize) sequences kept\n"
         for k in known { out += "  known divergence \(k.name) seen \(k.count) time\(k.count == 1 ? "" : "s"): \(k.reason)\n" }
         guard let f = divergence else {
             return out + "CONFORMS: no divergence in \(sequences) sequences\n"
@@ -235,5 +291,31 @@ public enum ConformCorpus {
         // Written whole or not at all.
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
+    }
+}
+
+/// What the model's runs have reached: each action completing or reverting, and, after each
+/// step, which state variables are zero and how many entries each map holds (0, 1, 2, many).
+/// A sequence that adds to it is kept in the corpus.
+struct Coverage {
+    var seen = Set<String>()
+
+    mutating func add(_ run: Conformance.ModelRun, _ steps: [Step], model: Model) -> Bool {
+        let before = seen.count
+        for (st, r) in zip(steps, run.steps) {
+            seen.insert("\(st.action):\(r.ok ? "ok" : "revert")")
+            guard r.ok else { continue }
+            var shape = st.action
+            for v in model.stateVars where !Model.isGhost(v.name) && v.name != Environment.timestamp {
+                let value = r.state[v.name]
+                if case .map(let m) = value {
+                    shape += ",\(v.name)#\(min(m.entries.count, 3))"
+                } else {
+                    shape += ",\(v.name)=\(value == Value.zero(v.sort) ? "0" : "x")"
+                }
+            }
+            seen.insert(shape)
+        }
+        return seen.count > before
     }
 }

@@ -16,6 +16,8 @@ public final class Conformance {
     /// Calls made on the implementation so far (actions and getters), for speed figures.
     public private(set) var calls = 0
     public private(set) var runs = 0
+    /// The model's side of the latest run, for coverage.
+    var lastModelRun: ModelRun?
 
     public init(model: Model, mapping: ConformMapping, target: ConformTarget, mappingFile: String? = nil) throws {
         self.model = model; self.mapping = mapping; self.target = target
@@ -104,10 +106,16 @@ public final class Conformance {
             let call = binding.calls[st.action]!
             if case .bits(let t)? = st.args[Environment.timestamp] { time = max(time, t) }
             let sender = st.args[Environment.sender]?.asBits ?? mapping.deployer
-            return TargetCall(function: call.function, args: call.params.map { Binding.encode(st.args[$0.name]!, $0.sort) },
+            let args = call.args.map { a -> ProtocolValue in
+                switch a {
+                case .param(let p): return Binding.encode(st.args[p.name]!, p.sort)
+                case .contract(let c): return .string("@" + c)
+                }
+            }
+            return TargetCall(function: call.function, args: args,
                               sender: sender, timestamp: time)
         }
-        return TargetPlan(deploy: deployCall, steps: calls,
+        return TargetPlan(contracts: mapping.contracts.map { ($0.name, $0.args) }, deploy: deployCall, steps: calls,
                           observe: observe.map { o in (o.variable.getter, zip(o.keys, o.variable.keys).map { Binding.encode($0, $1) }) })
     }
 
@@ -117,6 +125,7 @@ public final class Conformance {
         let deploy = deploy ?? deployment
         let observe = observations(for: steps, deploy: deploy)
         let modelRun = try runModel(steps, deploy: deploy)
+        lastModelRun = modelRun
         let implRun = try target.run(plan(steps, deploy: deploy, observe))
         runs += 1
         calls += 1 + observe.count + implRun.steps.count * (1 + observe.count)

@@ -14,6 +14,10 @@ import TOMLKit
 ///     timestamp = 0
 ///     args = ["Token", "TKN", 18]     # the implementation's constructor arguments
 ///     model_args = { cap = 1000 }     # the model constructor's arguments (default 0)
+///     contracts = [{ name = "asset", path = "asset.vy", args = [] }]   # deployed first
+///     [actions.approveVault]
+///     function = "asset.approve"      # a function of a contract deployed first
+///     args = ["@target", "amount"]    # @target: the implementation's address; @asset: that contract's
 ///     [actions.transferFrom]
 ///     function = "transfer_from"
 ///     args = ["owner", "to", "amount"]    # model parameters in the function's order
@@ -39,7 +43,16 @@ public struct ConformMapping: Sendable {
         public var observation: String?
     }
 
+    /// A contract the implementation needs, deployed before it (an ERC-4626 vault's asset).
+    public struct Contract: Sendable {
+        public var name: String
+        /// Absolute, or relative to the mapping file's directory as written.
+        public var path: String
+        public var args: [ProtocolValue]
+    }
+
     public var deployer: BigUInt = 1
+    public var contracts: [Contract] = []
     public var deployTime: BigUInt = 0
     /// The implementation's constructor arguments, as given (nil: the model constructor's).
     public var constructorArgs: [ProtocolValue]?
@@ -102,6 +115,12 @@ public struct ConformMapping: Sendable {
         func fail(_ table: String?, _ key: String, _ message: String) -> Error {
             Error(description: "\(file):\(line(table, key)): \(table.map { $0.isEmpty ? "" : "\($0)." } ?? "")\(key): \(message)")
         }
+        func literal(_ v: TOMLValueConvertible, _ table: String, _ key: String) throws -> ProtocolValue {
+            if let b = v.bool { return .bool(b) }
+            if let i = v.int { return .string(String(i)) }
+            if let s = v.string { return .string(s) }
+            throw fail(table, key, "holds a value that is not a string, integer or boolean")
+        }
         func number(_ v: TOMLValueConvertible, _ table: String, _ key: String) throws -> BigUInt {
             if let i = v.int, i >= 0 { return BigUInt(i) }
             if let s = v.string, let n = BigUInt(s.hasPrefix("0x") ? String(s.dropFirst(2)) : s, radix: s.hasPrefix("0x") ? 16 : 10) { return n }
@@ -118,11 +137,18 @@ public struct ConformMapping: Sendable {
                 case "timestamp": deployTime = try number(t[key]!, "deploy", key)
                 case "args":
                     guard let a = t[key]!.array else { throw fail("deploy", key, "must be an array") }
-                    constructorArgs = try a.map { v in
-                        if let b = v.bool { return .bool(b) }
-                        if let i = v.int { return .string(String(i)) }
-                        if let s = v.string { return .string(s) }
-                        throw fail("deploy", key, "holds a value that is not a string, integer or boolean")
+                    constructorArgs = try a.map { try literal($0, "deploy", key) }
+                case "contracts":
+                    guard let list = t[key]!.array else { throw fail("deploy", key, "must be an array of { name, path, args } tables") }
+                    for item in list {
+                        guard let c = item.table, let name = c["name"]?.string, let path = c["path"]?.string else {
+                            throw fail("deploy", key, "each contract needs name = \"...\" and path = \"...\"")
+                        }
+                        for k in c.keys where !["name", "path", "args"].contains(k) { throw fail("deploy", key, "unknown key '\(k)' in contract '\(name)'") }
+                        let args = try (c["args"]?.array).map { try $0.map { try literal($0, "deploy", key) } } ?? []
+                        let resolved = path.hasPrefix("/") ? path : ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+                        guard FileManager.default.fileExists(atPath: resolved) else { throw fail("deploy", key, "contract '\(name)': no such file \(resolved)") }
+                        contracts.append(Contract(name: name, path: resolved, args: args))
                     }
                 case "model_args":
                     guard let m = t[key]!.table else { throw fail("deploy", key, "must be a table of the model constructor's arguments") }
@@ -134,7 +160,7 @@ public struct ConformMapping: Sendable {
                         }
                         modelConstructorArgs[name] = try number(m[name]!, "deploy", key)
                     }
-                default: throw fail("deploy", key, "unknown key (expected sender, timestamp, args, model_args)")
+                default: throw fail("deploy", key, "unknown key (expected sender, timestamp, args, model_args, contracts)")
                 }
             }
         }
@@ -156,7 +182,7 @@ public struct ConformMapping: Sendable {
                             throw fail("actions." + name, key, "must be an array of the action's parameter names")
                         }
                         let declared = action.params.map(\.name)
-                        for n in list.compactMap({ $0 }) where !declared.contains(n) {
+                        for n in list.compactMap({ $0 }) where !declared.contains(n) && !n.hasPrefix("@") {
                             throw fail("actions." + name, key, "'\(n)' is not a parameter of action '\(name)' (\(declared.filter { Environment.names[$0] == nil }.joined(separator: ", ")))")
                         }
                         map.args = list.compactMap { $0 }

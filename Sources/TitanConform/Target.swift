@@ -78,6 +78,9 @@ public struct TargetCall: Hashable, Sendable {
 /// What one run asks of the implementation: deploy, then the calls; after the deployment and
 /// after every call, read each observation (a getter with its arguments).
 public struct TargetPlan: Sendable {
+    /// Contracts deployed first, in order, by the same deployer (`@name` in arguments is the
+    /// address of one, `@target` the implementation's own).
+    public var contracts: [(name: String, args: [ProtocolValue])] = []
     public var deploy: TargetCall
     public var steps: [TargetCall]
     public var observe: [(function: String, args: [ProtocolValue])]
@@ -167,6 +170,7 @@ public final class ProcessTarget: ConformTarget {
     public func run(_ plan: TargetPlan) throws -> TargetRun {
         let reply = try request([
             "op": "run",
+            "contracts": plan.contracts.map { ["name": $0.name, "args": $0.args.map(\.json)] as [String: Any] },
             "deploy": ProcessTarget.json(plan.deploy),
             "steps": plan.steps.map(ProcessTarget.json),
             "observe": plan.observe.map { ["function": $0.function, "args": $0.args.map(\.json)] as [String: Any] },

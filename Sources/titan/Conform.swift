@@ -122,11 +122,12 @@ extension Titan {
             return mapping
         }
 
-        func makeTarget() throws -> ConformTarget {
+        func makeTarget(_ mapping: ConformMapping) throws -> ConformTarget {
             if let targetCmd { return ProcessTarget(command: targetCmd, summary: "process: \(targetCmd)", timeout: timeout) }
             let path = target!
             guard FileManager.default.fileExists(atPath: path) else { throw fail("--target \(path): no such file") }
             if path.hasSuffix(".wasm") || path.hasSuffix(".wat") {
+                if let c = mapping.contracts.first { throw fail("a WebAssembly target deploys no other contracts (the mapping names '\(c.name)')") }
                 do { return try WasmConformTarget(path: path) } catch let e as TargetError { throw fail(e.description) }
             }
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -138,14 +139,15 @@ extension Titan {
                 throw fail("\(RuntimeBackends.python) is missing: run ./scripts/setup (it installs Vyper and titanoboa)")
             }
             let script = root + "/backends/runtimes/conform_vyper.py"
-            return ProcessTarget(command: ShellQuote.quote(python) + " " + ShellQuote.quote(script) + " " + ShellQuote.quote(absolute),
+            let contracts = mapping.contracts.map { " " + ShellQuote.quote($0.name + "=" + $0.path) }.joined()
+            return ProcessTarget(command: ShellQuote.quote(python) + " " + ShellQuote.quote(script) + " " + ShellQuote.quote(absolute) + contracts,
                                  summary: "\(path) (Vyper 0.4.3 on titanoboa)", timeout: timeout)
         }
 
         func run() throws {
             let model = try loadModel()
             let mapping = try loadMapping(model)
-            let target = try makeTarget()
+            let target = try makeTarget(mapping)
             defer { target.stop() }
             let conformance: Conformance
             do { conformance = try Conformance(model: model, mapping: mapping, target: target, mappingFile: mapFile) } catch let e as TargetError {

@@ -25,6 +25,7 @@ struct ConformTests {
         let package = module.split(separator: "/")[0], name = module.split(separator: "/")[1].replacingOccurrences(of: ".vy", with: "")
         // The copy lives outside the package: its relative imports name the package instead.
         for (relative, absolute) in [("from .interfaces", "from snekmate.\(package).interfaces"), ("from ..utils.interfaces", "from snekmate.utils.interfaces"),
+                                     ("from ..tokens.interfaces", "from snekmate.tokens.interfaces"), ("from ..tokens", "from snekmate.tokens"),
                                      ("from ..auth", "from snekmate.auth"), ("from ..utils", "from snekmate.utils"),
                                      ("from . import", "from snekmate.\(package) import")] {
             source = source.replacingOccurrences(of: "\n" + relative + " ", with: "\n" + absolute + " ")
@@ -110,6 +111,20 @@ struct ConformTests {
                                        "    self.pending_owner = empty(address)\n", "")
         let r = try titan(["conform", spec, "--target", planted, "--max-sequences", "300", "--no-corpus"])
         #expect(r.status == 1 && r.stdout.contains("pending_owner: model 0x0000000000000000000000000000000000000000"), "\(r.stdout)\(r.stderr)")
+    }
+
+    @Test("snekmate's ERC-4626 vault over its asset conforms to its model; a copy that mints the shares to the caller does not")
+    func erc4626() throws {
+        let spec = "Specs/examples/erc4626_snekmate.tspec", wrapper = "examples/conform/erc4626_vault.vy", map = "examples/conform/erc4626_vault.toml"
+        let clean = try titan(["conform", spec, "--target", wrapper, "--map", map, "--max-sequences", "60", "--no-corpus"])
+        #expect(clean.status == 0 && clean.stdout.contains("CONFORMS"), "\(clean.stdout)\(clean.stderr)")
+        let planted = try Self.planted("extensions/erc4626.vy", wrapper: wrapper, after: "def _deposit(",
+                                       "erc20._mint(receiver, shares)", "erc20._mint(sender, shares)")
+        // The mapping names the asset's file relative to itself: a copy beside the planted vault.
+        let dir = URL(fileURLWithPath: planted).deletingLastPathComponent()
+        try copy(["examples/conform/erc20_token.vy", map], into: dir)
+        let r = try titan(["conform", spec, "--target", planted, "--map", dir.appendingPathComponent(map).path, "--max-sequences", "300", "--no-corpus"])
+        #expect(r.status == 1 && r.stdout.contains("DIVERGES"), "\(r.stdout)\(r.stderr)")
     }
 
     @Test("a divergence is written to the corpus and replays; a fixed implementation no longer matches it")

@@ -16,7 +16,12 @@ Integers travel as decimal strings, addresses and byte strings as 0x-hex, boolea
 booleans. Each run deploys a fresh contract and undoes everything afterwards (an EVM snapshot),
 so runs are independent. An observation is null when its getter reverted.
 
-Usage: conform_vyper.py CONTRACT.vy   (snekmate and the other installed packages are importable)
+Contracts the implementation needs (an ERC-4626 vault's asset) are named after the contract:
+`conform_vyper.py VAULT.vy asset=ASSET.vy`. A run's `"contracts":[{"name":"asset","args":[...]}]`
+deploys them first, in order; their functions are `asset.NAME` in `describe` and in calls, and an
+argument `"@asset"` is that contract's address (`"@target"` the implementation's own).
+
+Usage: conform_vyper.py CONTRACT.vy [NAME=OTHER.vy ...]   (snekmate and the other installed packages are importable)
 """
 import json
 import os
@@ -34,38 +39,58 @@ def fail(message):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: conform_vyper.py CONTRACT.vy")
+    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[2:]):
+        sys.exit("usage: conform_vyper.py CONTRACT.vy [NAME=OTHER.vy ...]")
     path = sys.argv[1]
+    others = [tuple(a.split("=", 1)) for a in sys.argv[2:]]
     warnings.filterwarnings("ignore")
     try:
         import boa
     except ImportError as e:
         fail(f"{e}: titanoboa is not installed in this Python; run ./scripts/setup (it installs it into .venv)")
-    if not os.path.isfile(path):
-        fail(f"{path}: no such file")
-    try:
-        deployer = boa.load_partial(path)
-    except Exception as e:  # the compiler's own message, with its line and column
-        text = str(e).strip() or type(e).__name__
-        fail(f"{path}: does not compile with vyper: {text}")
-
     from vyper.compiler.output import build_abi_output
-    abi = build_abi_output(deployer.compiler_data)
-    functions = {}
-    constructor = []
-    for item in abi:
-        if item.get("type") == "function":
-            functions.setdefault(item["name"], {
-                "name": item["name"],
-                "inputs": [i["type"] for i in item.get("inputs", [])],
-                "outputs": [o["type"] for o in item.get("outputs", [])],
-            })
-        elif item.get("type") == "constructor":
-            constructor = [i["type"] for i in item.get("inputs", [])]
+
+    def compile_contract(file):
+        if not os.path.isfile(file):
+            fail(f"{file}: no such file")
+        try:
+            return boa.load_partial(file)
+        except Exception as e:  # the compiler's own message, with its line and column
+            text = str(e).strip() or type(e).__name__
+            fail(f"{file}: does not compile with vyper: {text}")
+
+    def interface(deployer, prefix):
+        functions, constructor = {}, []
+        for item in build_abi_output(deployer.compiler_data):
+            if item.get("type") == "function":
+                functions.setdefault(prefix + item["name"], {
+                    "name": prefix + item["name"],
+                    "inputs": [i["type"] for i in item.get("inputs", [])],
+                    "outputs": [o["type"] for o in item.get("outputs", [])],
+                })
+            elif item.get("type") == "constructor":
+                constructor = [i["type"] for i in item.get("inputs", [])]
+        return functions, constructor
+
+    # Skips work titanoboa does for debugging (gas and trace bookkeeping); results are the same.
+    boa.env.enable_fast_mode()
+    deployer = compile_contract(path)
+    functions, constructor = interface(deployer, "")
+    helpers = {}
+    for name, file in others:
+        d = compile_contract(file)
+        f, c = interface(d, name + ".")
+        functions.update(f)
+        helpers[name] = (d, c)
+
+    addresses = {}  # "@name" -> the address of a contract deployed in this run
 
     def decode(value, abi_type):
         """A protocol value as the Python value titanoboa takes for `abi_type`."""
+        if isinstance(value, str) and value.startswith("@"):
+            if value not in addresses:
+                raise KeyError(f"no contract {value[1:]!r} is deployed in this run")
+            return addresses[value]
         if abi_type.startswith("uint") or abi_type.startswith("int"):
             return int(value)
         if abi_type == "bool":
@@ -90,6 +115,8 @@ def main():
             return [encode(v) for v in value]
         return str(value)
 
+    deployed = {}  # name -> contract, in this run
+
     def call(contract, function, args):
         fn = functions.get(function)
         if fn is None:
@@ -97,6 +124,9 @@ def main():
         if len(args) != len(fn["inputs"]):
             raise ValueError(f"'{function}' takes {len(fn['inputs'])} argument(s), {len(args)} were given")
         values = [decode(a, t) for a, t in zip(args, fn["inputs"])]
+        if "." in function:
+            name, function = function.split(".", 1)
+            contract = deployed[name]
         return getattr(contract, function)(*values)
 
     def observe(contract, observations):
@@ -113,12 +143,19 @@ def main():
         deploy = req.get("deploy", {})
         with boa.env.anchor():
             boa.env.timestamp = int(deploy.get("timestamp", 0))
+            addresses.clear()
+            deployed.clear()
             try:
                 with boa.env.prank(decode(deploy.get("sender", "0x1"), "address")):
+                    for c in req.get("contracts", []):
+                        helper, types = helpers[c["name"]]
+                        deployed[c["name"]] = helper.deploy(*[decode(a, t) for a, t in zip(c.get("args", []), types)])
+                        addresses["@" + c["name"]] = str(deployed[c["name"]].address)
                     args = [decode(a, t) for a, t in zip(deploy.get("args", []), constructor)]
                     if len(args) != len(constructor):
                         raise ValueError(f"the constructor takes {len(constructor)} argument(s), {len(deploy.get('args', []))} were given")
                     contract = deployer.deploy(*args)
+                    addresses["@target"] = str(contract.address)
             except boa.BoaError:
                 return {"deploy": {"reverted": True, "observations": []}, "steps": []}
             result = {"deploy": {"reverted": False, "observations": observe(contract, observations)}, "steps": []}
