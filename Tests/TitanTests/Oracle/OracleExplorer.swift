@@ -56,11 +56,15 @@ struct OExploration {
     /// Index of the first state that was not expanded (its successors were not computed).
     var expanded = 0
 
-    /// The steps from the initial state to state `i`.
+    /// The constructor's step that made each deployed state (by index), for models with one.
+    var deployedBy: [Int: OStep] = [:]
+
+    /// The steps from the declared state to state `i`: its deployment, if any, then the actions.
     func trace(to i: Int) -> [OStep] {
         var steps: [OStep] = []
         var at = i
         while let (before, step) = parent[at] { steps.append(step); at = before }
+        if let deploy = deployedBy[at] { steps.append(deploy) }
         return steps.reversed()
     }
 
@@ -76,10 +80,14 @@ struct OExploration {
             parent.append(p)
             return true
         }
-        _ = add(model.initialState, depth: 0, parent: nil)
+        // Every deployment's state is a start, at depth 0: the prover's bound counts actions after it.
+        for (step, state) in model.deployments where index[state] == nil {
+            if let step { deployedBy[states.count] = step }
+            _ = add(state, depth: 0, parent: nil)
+        }
         let argumentValues = model.actions.map { allValues(of: $0.params) }
         for a in model.actions { completes[a.name] = false }
-        var frontier = 0..<1
+        var frontier = 0..<states.count
         var d = 0
         search: while !frontier.isEmpty {
             for i in frontier {

@@ -125,6 +125,21 @@ struct OracleGenerator {
         }
         for v in 0..<(rng.weighted([(2, 0), (3, 1), (2, 2)])) { generateView(index: v) }
         for a in 0..<(2 + rng.below(2)) { generateAction(index: a) }
+        generateConstructor()
+    }
+
+    /// A constructor for some models, generated like an action from a stream of its own (so the
+    /// rest of each model is what it was without one), and kept only when some deployment completes.
+    mutating func generateConstructor() {
+        var own = OracleRandom(seed: rng.state ^ 0xC0DE_C0DE_C0DE_C0DE)
+        guard own.chance(0.3) else { return }
+        swap(&rng, &own)
+        defer { swap(&rng, &own) }
+        generateAction(index: model.actions.count)
+        var c = model.actions.removeLast()
+        c.name = "constructor"
+        model.constructor = c
+        if model.deployments.isEmpty { model.constructor = nil }
     }
 
     mutating func generateView(index: Int) {

@@ -207,9 +207,23 @@ struct OModel {
     var views: [OView] = []
     var actions: [OAction] = []
     var properties: [OProperty] = []
+    /// `constructor(params) { ... }`, named "constructor": run once to make the initial states.
+    var constructor: OAction?
 
+    /// The declared state, before any deployment.
     var initialState: [OValue] { stateVars.map { $0.initial ?? $0.sort.zero } }
-    func action(_ name: String) -> OAction? { actions.first { $0.name == name } }
+    func action(_ name: String) -> OAction? {
+        name == "constructor" ? constructor : actions.first { $0.name == name }
+    }
+
+    /// Where every run starts: each deployment that completes (the constructor with every
+    /// value of its parameters) and the state it makes; the declared state without a constructor.
+    var deployments: [(step: OStep?, state: [OValue])] {
+        guard let c = constructor else { return [(nil, initialState)] }
+        return allValues(of: c.params).compactMap { args in
+            execute(c, args: args, from: initialState).map { (OStep(action: c.name, args: args), $0) }
+        }
+    }
 }
 
 // MARK: Rendering to .tspec
@@ -242,6 +256,14 @@ extension OModel {
         for v in views {
             let params = v.params.map { "\($0.name): \($0.sort)" }.joined(separator: ", ")
             lines.append("  view \(v.name)(\(params)): \(v.sort) = \(render(v.body))")
+        }
+        if let c = constructor {
+            let params = c.params.map { "\($0.name): \($0.sort)" }.joined(separator: ", ")
+            lines.append("  constructor(\(params)) {")
+            // Its requires are no action's: not offered as require sites.
+            var ignored: [ORequireSite] = []
+            render(c.body, indent: "    ", at: ORequireSite(action: -1, path: [], line: 0, column: 0), into: &lines, &ignored)
+            lines.append("  }")
         }
         for (i, a) in actions.enumerated() {
             let params = a.params.map { "\($0.name): \($0.sort)" }.joined(separator: ", ")

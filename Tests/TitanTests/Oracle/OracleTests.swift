@@ -190,7 +190,7 @@ struct OracleTests {
         let seed = try OracleTests.knob("TITAN_ORACLE_SEED", fallback: 0x7174_616E)
         let verbose = ProcessInfo.processInfo.environment["TITAN_ORACLE_VERBOSE"] == "1"
         var total = OracleComparison()
-        var properties = 0, closed = 0, capped = 0
+        var properties = 0, closed = 0, capped = 0, deployed = 0
         var failing: [String] = []
         let start = Date()
         for index in 0..<count {
@@ -205,6 +205,7 @@ struct OracleTests {
                                             result.statuses.description))
             }
             properties += c.model.properties.count
+            if c.model.constructor != nil { deployed += 1 }
             if c.exploration.closed { closed += 1 }
             if !c.exploration.completeToBound { capped += 1 }
             total.absorb(result)
@@ -219,7 +220,9 @@ struct OracleTests {
         let depth = OracleCase.depth
         let counts = total.statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: ", ") }
-        print("oracle: \(count) models (seed \(seed); \(closed) explored to every reachable state, \(capped) capped before depth \(depth)), "
+        // About three in ten models start from a constructor: both readers' deployments are compared too.
+        if count >= 50 { #expect(deployed * 5 >= count, "only \(deployed) of \(count) models have a constructor") }
+        print("oracle: \(count) models (seed \(seed); \(deployed) with a constructor; \(closed) explored to every reachable state, \(capped) capped before depth \(depth)), "
               + "\(properties) properties: \(counts) (unknown: \(total.trueUnknowns.count) true, "
               + "\(total.unknownFailingDeeper.count) failing beyond depth \(depth), \(total.unknownUnsettled.count) not settled by the oracle, "
               + "\(total.undecidedFailing.count) failing within depth \(depth) but left undecided by the solver); "
