@@ -3,6 +3,7 @@ import Foundation
 import TitanBackends
 import TitanConform
 import TitanIR
+import TitanReport
 import TitanSpec
 import TitanWasm
 
@@ -56,6 +57,9 @@ extension Titan {
 
         @Option(help: "Output format: text or json.")
         var format: OutputFormat = .text
+
+        @Option(help: "Also write the run's report (conform.json and an offline index.html: figures, verdict, the shrunk divergence with both sides' values) to this directory.")
+        var reportDir: String?
 
         @Option(help: "Directory the shrunk divergence is written to.")
         var corpusDir: String = "Corpus/conform"
@@ -176,6 +180,9 @@ extension Titan {
                 do { result.corpusFile = try ConformCorpus.write(d, result: result, directory: corpusDir) } catch {
                     FileHandle.standardError.write(Data("warning: could not write the corpus file: \(error)\n".utf8))
                 }
+            }
+            if let reportDir {
+                do { try ConformSection.write(result, to: reportDir) } catch { throw fail("cannot write the report to \(reportDir): \(error)") }
             }
             if format == .json { print(result.json()) } else { print(result.text()) }
             if result.divergence != nil { throw ExitCode(1) }

@@ -215,10 +215,16 @@ struct WasmConformTests {
         return out.path
     }
 
-    @Test("the C vault conforms to its model over a thousand sequences")
+    @Test("the C vault conforms to its model over a thousand sequences, and the report says so")
     func conforms() throws {
-        let r = try titan(["conform", Self.spec, "--target", try Self.build(), "--max-sequences", "1000", "--no-corpus"])
+        let report = try temporaryDirectory()
+        let r = try titan(["conform", Self.spec, "--target", try Self.build(), "--max-sequences", "1000", "--no-corpus",
+                           "--report-dir", report.path])
         #expect(r.status == 0 && r.stdout.contains("CONFORMS: no divergence in 1000 sequences"), "\(r.stdout)\(r.stderr)")
+        let json = try readJSON(report.appendingPathComponent("conform.json"))
+        #expect(json["verdict"] as? String == "conforms")
+        let page = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.contains("Conformance: WasmVault") && page.contains("conforms</span>"))
     }
 
     @Test("planted bugs in the C code: a withdrawal of the whole balance refused, a transfer to 0 let through, a total never lowered",
@@ -236,6 +242,12 @@ struct WasmConformTests {
         #expect((d["observation"] as? String ?? "").hasPrefix(observation), "\(d)")
         #expect((finding["steps"] as? [Any] ?? []).count <= 2, "\(finding["trace"] ?? "")")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1)
+        // The HTML report shows the step where they part, with both values.
+        let report = try temporaryDirectory()
+        _ = try titan(["conform", Self.spec, "--target", try Self.build([(old, new)]), "--max-sequences", "3000", "--no-corpus",
+                       "--report-dir", report.path])
+        let page = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.contains("diverges</span>") && page.contains("class=\"fails\"") && page.contains(d["implementation"] as? String ?? "?"))
     }
 
     @Test("a module that imports what the host does not give is refused with exit 2")
