@@ -535,31 +535,30 @@ public final class Prover {
         return (cti, Step(action: action.name, args: argValues))
     }
 
-    /// Reads the action sequence of a bounded trace from a model.
     /// The trace a solver's model shows: the constructor's step (for a model that has one),
     /// then `depth` actions.
     func readSteps(_ q: Query, _ m: ModelValues, depth: Int) -> [Step]? {
-        var steps: [Step] = []
-        if let constructor = model.constructor {
+        /// One step's arguments, named as `Query.freshArgs` names them with `tag`.
+        func step(_ action: Action, tag: String) -> Step? {
             var args: [String: Value] = [:]
-            for p in constructor.params {
-                let t = q.z3.constant("\(constructor.name).\(p.name)@\(Query.deploymentTag)", q.domain.sort(p.sort))
+            for p in action.params {
+                let t = q.z3.constant("\(action.name).\(p.name)@\(tag)", q.domain.sort(p.sort))
                 guard let v = q.concrete(t, p.sort, in: m) else { return nil }
                 args[p.name] = v
             }
-            steps.append(Step(action: constructor.name, args: args))
+            return Step(action: action.name, args: args)
+        }
+        var steps: [Step] = []
+        if let constructor = model.constructor {
+            guard let deploy = step(constructor, tag: Query.deploymentTag) else { return nil }
+            steps.append(deploy)
         }
         for i in 0..<depth {
             let sel = q.z3.constant(Query.selectorName(i), q.z3.intSort())
-            guard let idx = m.number(sel).map(Int.init), idx < model.actions.count else { return nil }
-            let action = model.actions[idx]
-            var args: [String: Value] = [:]
-            for p in action.params {
-                let t = q.z3.constant("\(action.name).\(p.name)@\(i)", q.domain.sort(p.sort))
-                guard let v = q.concrete(t, p.sort, in: m) else { return nil }
-                args[p.name] = v
+            guard let idx = m.number(sel).map(Int.init), idx < model.actions.count, let next = step(model.actions[idx], tag: String(i)) else {
+                return nil
             }
-            steps.append(Step(action: action.name, args: args))
+            steps.append(next)
         }
         return steps
     }

@@ -90,8 +90,8 @@ struct SimulationSearch {
             guard let deployment = deploy(pools, &rng) else { continue }
             var state = deployment.state
             var steps = deployment.steps
-            // A constructor's state is checked like any other a walk reaches.
-            if !steps.isEmpty {
+            /// Checks the open invariants in the state the walk has reached, with drawn parameters.
+            func checkInvariants() {
                 for (i, target) in open.enumerated().reversed() {
                     guard case .invariant(let inv) = target else { continue }
                     let params = arguments(inv.params, pools, &rng)
@@ -101,6 +101,8 @@ struct SimulationSearch {
                     }
                 }
             }
+            // A constructor's state is checked like any other a walk reaches.
+            if !steps.isEmpty { checkInvariants() }
             for _ in 0..<walkLength {
                 // Rules are tried on the states the walk reaches, with their own action.
                 for (i, target) in open.enumerated().reversed() {
@@ -120,14 +122,7 @@ struct SimulationSearch {
                 state = out.state
                 steps.append(step)
                 remember(step, action)
-                for (i, target) in open.enumerated().reversed() {
-                    guard case .invariant(let inv) = target else { continue }
-                    let params = arguments(inv.params, pools, &rng)
-                    if !interpreter.holds(inv, in: state, params: params) {
-                        found[inv.name] = shrink(Violation(steps: steps, params: params, walks: walks), target)
-                        open.remove(at: i)
-                    }
-                }
+                checkInvariants()
                 if open.isEmpty { break }
             }
         }
