@@ -25,17 +25,20 @@ extension Titan {
 
         func run() throws {
             if let bench {
-                let times: [Double]
+                let times: (valid: [Double], broken: [Double])
                 do {
                     times = try LanguageServer.benchmark(path: bench, changes: changes)
                 } catch {
                     printError("error: \(error)")
                     throw ExitCode(2)
                 }
-                let sorted = times.sorted()
-                let pick = { (q: Double) in sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
-                print(bench + ": \(times.count)" + String(format: " changes, diagnostics after a change: median %.2f ms, p90 %.2f ms, max %.2f ms",
-                             pick(0.5), pick(0.9), sorted.last ?? 0))
+                print("\(bench): \(changes) changes; milliseconds from didChange to diagnostics sent:")
+                for (label, sample) in [("still checks (full parse, type check, outline)", times.valid),
+                                        ("syntax error (parser stops)", times.broken)] where !sample.isEmpty {
+                    let sorted = sample.sorted()
+                    let pick = { (q: Double) in sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
+                    print("  \(label): n=\(sorted.count)" + String(format: " median %.2f, p90 %.2f, max %.2f", pick(0.5), pick(0.9), sorted.last ?? 0))
+                }
                 return
             }
             // The lens command runs this same executable.
