@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Targets depend downward only:
 //   TitanIR <- TitanSpec
+//   TitanSpec, TitanIR (and Foundation) <- TitanLanguageServer <- titan (CLI)
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
@@ -93,8 +94,11 @@ let package = Package(
         .target(name: "TitanReport", dependencies: ["TitanProver", "TitanConform"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
+        // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
+        .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
+            "TitanLanguageServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -113,7 +117,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm", "TitanConform",
+            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

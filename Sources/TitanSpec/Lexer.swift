@@ -14,13 +14,19 @@ struct Lexer {
     /// Every token of the file, ending with one `.endOfFile`.
     mutating func tokenize() throws -> [Token] {
         var tokens: [Token] = []
+        try tokenize(into: &tokens)
+        return tokens
+    }
+
+    /// Like `tokenize()`, but the tokens before a malformed one stay in `tokens` when it throws,
+    /// so an editor can still resolve names in the rest of a file being typed.
+    mutating func tokenize(into tokens: inout [Token]) throws {
         while true {
             skipTrivia()
             guard index < chars.count else { break }
             tokens.append(try nextToken())
         }
         tokens.append(endOfFile(after: tokens.last))
-        return tokens
     }
 
     /// End of file sits just after the last token, so "found end of file" errors quote a real line.

@@ -28,14 +28,17 @@ public enum SpecLoader {
         var checker = TypeChecker(source: source)
         let models = checker.check(syntax)
         guard checker.diagnostics.isEmpty else {
-            // Checking goes declaration kind by kind; report in reading order instead.
-            let ordered = checker.diagnostics.enumerated().sorted { a, b in
-                let (x, y) = (a.element.location, b.element.location)
-                return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
-            }
-            throw SpecErrors(diagnostics: ordered.map(\.element))
+            throw SpecErrors(diagnostics: inReadingOrder(checker.diagnostics))
         }
         return SpecFile(path: path, contentHash: contentHash, models: models)
+    }
+
+    /// Checking goes declaration kind by kind; diagnostics are reported in reading order instead.
+    static func inReadingOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { a, b in
+            let (x, y) = (a.element.location, b.element.location)
+            return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
+        }.map(\.element)
     }
 
     /// Reads a file (or every *.tspec under a directory, recursively, sorted by path) and parses each.
@@ -65,7 +68,7 @@ public enum SpecLoader {
 
     /// The path itself, or the *.tspec files under it when it is a directory.
     /// A missing path is returned as is, so reading it reports it.
-    private static func specFiles(at path: String) -> [String] {
+    public static func specFiles(at path: String) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return [path]

@@ -11,7 +11,7 @@ struct Titan: ParsableCommand {
             + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error. "
             + "titan layout check exit codes: 0 compatible, 1 incompatible, 2 bad input or usage.",
         version: version,
-        subcommands: [Verify.self, Conform.self, Mutate.self, Fuzz.self, Layout.self, ReportCommand.self, BackendHost.self]
+        subcommands: [Verify.self, Lsp.self, Conform.self, Mutate.self, Fuzz.self, Layout.self, ReportCommand.self, BackendHost.self]
     )
 
     /// Like the default entry point, but usage errors exit 2 (not 64) as the exit-code table says.

@@ -114,6 +114,9 @@ extension Titan {
         @Flag(help: "Unknown properties (and cross-checks the second solver could not decide) do not fail the run.")
         var allowUnknown = false
 
+        @Flag(help: "Keep running: poll the spec files every 0.5 s and re-verify the models whose text changed, showing changed verdicts first. Ctrl-C exits 0.")
+        var watch = false
+
         func validate() throws {
             guard depth >= 1 && depth <= 64 else { throw ValidationError("--depth must be between 1 and 64") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
@@ -122,6 +125,9 @@ extension Titan {
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
             if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
+            if watch && (format == .json || ci || shard != nil || jobsIn == .processes || writeProofs || checkProofs || !property.isEmpty) {
+                throw ValidationError("--watch cannot be combined with --format json, --ci, --shard, --jobs-in processes, --write-proofs, --check-proofs or --property")
+            }
         }
 
         /// The latest mutation scores of the models in this run, matched by spec path and model.
@@ -140,30 +146,9 @@ extension Titan {
             return scores.isEmpty ? nil : scores
         }
 
-        func run() throws {
-            let specs: [SpecFile]
-            do {
-                specs = try SpecLoader.load(paths: paths)
-            } catch let e as SpecErrors {
-                printError(e.description)
-                throw ExitCode(2)
-            }
-            if specs.isEmpty {
-                printError("error: no .tspec files under \(paths.joined(separator: ", "))")
-                throw ExitCode(2)
-            }
-            // Checked before anything is proved or written.
-            // Scenarios are reported like properties, and named like them.
-            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })
-            let undeclared = property.filter { !declared.contains($0) }
-            if !undeclared.isEmpty {
-                printError("error: no property named \(undeclared.joined(separator: ", "))")
-                throw ExitCode(2)
-            }
-            let worker = VerifyWorkers.assignedModels
+        /// The verification this command's options describe, and its proof cache (nil with --no-cache).
+        func makeVerification() throws -> (Verification, ProofCache?) {
             let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
-            // Only a process that added entries (after misses) can have pushed the cache over its bound.
-            defer { if let cache, cache.misses > 0 { cache.evict() } }
             var verification = Verification(
                 options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache,
                                        simulationSeconds: simulate, maxInductionDepth: kInduction),
@@ -184,6 +169,36 @@ extension Titan {
                     throw ExitCode(2)
                 }
             }
+            return (verification, cache)
+        }
+
+        func run() throws {
+            if watch { try watchLoop() }
+            let specs: [SpecFile]
+            do {
+                specs = try SpecLoader.load(paths: paths)
+            } catch let e as SpecErrors {
+                printError(e.description)
+                throw ExitCode(2)
+            }
+            if specs.isEmpty {
+                printError("error: no .tspec files under \(paths.joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            // Checked before anything is proved or written.
+            // Scenarios are reported like properties, and named like them.
+            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })
+            let undeclared = property.filter { !declared.contains($0) }
+            if !undeclared.isEmpty {
+                printError("error: no property named \(undeclared.joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            let worker = VerifyWorkers.assignedModels
+            let made = try makeVerification()
+            var verification = made.0
+            let cache = made.1
+            // Only a process that added entries (after misses) can have pushed the cache over its bound.
+            defer { if let cache, cache.misses > 0 { cache.evict() } }
             // Only the models that hold a named property are proved (their invariants come along).
             var selected = specs
             if !property.isEmpty {
