@@ -138,27 +138,47 @@ public struct MutationRunner: Sendable {
                                 reason: reason, seconds: Date().timeIntervalSince(start))
         }
         if let (property, steps) = Prover.quickRefutation(mutant.mutated, seconds: quickSeconds) {
-            return result(.killed, by: property, method: "simulation (\(steps) steps)")
+            let isScenario = mutant.mutated.scenarios.contains { $0.name == property }
+            return result(.killed, by: property, method: isScenario ? "scenario" : "simulation (\(steps) steps)")
         }
         var opts = options
         opts.jobs = 1
-        var results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+        var results = Self.verify(mutant, options: opts)
         var deepened = ""
         if let deep = deepening, deep.depth > opts.depth || deep.simulationSeconds > opts.simulationSeconds,
            results.contains(where: { $0.status == .unknown }),
-           !results.contains(where: { $0.status == .violated || $0.status == .vacuous || $0.status == .error }) {
+           !results.contains(where: { $0.failsAsRefutation || $0.status == .error }) {
             opts.depth = max(opts.depth, deep.depth)
             opts.simulationSeconds = max(opts.simulationSeconds, deep.simulationSeconds)
-            results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+            results = Self.verify(mutant, options: opts)
             deepened = " (deepened: depth \(opts.depth), \(String(format: "%g", opts.simulationSeconds)) s simulation)"
         }
-        if let r = results.first(where: { $0.status == .violated || $0.status == .vacuous }) {
-            return result(.killed, by: r.property, method: (r.status == .vacuous ? "vacuous" : r.method) + deepened)
+        // Killed is what the gate would reject: a property violated or vacuous, or a deliberate
+        // bug (`expect violated`) that the mutant made disappear. A deliberate bug refuted again
+        // is what the spec expects of the original too, so it catches nothing.
+        if let r = results.first(where: \.failsAsRefutation) {
+            let how = r.status == .vacuous ? "vacuous" : r.expectViolated == true ? "proved, though expected violated" : r.method
+            return result(.killed, by: r.property, method: how + deepened)
         }
         if let r = results.first(where: { $0.status == .error }) { return result(.error, by: nil, reason: r.reason) }
         if let r = results.first(where: { $0.status == .unknown }) {
             return result(.unknown, reason: "\(r.property): \(r.reason ?? "unknown")\(deepened)")
         }
         return result(.survived)
+    }
+
+    /// Proves a mutant, leaving the properties marked `expect violated` for last and for
+    /// mutants nothing else caught. Each states a deliberate bug, often the most expensive
+    /// search of its model (the staking example's over-commitment is a non-linear BMC of 10 to
+    /// 60 s), and refuting it again kills nothing; any other property's violation is a
+    /// replayed trace, so a kill without them is a kill with them.
+    static func verify(_ mutant: Mutant, options: ProverOptions) -> [PropertyResult] {
+        var unexpected = mutant.mutated
+        unexpected.properties.removeAll { $0.expectViolated }
+        if unexpected.properties.count < mutant.mutated.properties.count {
+            let first = Prover(model: unexpected, specPath: mutant.spec, options: options).verify()
+            if first.contains(where: \.failsAsRefutation) { return first }
+        }
+        return Prover(model: mutant.mutated, specPath: mutant.spec, options: options).verify()
     }
 }

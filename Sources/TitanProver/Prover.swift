@@ -218,15 +218,25 @@ public final class Prover {
         return answer
     }
 
-    /// A violation of some invariant or rule that random simulation finds within `seconds`
-    /// (replayed by construction): the property and the length of its shrunk trace. For sorting
-    /// out the many models that are wrong in an obvious way (mutants) before proving anything.
+    /// A failure the gate would reject that is found without the solver: a scenario that no
+    /// longer runs as written, or a violation of some invariant or rule that random simulation
+    /// finds within `seconds` (replayed by construction); the property and the length of its
+    /// trace. For sorting out the many models that are wrong in an obvious way (mutants) before
+    /// proving anything. Properties marked `expect violated` are skipped: their violation is
+    /// what the spec expects, so finding it again says nothing.
     public static func quickRefutation(_ model: Model, seconds: Double, maxWalks: Int = 2_000) -> (property: String, steps: Int)? {
-        let interpreter = Interpreter(model: model)
+        let prover = Prover(model: model, specPath: "", options: ProverOptions(jobs: 1))
+        for scenario in model.scenarios {
+            let r = ScenarioRun(prover: prover).run(scenario)
+            if r.status != .proved { return (scenario.name, r.counterexample?.steps.count ?? 0) }
+        }
+        let interpreter = prover.interpreter
         let initial = interpreter.initialState()
-        for inv in model.invariants where inv.params.isEmpty && !interpreter.holds(inv, in: initial) { return (inv.name, 0) }
+        for inv in model.invariants where !inv.expectViolated && inv.params.isEmpty && !interpreter.holds(inv, in: initial) {
+            return (inv.name, 0)
+        }
         let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
-        let found = search.search(SimulationSearch.targets(model), stopAtFirst: true)
+        let found = search.search(SimulationSearch.targets(model).filter { !$0.property.expectViolated }, stopAtFirst: true)
         guard let p = model.properties.first(where: { found[$0.name] != nil }) else { return nil }
         return (p.name, found[p.name]!.steps.count)
     }
