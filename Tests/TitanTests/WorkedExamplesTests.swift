@@ -27,7 +27,7 @@ struct WorkedExamplesTests {
         for (name, result) in r where name != "Ownable2StepTimelock.anyone_may_accept" {
             #expect(result.status == .proved, "\(name): \(result.status.rawValue) \(result.reason ?? "")")
         }
-        #expect(r.count == 10)
+        #expect(r.count == 13)
     }
 
     @Test("ERC-4626: the first-depositor inflation is refuted in three replayed steps; the zero-shares guard proves")
