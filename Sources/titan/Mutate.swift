@@ -56,6 +56,9 @@ extension Titan {
         @Option(help: "JSON file of equivalent mutants: [{\"id\": ..., \"reason\": ...}].")
         var equivalent: String = "Specs/equivalent-mutants.json"
 
+        @Flag(help: "Prove the mutants listed as equivalent too (by default their reason stands): one the properties kill is reported killed.")
+        var proveEquivalent = false
+
         @Option(help: "Directory mutation.json and index.html are written to.")
         var reportDir: String = "Reports/mutation"
 
@@ -105,7 +108,8 @@ extension Titan {
             let runner = MutationRunner(options: ProverOptions(depth: depth, timeoutSeconds: timeout, jobs: 1, cache: cache,
                                                                simulationSeconds: simulate),
                                         equivalent: equivalents,
-                                        deepening: deepenDepth > 0 ? (deepenDepth, deepenSimulate) : nil)
+                                        deepening: deepenDepth > 0 ? (deepenDepth, deepenSimulate) : nil,
+                                        proveEquivalent: proveEquivalent)
             printError("titan mutate: \(mutants.count) mutants of \(Set(mutants.map { "\($0.spec):\($0.model)" }).count) models, \(jobs) at once")
             let progress = Progress(total: mutants.count)
             let all = mutants
