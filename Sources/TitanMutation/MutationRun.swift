@@ -153,7 +153,17 @@ public struct MutationRunner: Sendable {
         var opts = options
         opts.jobs = 1
         opts.stopAtFirstFailure = true
-        var results = Self.verify(mutant, options: opts)
+        // Short solver timeouts first: a violation is a replayed trace and a proof is a proof
+        // whatever the timeout, and most mutants are killed by a query answered in a second or
+        // two, where the queries that time out would spend the full timeout each. Only a mutant
+        // nothing caught is proved again with the full timeout.
+        var results: [PropertyResult] = []
+        if opts.timeoutSeconds > Self.shortTimeout {
+            var short = opts
+            short.timeoutSeconds = Self.shortTimeout
+            results = Self.verify(mutant, options: short)
+        }
+        if !results.contains(where: \.failsAsRefutation) { results = Self.verify(mutant, options: opts) }
         var deepened = ""
         if let deep = deepening, deep.depth > opts.depth || deep.simulationSeconds > opts.simulationSeconds,
            results.contains(where: { $0.status == .unknown }),
@@ -182,6 +192,9 @@ public struct MutationRunner: Sendable {
         }
         return result(.survived)
     }
+
+    /// The solver timeout, in seconds, of the first proof of a mutant.
+    static let shortTimeout = 2.0
 
     /// Proves a mutant, leaving the properties marked `expect violated` for last and for
     /// mutants nothing else caught. Each states a deliberate bug, often the most expensive
