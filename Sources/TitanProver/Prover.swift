@@ -240,7 +240,9 @@ public final class Prover {
         for inv in model.invariants where !inv.expectViolated && inv.params.isEmpty && !interpreter.holds(inv, in: initial) {
             return (inv.name, 0)
         }
-        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
+        var search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
+        search.prefixes = scenarioPrefixes(model, interpreter)
+        search.hints = scenarioArguments(model, interpreter)
         let found = search.search(SimulationSearch.targets(model).filter { !$0.property.expectViolated }, stopAtFirst: true)
         guard let p = model.properties.first(where: { found[$0.name] != nil }) else { return nil }
         return (p.name, found[p.name]!.steps.count)

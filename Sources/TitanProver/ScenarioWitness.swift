@@ -17,29 +17,66 @@ extension Prover {
         guard !marked.isEmpty else { return [] }
         let interpreter = Interpreter(model: model)
         var shown: Set<String> = []
+        scenarioCalls(model, interpreter) { state, action, values, outcome in
+            for p in marked where !shown.contains(p.name) {
+                switch p.kind {
+                case .invariant:
+                    if outcome.ok.asBool, !interpreter.holds(p, in: outcome.state) { shown.insert(p.name) }
+                case .rule(let on, _) where on == nil || on == action.name:
+                    let names = p.frameNames(for: action, args: values, result: outcome.result)
+                    let frame = Executor<ConcreteDomain>.Frame(pre: state, post: outcome.state, names: names,
+                                                               reverted: .bool(!outcome.ok.asBool))
+                    if !interpreter.executor.evaluate(p.body, in: frame).asBool { shown.insert(p.name) }
+                case .rule, .lemma:
+                    break
+                }
+            }
+        }
+        return shown
+    }
+
+    /// The completed calls of every scenario, each run with the state it reached: where a
+    /// mutant's simulation starts half its walks (`SimulationSearch.prefixes`).
+    static func scenarioPrefixes(_ model: Model, _ interpreter: Interpreter) -> [(steps: [Step], state: ConcreteState)] {
+        var out: [(steps: [Step], state: ConcreteState)] = []
+        var run: [Step] = []
+        scenarioCalls(model, interpreter) { _, action, values, outcome in
+            guard outcome.ok.asBool else { return }
+            run.append(Step(action: action.name, args: values))
+            out.append((run, outcome.state))
+        } begin: { run = [] }
+        return out
+    }
+
+    /// The arguments the scenarios call with (callers and times included), by sort: the
+    /// accounts and amounts a model's runs use, which its constants alone do not name.
+    static func scenarioArguments(_ model: Model, _ interpreter: Interpreter) -> [Sort: [Value]] {
+        var out: [Sort: [Value]] = [:]
+        scenarioCalls(model, interpreter) { _, action, values, _ in
+            for p in action.params {
+                if let v = values[p.name], !(out[p.sort] ?? []).contains(v) { out[p.sort, default: []].append(v) }
+            }
+        }
+        return out
+    }
+
+    /// Runs each scenario's calls as the model does them (a call the scenario expected to
+    /// revert may complete, and the other way round), telling `visit` the state before each
+    /// call, the action, its arguments and its outcome.
+    static func scenarioCalls(_ model: Model, _ interpreter: Interpreter,
+                              _ visit: (ConcreteState, Action, [String: Value], Executor<ConcreteDomain>.Outcome) -> Void,
+                              begin: () -> Void = {}) {
         for scenario in model.scenarios {
+            begin()
             var state = interpreter.initialState()
             for case .call(let name, let args, _, _) in scenario.steps {
                 guard let action = model.action(name) else { break }
                 var values: [String: Value] = [:]
                 for (p, a) in zip(action.params, args) { values[p.name] = interpreter.evaluate(a, in: state) }
                 guard let outcome = try? interpreter.step(Step(action: name, args: values), from: state) else { break }
-                for p in marked where !shown.contains(p.name) {
-                    switch p.kind {
-                    case .invariant:
-                        if outcome.ok.asBool, !interpreter.holds(p, in: outcome.state) { shown.insert(p.name) }
-                    case .rule(let on, _) where on == nil || on == name:
-                        let names = p.frameNames(for: action, args: values, result: outcome.result)
-                        let frame = Executor<ConcreteDomain>.Frame(pre: state, post: outcome.state, names: names,
-                                                                   reverted: .bool(!outcome.ok.asBool))
-                        if !interpreter.executor.evaluate(p.body, in: frame).asBool { shown.insert(p.name) }
-                    case .rule, .lemma:
-                        break
-                    }
-                }
+                visit(state, action, values, outcome)
                 if outcome.ok.asBool { state = outcome.state }
             }
         }
-        return shown
     }
 }

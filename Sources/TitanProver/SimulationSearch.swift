@@ -42,6 +42,10 @@ struct SimulationSearch {
 
     /// Values worth trying for each sort, beyond the sort's boundaries.
     var hints: [Sort: [Value]] = [:]
+    /// Runs (completed steps from the initial state, and the state they reach) that half the
+    /// walks continue instead of starting afresh: the states a model's scenarios reach (funded,
+    /// a period started, a stake placed) are where a random walk rarely gets by itself.
+    var prefixes: [(steps: [Step], state: ConcreteState)] = []
 
     init(model: Model, interpreter: Interpreter, seconds: Double, maxWalks: Int = 200_000, walkLength: Int = 64, seed: UInt64 = 0x7174_616E) {
         self.model = model; self.interpreter = interpreter; self.seconds = seconds
@@ -131,6 +135,9 @@ struct SimulationSearch {
             if enabled.isEmpty { enabled = [model.actions[Int(rng.next() % UInt64(model.actions.count))]] }
             var state = initial
             var steps: [Step] = []
+            if !prefixes.isEmpty, rng.next() % 2 == 0 {
+                (steps, state) = prefixes[Int(rng.next() % UInt64(prefixes.count))]
+            }
             seenArguments = [:]
             for _ in 0..<walkLength {
                 // Rules are tried on the states the walk reaches, with their own action.
