@@ -14,10 +14,11 @@ extension Titan {
             (+1, -1, 0), a boolean, a require (deleted or negated), an assignment (deleted, or a map write moved to \
             another key in scope), an else branch (deleted), an unchecked block (removed), two view arguments \
             (swapped). A mutant that does not type-check, or whose meaning equals the original's, is dropped. \
-            Each one is simulated briefly, then proved: killed (some property violated or vacuous), survived \
-            (every property still proved), unknown, or error. A model's score is killed / (mutants - equivalent). \
+            Each one runs the scenarios and is simulated briefly, then proved, stopping at the first failure: killed \
+            (what the gate would reject: a property violated or vacuous, or an `expect violated` bug proved), survived \
+            (every property as in the original), unknown, or error. A model's score is killed / (mutants - equivalent). \
             Survivors that cannot change behaviour are listed with a reason in the --equivalent file, a JSON array \
-            of {"id": "...", "reason": "..."} (ids as printed). Writes mutation.json and index.html ("Spec strength") \
+            of {"id": "...", "reason": "..."} (ids as printed); they are not proved unless --prove-equivalent. Writes mutation.json and index.html ("Spec strength") \
             to --report-dir; `titan verify` shows the latest score of each model next to its proved count.
             Exit codes: 0 done (every model at least --min-score), 1 a model below --min-score, 2 usage or spec error.
             """
