@@ -121,10 +121,16 @@ public struct MutationRunner: Sendable {
     /// (nil: never). Only unknown mutants pay for it: bugs on long protocol paths (an emergency
     /// upgrade after four approvals and a time lock) need 6 to 8 actions to show.
     public var deepening: (depth: Int, simulationSeconds: Double)?
+    /// Whether a mutant listed as equivalent is proved all the same. Its reason is the argument
+    /// that it cannot change behaviour, and proving a survivor is the longest run a mutant
+    /// has (every property proved, nothing stops it early), so by default it is not; proved,
+    /// a listed mutant that some property kills is reported killed (the listing is wrong).
+    public var proveEquivalent: Bool
 
     public init(options: ProverOptions, quickSeconds: Double = 0.2, equivalent: EquivalentMutants = EquivalentMutants(),
-                deepening: (depth: Int, simulationSeconds: Double)? = nil) {
+                deepening: (depth: Int, simulationSeconds: Double)? = nil, proveEquivalent: Bool = false) {
         self.options = options; self.quickSeconds = quickSeconds; self.equivalent = equivalent; self.deepening = deepening
+        self.proveEquivalent = proveEquivalent
     }
 
     public func run(_ mutant: Mutant) -> MutantResult {
@@ -137,28 +143,78 @@ public struct MutationRunner: Sendable {
                                 before: mutant.before, after: mutant.after, outcome: outcome, killedBy: by, method: method,
                                 reason: reason, seconds: Date().timeIntervalSince(start))
         }
+        if !proveEquivalent, let why = equivalent.reason(for: mutant.id) {
+            return result(.equivalent, method: "listed, not proved", reason: why)
+        }
         if let (property, steps) = Prover.quickRefutation(mutant.mutated, seconds: quickSeconds) {
-            return result(.killed, by: property, method: "simulation (\(steps) steps)")
+            let isScenario = mutant.mutated.scenarios.contains { $0.name == property }
+            return result(.killed, by: property, method: isScenario ? "scenario" : "simulation (\(steps) steps)")
         }
         var opts = options
         opts.jobs = 1
-        var results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+        opts.stopAtFirstFailure = true
+        // Short solver timeouts first: a violation is a replayed trace and a proof is a proof
+        // whatever the timeout, and most mutants are killed by a query answered in a second or
+        // two, where the queries that time out would spend the full timeout each. Only a mutant
+        // nothing caught is proved again with the full timeout.
+        var results: [PropertyResult] = []
+        if opts.timeoutSeconds > Self.shortTimeout {
+            var short = opts
+            short.timeoutSeconds = Self.shortTimeout
+            results = Self.verify(mutant, options: short)
+        }
+        if !results.contains(where: \.failsAsRefutation) { results = Self.verify(mutant, options: opts) }
         var deepened = ""
         if let deep = deepening, deep.depth > opts.depth || deep.simulationSeconds > opts.simulationSeconds,
            results.contains(where: { $0.status == .unknown }),
-           !results.contains(where: { $0.status == .violated || $0.status == .vacuous || $0.status == .error }) {
+           !results.contains(where: { $0.failsAsRefutation || $0.status == .error }) {
+            // A longer simulation first: it finds a bug on a long path in a few seconds, where a
+            // deeper BMC of non-linear arithmetic spends its timeouts at every depth.
+            if deep.simulationSeconds > quickSeconds,
+               let (property, steps) = Prover.quickRefutation(mutant.mutated, seconds: deep.simulationSeconds, maxWalks: 50_000) {
+                return result(.killed, by: property, method: "simulation (\(steps) steps, \(String(format: "%g", deep.simulationSeconds)) s, after unknown at depth \(opts.depth))")
+            }
             opts.depth = max(opts.depth, deep.depth)
             opts.simulationSeconds = max(opts.simulationSeconds, deep.simulationSeconds)
-            results = Prover(model: mutant.mutated, specPath: mutant.spec, options: opts).verify()
+            results = Self.verify(mutant, options: opts)
             deepened = " (deepened: depth \(opts.depth), \(String(format: "%g", opts.simulationSeconds)) s simulation)"
         }
-        if let r = results.first(where: { $0.status == .violated || $0.status == .vacuous }) {
-            return result(.killed, by: r.property, method: (r.status == .vacuous ? "vacuous" : r.method) + deepened)
+        // Killed is what the gate would reject: a property violated or vacuous, or a deliberate
+        // bug (`expect violated`) that the mutant made disappear. A deliberate bug refuted again
+        // is what the spec expects of the original too, so it catches nothing.
+        if let r = results.first(where: \.failsAsRefutation) {
+            let how = r.status == .vacuous ? "vacuous" : r.expectViolated == true ? "proved, though expected violated" : r.method
+            return result(.killed, by: r.property, method: how + deepened)
         }
         if let r = results.first(where: { $0.status == .error }) { return result(.error, by: nil, reason: r.reason) }
         if let r = results.first(where: { $0.status == .unknown }) {
             return result(.unknown, reason: "\(r.property): \(r.reason ?? "unknown")\(deepened)")
         }
         return result(.survived)
+    }
+
+    /// The solver timeout, in seconds, of the first proof of a mutant.
+    static let shortTimeout = 2.0
+
+    /// Proves a mutant, leaving the properties marked `expect violated` for last and for
+    /// mutants nothing else caught. Each states a deliberate bug, often the most expensive
+    /// search of its model (the staking example's over-commitment is a non-linear BMC of 10 to
+    /// 60 s), and refuting it again kills nothing; any other property's violation is a
+    /// replayed trace, so a kill without them is a kill with them. A deliberate bug that the
+    /// model's scenarios still show (`Prover.expectedViolationsShownByScenarios`) is violated
+    /// as expected without a proof.
+    static func verify(_ mutant: Mutant, options: ProverOptions) -> [PropertyResult] {
+        var unexpected = mutant.mutated
+        unexpected.properties.removeAll { $0.expectViolated }
+        guard unexpected.properties.count < mutant.mutated.properties.count else {
+            return Prover(model: mutant.mutated, specPath: mutant.spec, options: options).verify()
+        }
+        let first = Prover(model: unexpected, specPath: mutant.spec, options: options).verify()
+        if first.contains(where: \.failsAsRefutation) { return first }
+        let shown = Prover.expectedViolationsShownByScenarios(mutant.mutated)
+        var rest = mutant.mutated
+        rest.properties.removeAll { $0.expectViolated && shown.contains($0.name) }
+        if rest.properties.count == unexpected.properties.count { return first }
+        return Prover(model: rest, specPath: mutant.spec, options: options).verify()
     }
 }

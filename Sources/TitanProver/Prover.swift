@@ -30,6 +30,11 @@ public struct ProverOptions: Sendable {
     /// Told, as they happen, what a long run is doing: each property settled, with its method
     /// and time, and each phase begun. Called from several threads.
     public var progress: (@Sendable (String) -> Void)?
+    /// Stop at the first property that fails the gate, leaving the rest unknown ("not
+    /// checked"), and try the rules before the invariants' bounded search: a mutation run only
+    /// asks whether something fails, and a rule's violation is often found in seconds where the
+    /// bounded search of a non-inductive invariant spends its timeouts.
+    public var stopAtFirstFailure = false
     public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil,
                 cache: ProofCache? = nil, simulationSeconds: Double = 5, maxInductionDepth: Int = 3) {
@@ -218,16 +223,28 @@ public final class Prover {
         return answer
     }
 
-    /// A violation of some invariant or rule that random simulation finds within `seconds`
-    /// (replayed by construction): the property and the length of its shrunk trace. For sorting
-    /// out the many models that are wrong in an obvious way (mutants) before proving anything.
+    /// A failure the gate would reject that is found without the solver: a scenario that no
+    /// longer runs as written, or a violation of some invariant or rule that random simulation
+    /// finds within `seconds` (replayed by construction); the property and the length of its
+    /// trace. For sorting out the many models that are wrong in an obvious way (mutants) before
+    /// proving anything. Properties marked `expect violated` are skipped: their violation is
+    /// what the spec expects, so finding it again says nothing.
     public static func quickRefutation(_ model: Model, seconds: Double, maxWalks: Int = 2_000) -> (property: String, steps: Int)? {
-        let interpreter = Interpreter(model: model)
+        let prover = Prover(model: model, specPath: "", options: ProverOptions(jobs: 1))
+        for scenario in model.scenarios {
+            let r = ScenarioRun(prover: prover).run(scenario)
+            if r.status != .proved { return (scenario.name, r.counterexample?.steps.count ?? 0) }
+        }
+        let interpreter = prover.interpreter
         let initial = interpreter.initialState()
         // With a constructor the initial state is a deployment's: the search below checks those.
-        for inv in model.invariants where model.constructor == nil && inv.params.isEmpty && !interpreter.holds(inv, in: initial) { return (inv.name, 0) }
-        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
-        let found = search.search(SimulationSearch.targets(model), stopAtFirst: true)
+        for inv in model.invariants where model.constructor == nil && !inv.expectViolated && inv.params.isEmpty && !interpreter.holds(inv, in: initial) {
+            return (inv.name, 0)
+        }
+        var search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds, maxWalks: maxWalks, walkLength: 32)
+        search.prefixes = scenarioPrefixes(model, interpreter)
+        search.hints = scenarioArguments(model, interpreter)
+        let found = search.search(SimulationSearch.targets(model).filter { !$0.property.expectViolated }, stopAtFirst: true)
         guard let p = model.properties.first(where: { found[$0.name] != nil }) else { return nil }
         return (p.name, found[p.name]!.steps.count)
     }
@@ -254,11 +271,33 @@ public final class Prover {
         for r in parallelMap(lemmas.count, { i in self.settled(self.verifyLemma(lemmas[i])) }) { results[r.property] = r }
         provedLemmas = Dictionary(lemmas.filter { results[$0.name]?.status == .proved }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if !model.invariants.isEmpty { options.progress?("\(model.name): \(model.invariants.count) invariant(s): induction, then BMC, k-induction and simulation for what is left") }
-        for r in verifyInvariants() { results[r.property] = settled(r) }
-        let proved = model.invariants.filter { results[$0.name]?.status == .proved }
-        // Rules are independent of each other once the invariants are settled.
         let rules = model.properties.filter { if case .rule = $0.kind { return true }; return false }
-        for r in parallelMap(rules.count, { i in self.settled(self.verifyRule(rules[i], assuming: proved)) }) { results[r.property] = r }
+        // Stopping at the first failure: the rules, under the invariants induction proved, go
+        // before the bounded search of the others, and are kept when it proves no more.
+        var early: (assumed: [String], results: [PropertyResult])?
+        let beforeBoundedSearch: (([Property]) -> Bool)? = !options.stopAtFirstFailure ? nil : { proved in
+            let settled = self.verifyRulesUntilOneFails(rules, assuming: proved)
+            early = (proved.map(\.name), settled)
+            return settled.contains(where: \.failsAsRefutation)
+        }
+        for r in verifyInvariants(beforeBoundedSearch: beforeBoundedSearch) { results[r.property] = settled(r) }
+        let proved = model.invariants.filter { results[$0.name]?.status == .proved }
+        if let early, early.assumed == proved.map(\.name) || early.results.contains(where: \.failsAsRefutation) {
+            for r in early.results { results[r.property] = r }
+        } else if options.stopAtFirstFailure, results.values.contains(where: \.failsAsRefutation) {
+            // Nothing more is needed.
+        } else if options.stopAtFirstFailure {
+            for r in verifyRulesUntilOneFails(rules, assuming: proved) { results[r.property] = r }
+        } else {
+            // Rules are independent of each other once the invariants are settled.
+            for r in parallelMap(rules.count, { i in self.settled(self.verifyRule(rules[i], assuming: proved)) }) { results[r.property] = r }
+        }
+        if options.stopAtFirstFailure {
+            for p in model.properties where results[p.name] == nil {
+                results[p.name] = result(p, .unknown, method: "not checked", reason: "not checked: the run stopped at the first failure",
+                                         seconds: 0, queries: [])
+            }
+        }
         // Name the lemmas each property's queries assumed; a named lemma that is not proved was not.
         for p in model.properties where !p.using.isEmpty {
             guard var r = results[p.name] else { continue }
@@ -275,8 +314,19 @@ public final class Prover {
         // Certificates hold unsat queries only: checking them cannot look for witnesses. Nothing
         // proved, nothing can be vacuous: no queries are spent (a run where every query times out
         // stays as short as before).
-        guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }) else { return ordered + scenarios }
+        guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }),
+              !(options.stopAtFirstFailure && ordered.contains(where: \.failsAsRefutation)) else { return ordered + scenarios }
         return VacuityCheck(prover: self, proved: proved).check(ordered) + scenarios
+    }
+
+    /// Rules one at a time, in order, until one fails the gate (the rest are left out).
+    func verifyRulesUntilOneFails(_ rules: [Property], assuming proved: [Property]) -> [PropertyResult] {
+        var out: [PropertyResult] = []
+        for rule in rules {
+            out.append(settled(verifyRule(rule, assuming: proved)))
+            if out.last!.failsAsRefutation { break }
+        }
+        return out
     }
 
     /// Tells the progress hook that a property is settled (vacuity may still change a proof).
@@ -314,7 +364,10 @@ public final class Prover {
 
     // MARK: Invariants
 
-    func verifyInvariants() -> [PropertyResult] {
+    /// `beforeBoundedSearch` is called with the invariants induction proved, before the bounded
+    /// search of the others; when it returns true (something failed), that search is skipped.
+    /// Stopping at the first failure, the bounded search also ends at the first violation.
+    func verifyInvariants(beforeBoundedSearch: (([Property]) -> Bool)? = nil) -> [PropertyResult] {
         let invariants = model.invariants
         var records: [String: [QueryRecord]] = [:]
         var out: [String: PropertyResult] = [:]
@@ -431,8 +484,10 @@ public final class Prover {
         // Bounded model checking from the initial state for the rest, one invariant per job; then
         // k-induction for what has no violation within the bound.
         let proved = candidates
-        let rest = invariants.filter { out[$0.name] == nil }
-        let bmc: [PropertyResult] = parallelMap(rest.count) { i in
+        let stopped = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
+            || beforeBoundedSearch?(proved) == true
+        let rest = stopped ? [] : invariants.filter { out[$0.name] == nil }
+        let bmcOne: (Int) -> PropertyResult = { i in
             let inv = rest[i]
             var recs = records[inv.name] ?? []
             var unknowns: [String] = []
@@ -471,10 +526,20 @@ public final class Prover {
             r.counterexampleToInduction = ctis[inv.name]
             return r
         }
+        var bmc: [PropertyResult] = []
+        if options.stopAtFirstFailure {
+            for i in rest.indices {
+                bmc.append(bmcOne(i))
+                if bmc.last!.failsAsRefutation { break }
+            }
+        } else {
+            bmc = parallelMap(rest.count, bmcOne)
+        }
         for (inv, r) in zip(rest, bmc) { out[inv.name] = r }
 
         // Deeper than the bound: random simulation from the initial state, towards the CTIs.
-        let open = rest.filter { out[$0.name]?.status == .unknown }
+        let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
+        let open = failed ? [] : rest.filter { out[$0.name]?.status == .unknown }
         if !open.isEmpty, options.simulationSeconds > 0 {
             let start = clock()
             var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)

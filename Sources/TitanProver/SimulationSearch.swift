@@ -42,6 +42,10 @@ struct SimulationSearch {
 
     /// Values worth trying for each sort, beyond the sort's boundaries.
     var hints: [Sort: [Value]] = [:]
+    /// Runs (completed steps from the initial state, and the state they reach) that half the
+    /// walks continue instead of starting afresh: the states a model's scenarios reach (funded,
+    /// a period started, a stake placed) are where a random walk rarely gets by itself.
+    var prefixes: [(steps: [Step], state: ConcreteState)] = []
 
     init(model: Model, interpreter: Interpreter, seconds: Double, maxWalks: Int = 200_000, walkLength: Int = 64, seed: UInt64 = 0x7174_616E) {
         self.model = model; self.interpreter = interpreter; self.seconds = seconds
@@ -90,6 +94,10 @@ struct SimulationSearch {
             guard let deployment = deploy(pools, &rng) else { continue }
             var state = deployment.state
             var steps = deployment.steps
+            // Half the walks go on from where a scenario got to (its steps start with the deployment).
+            if !prefixes.isEmpty, rng.next() % 2 == 0 {
+                (steps, state) = prefixes[Int(rng.next() % UInt64(prefixes.count))]
+            }
             /// Checks the open invariants in the state the walk has reached, with drawn parameters.
             func checkInvariants() {
                 for (i, target) in open.enumerated().reversed() {

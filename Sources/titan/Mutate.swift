@@ -14,10 +14,11 @@ extension Titan {
             (+1, -1, 0), a boolean, a require (deleted or negated), an assignment (deleted, or a map write moved to \
             another key in scope), an else branch (deleted), an unchecked block (removed), two view arguments \
             (swapped). A mutant that does not type-check, or whose meaning equals the original's, is dropped. \
-            Each one is simulated briefly, then proved: killed (some property violated or vacuous), survived \
-            (every property still proved), unknown, or error. A model's score is killed / (mutants - equivalent). \
+            Each one runs the scenarios and is simulated briefly, then proved, stopping at the first failure: killed \
+            (what the gate would reject: a property violated or vacuous, or an `expect violated` bug proved), survived \
+            (every property as in the original), unknown, or error. A model's score is killed / (mutants - equivalent). \
             Survivors that cannot change behaviour are listed with a reason in the --equivalent file, a JSON array \
-            of {"id": "...", "reason": "..."} (ids as printed). Writes mutation.json and index.html ("Spec strength") \
+            of {"id": "...", "reason": "..."} (ids as printed); they are not proved unless --prove-equivalent. Writes mutation.json and index.html ("Spec strength") \
             to --report-dir; `titan verify` shows the latest score of each model next to its proved count.
             Exit codes: 0 done (every model at least --min-score), 1 a model below --min-score, 2 usage or spec error.
             """
@@ -55,6 +56,9 @@ extension Titan {
 
         @Option(help: "JSON file of equivalent mutants: [{\"id\": ..., \"reason\": ...}].")
         var equivalent: String = "Specs/equivalent-mutants.json"
+
+        @Flag(help: "Prove the mutants listed as equivalent too (by default their reason stands): one the properties kill is reported killed.")
+        var proveEquivalent = false
 
         @Option(help: "Directory mutation.json and index.html are written to.")
         var reportDir: String = "Reports/mutation"
@@ -105,7 +109,8 @@ extension Titan {
             let runner = MutationRunner(options: ProverOptions(depth: depth, timeoutSeconds: timeout, jobs: 1, cache: cache,
                                                                simulationSeconds: simulate),
                                         equivalent: equivalents,
-                                        deepening: deepenDepth > 0 ? (deepenDepth, deepenSimulate) : nil)
+                                        deepening: deepenDepth > 0 ? (deepenDepth, deepenSimulate) : nil,
+                                        proveEquivalent: proveEquivalent)
             printError("titan mutate: \(mutants.count) mutants of \(Set(mutants.map { "\($0.spec):\($0.model)" }).count) models, \(jobs) at once")
             let progress = Progress(total: mutants.count)
             let all = mutants
