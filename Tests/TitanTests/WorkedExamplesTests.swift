@@ -77,7 +77,7 @@ struct WorkedExamplesTests {
             }
         }
         #expect(r["OverCommittingStaking.the_rate_alone_is_covered"]?.status == .proved)
-        #expect(r.count == 26)
+        #expect(r.count == 28)
         let overCommitted = try #require(r["OverCommittingStaking.solvent"])
         // Bounded model checking finds the 4-step trace in about 25 s on an idle machine; on a
         // loaded one its non-linear queries may time out (unknown). Proved would be a false proof.
