@@ -7,7 +7,7 @@
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanBackends, TitanConform, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
-//   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanConform <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
+//   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanConform, TitanSpec (its lexer, to highlight source) <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
@@ -91,7 +91,7 @@ let package = Package(
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
         .target(name: "TitanMutation", dependencies: ["TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
         // Result renderers.
-        .target(name: "TitanReport", dependencies: ["TitanProver", "TitanConform"], swiftSettings: v5),
+        .target(name: "TitanReport", dependencies: ["TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.

@@ -185,8 +185,8 @@ public struct HTMLRenderer: Sendable {
         body += "</dl>\n"
 
         body += "<h2>Source</h2>\n<pre class=\"source\">"
-        for (i, line) in r.source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            body += "<span class=\"lineno\">\(r.line + i)</span>\(e(String(line)))\n"
+        for (i, line) in SourceHighlighter.lines(r.source).enumerated() {
+            body += "<span class=\"lineno\">\(r.line + i)</span>\(line)\n"
         }
         body += "</pre>\n"
 
@@ -323,6 +323,8 @@ public struct HTMLRenderer: Sendable {
     dl.facts dt{color:var(--muted)} dl.facts dd{margin:0}
     pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow-x:auto}
     pre.source .lineno{display:inline-block;width:3.5em;color:var(--muted);user-select:none}
+    pre.source .kw{color:#8250df;font-weight:600}pre.source .num{color:#0550ae}pre.source .post{color:#953800}
+    pre.source .com{color:var(--muted);font-style:italic}pre.source .op{color:#cf222e}
     table.trace th,table.trace td:nth-child(2){white-space:nowrap}
     table.trace td:nth-child(3){min-width:16em}
     table.trace tr.fails td{background:var(--bad-bg)}

@@ -79,6 +79,15 @@ extension SpecLoader {
         return analysis
     }
 
+    /// The tokens of any text, by the language's lexer alone, up to a character it rejects: for
+    /// highlighting a property's source in a report (comments are not tokens: the text between).
+    public static func tokens(of text: String) -> [SpecToken] {
+        var lexer = Lexer(source: SourceFile(path: "", text: text))
+        var tokens: [Token] = []
+        _ = try? lexer.tokenize(into: &tokens)
+        return tokens.filter { $0.kind != .endOfFile }.map(SpecToken.init)
+    }
+
     private static func diagnostic(_ error: Error, _ source: SourceFile) -> Diagnostic {
         (error as? Diagnostic) ?? source.diagnostic("\(error)", at: source.location(line: 1, column: 1))
     }
