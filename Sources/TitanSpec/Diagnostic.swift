@@ -43,21 +43,24 @@ public struct SpecErrors: Error, Sendable, CustomStringConvertible {
 /// A file's text split into lines, so diagnostics can quote the line they point at.
 struct SourceFile: Sendable {
     let path: String
+    let text: String
     let characters: [Character]
+    /// Where each character starts in `text`, and its end last: token spellings are slices of the
+    /// text (building them character by character was a third of an editor's re-check).
+    let offsets: [String.Index]
     let lines: [String]
 
     init(path: String, text: String) {
         self.path = path
+        self.text = text
         self.characters = Array(text)
+        self.offsets = Array(text.indices) + [text.endIndex]
         // Character-wise split keeps "\r\n" (one Character) as a single break, matching the lexer.
-        var lines: [String] = []
-        var current = ""
-        for c in characters {
-            if c.isNewline { lines.append(current); current = "" } else { current.append(c) }
-        }
-        lines.append(current)
-        self.lines = lines
+        self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
     }
+
+    /// The text of characters `start..<end`.
+    func slice(_ start: Int, _ end: Int) -> String { String(text[offsets[start]..<offsets[end]]) }
 
     func location(line: Int, column: Int) -> SourceLocation {
         SourceLocation(file: path, line: line, column: column)
@@ -73,6 +76,6 @@ struct SourceFile: Sendable {
     func text(from start: Int, to end: Int) -> String {
         let lo = max(0, min(start, characters.count))
         let hi = max(lo, min(end, characters.count))
-        return String(characters[lo..<hi])
+        return slice(lo, hi)
     }
 }

@@ -67,18 +67,18 @@ struct Lexer {
         let start = index
         let location = source.location(line: line, column: column)
         func make(_ kind: TokenKind) -> Token {
-            Token(kind: kind, text: String(chars[start..<index]), location: location, start: start, end: index)
+            Token(kind: kind, text: source.slice(start, index), location: location, start: start, end: index)
         }
         let c = chars[index]
 
         if Lexer.isIdentifierStart(c) {
             while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
-            var word = String(chars[start..<index])
+            var word = source.slice(start, index)
             // The environment: `msg.sender` and `block.timestamp` are names of their own.
             if (word == "msg" || word == "block"), peek() == ".", index + 1 < chars.count, Lexer.isIdentifierStart(chars[index + 1]) {
                 advance()
                 while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
-                word = String(chars[start..<index])
+                word = source.slice(start, index)
                 guard Environment.names[word] != nil else {
                     throw source.diagnostic("unknown name '\(word)'; the environment provides msg.sender and block.timestamp", at: location)
                 }
@@ -102,7 +102,7 @@ struct Lexer {
         if Lexer.isDigit(c) {
             // Take the whole alphanumeric run so "12abc" is one bad literal, not "12" then "abc".
             while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
-            let spelling = String(chars[start..<index])
+            let spelling = source.slice(start, index)
             guard let value = Lexer.numberValue(spelling) else {
                 throw source.diagnostic("invalid number literal '\(spelling)'", at: location)
             }
@@ -111,7 +111,7 @@ struct Lexer {
 
         // Longest match first, so "==>" is not read as "==" then ">".
         for length in [3, 2, 1] where index + length <= chars.count {
-            let spelling = String(chars[index..<(index + length)])
+            let spelling = source.slice(index, index + length)
             if let punct = Punct(rawValue: spelling) {
                 for _ in 0..<length { advance() }
                 return make(.punct(punct))

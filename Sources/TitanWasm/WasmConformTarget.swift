@@ -108,7 +108,7 @@ public final class WasmConformTarget: ConformTarget {
 
     public func run(_ plan: TargetPlan) throws -> TargetRun {
         let host = Host()
-        var running = try WasmConformTarget.instantiate(module, engine: engine, fuel: fuel, host: host, path: summary)
+        let running = try WasmConformTarget.instantiate(module, engine: engine, fuel: fuel, host: host, path: summary)
         var stack = ExecutionStack(engine: engine)
         /// Calls an export; nil when it reverted, with the memory put back as it was.
         func call(_ name: String, _ args: [ProtocolValue], restore: Bool) throws -> [WasmKit.Value]? {

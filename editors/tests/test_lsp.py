@@ -227,6 +227,18 @@ async def test_code_lens_reads_the_latest_report(client: LanguageClient):
 
 
 @pytest.mark.asyncio
+async def test_the_lens_command_verifies_one_property(client: LanguageClient):
+    spec = str(ROOT / "Specs" / "examples" / "ownable2step_snekmate.tspec")
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="titan.verifyProperty",
+                                   arguments=[spec, "SnekmateOwnable2Step", "renouncing_clears_both"])
+    )
+    log = await client.wait_for_notification(types.WINDOW_LOG_MESSAGE)
+    assert "titan verify SnekmateOwnable2Step.renouncing_clears_both: exit 0" in log.message, log.message
+    assert "PROVED" in log.message and "renouncing_clears_both" in log.message, log.message
+
+
+@pytest.mark.asyncio
 async def test_malformed_requests_get_errors(client: LanguageClient):
     await open_spec(client)
     with pytest.raises(JsonRpcException) as unknown:
