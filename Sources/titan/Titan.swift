@@ -9,6 +9,7 @@ struct Titan: ParsableCommand {
         abstract: "Titan Verify: prove a model's invariants with Z3, or refute them with a replayed counterexample.",
         discussion: "titan verify exit codes: 0 every property proved, 1 a property violated, 2 usage or spec error, "
             + "3 a property unknown (timeout, not inductive) and none violated, 4 an internal error. "
+            + "titan conform exit codes: 0 conforms within the budget, 1 a divergence, 2 usage, spec, mapping or target error. "
             + "titan layout check exit codes: 0 compatible, 1 incompatible, 2 bad input or usage.",
         version: version,
         subcommands: [Verify.self, Lsp.self, Conform.self, Mutate.self, Fuzz.self, Layout.self, ReportCommand.self, BackendHost.self]
