@@ -49,16 +49,13 @@ public final class Conformance {
     func observations(for steps: [Step], deploy: Step?) -> [(label: String, variable: Binding.Observed, keys: [Value])] {
         var used: [Sort: [Value]] = [.address: [.bits(0), deploy?.args[Environment.sender] ?? .bits(mapping.deployer)]]
         for step in steps + (deploy.map { [$0] } ?? []) {
-            for p in model.action(step.action)?.params ?? [] {
-                guard let v = step.args[p.name] else { continue }
-                if !(used[p.sort] ?? []).contains(v) { used[p.sort, default: []].append(v) }
-            }
+            if let action = model.action(step.action) { ArgumentPools.remember(step, action, in: &used) }
         }
         var out: [(String, Binding.Observed, [Value])] = []
         for o in binding.observed {
             var combos: [[Value]] = [[]]
             for k in o.keys {
-                let values = (used[k] ?? []).isEmpty ? [Value.zero(k)] : (used[k]! + ((used[k]!.contains(Value.zero(k))) ? [] : [Value.zero(k)]))
+                let values = (used[k] ?? []).contains(Value.zero(k)) ? used[k]! : (used[k] ?? []) + [Value.zero(k)]
                 combos = combos.flatMap { c in values.map { c + [$0] } }
             }
             for keys in combos.prefix(64) {

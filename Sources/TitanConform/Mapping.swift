@@ -123,7 +123,7 @@ public struct ConformMapping: Sendable {
         }
         func number(_ v: TOMLValueConvertible, _ table: String, _ key: String) throws -> BigUInt {
             if let i = v.int, i >= 0 { return BigUInt(i) }
-            if let s = v.string, let n = BigUInt(s.hasPrefix("0x") ? String(s.dropFirst(2)) : s, radix: s.hasPrefix("0x") ? 16 : 10) { return n }
+            if let s = v.string, let n = Binding.number(s) { return n }
             throw fail(table, key, "must be a non-negative number (or a decimal or 0x string for large ones)")
         }
         for key in root.keys where !["deploy", "actions", "state", "known"].contains(key) {

@@ -1,6 +1,7 @@
 import BigInt
 import Foundation
 import TitanBackends
+import TitanInterp
 
 /// A value as the conformance protocol carries it: integers as decimal strings, addresses and
 /// byte strings as 0x-hex strings, booleans as booleans, a tuple as a list; null for a getter
@@ -158,13 +159,8 @@ public final class ProcessTarget: ConformTarget {
         }
     }
 
-    static func address(_ n: BigUInt) -> String {
-        let hex = String(n, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 40 - hex.count)) + hex
-    }
-
     static func json(_ call: TargetCall) -> [String: Any] {
-        ["function": call.function, "args": call.args.map(\.json), "sender": address(call.sender), "timestamp": call.timestamp.description]
+        ["function": call.function, "args": call.args.map(\.json), "sender": Value.addressString(call.sender), "timestamp": call.timestamp.description]
     }
 
     public func run(_ plan: TargetPlan) throws -> TargetRun {
