@@ -6,7 +6,7 @@ import TitanSpec
 
 /// Arithmetic modes, widths and sorts follow the place of use: a view, an explicit conversion or
 /// a typed `let` behaves as if its expression were written where it is used.
-@Suite("Arithmetic follows the place of use")
+@Suite("Arithmetic follows the place of use", .watched)
 struct ArithmeticModeTests {
     func verify(_ text: String) throws -> [String: PropertyResult] { try verifiedByName(text, ProverOptions(jobs: 1)) }
 

@@ -2,7 +2,7 @@ import Testing
 import TitanBackends
 import TitanUInt256
 
-@Suite("Bitcoin backend: UTXOs, OP_RETURN metadata, OP_CHECKMULTISIG")
+@Suite("Bitcoin backend: UTXOs, OP_RETURN metadata, OP_CHECKMULTISIG", .watched)
 struct BitcoinBackendTests {
     let a = Address(index: 1), b = Address(index: 2)
 
@@ -65,7 +65,7 @@ struct BitcoinBackendTests {
     }
 }
 
-@Suite("Wasm-KV backend")
+@Suite("Wasm-KV backend", .watched)
 struct WasmKVBackendTests {
     @Test("prefixed host keys; known divergences nep141-self-transfer, nep141-zero-amount, amount-width-u128")
     func wasm() throws {

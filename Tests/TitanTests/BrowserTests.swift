@@ -6,7 +6,7 @@ let chromium: String? = which("chromium") ?? which("chromium-browser")
 
 /// The HTML report as a real browser renders it: headless Chromium loads the pages from disk,
 /// the DOM it builds is checked, and screenshots are kept in .build/test-artifacts/ for people to look at.
-@Suite("The HTML report in a browser", .enabled(if: chromium != nil, "Chromium is not installed: run scripts/setup"))
+@Suite("The HTML report in a browser", .watched, .enabled(if: chromium != nil, "Chromium is not installed: run scripts/setup"))
 struct BrowserTests {
     static let artifacts = packageRoot.appendingPathComponent(".build/test-artifacts")
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `titan verify --ci`, `--allow-unknown` and `--cross-check`: what a CI job sees.
-@Suite("The CI gate")
+@Suite("The CI gate", .watched)
 struct CIGateTests {
     @Test("--ci prints the counts, then file:line: status: Model.property (method) per failure")
     func conciseSummary() throws {

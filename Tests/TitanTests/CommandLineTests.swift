@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `titan` executable as CI sees it: exit codes, diagnostics, formats.
-@Suite("titan verify on the command line")
+@Suite("titan verify on the command line", .watched)
 struct CommandLineTests {
     @Test("the shipped kernel specs are proved: exit 0, report written")
     func kernelProved() throws {
@@ -65,7 +65,7 @@ struct CommandLineTests {
     }
 }
 
-@Suite("Parallel discharge")
+@Suite("Parallel discharge", .watched)
 struct ParallelDischargeTests {
     @Test("results and reports are identical with 1 and 4 jobs")
     func jobsDoNotChangeResults() throws {

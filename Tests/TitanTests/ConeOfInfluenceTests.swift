@@ -6,7 +6,7 @@ import TitanProver
 /// The prover looks only at what a query can be about: an action that writes nothing an
 /// invariant reads needs no induction step, and a query assumes the invariants that share state
 /// with it, asking again with all of them when that is not enough.
-@Suite("Cone of influence")
+@Suite("Cone of influence", .watched)
 struct ConeOfInfluenceTests {
     static let options = ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0)
 

@@ -3,7 +3,7 @@ import Testing
 
 /// `titan conform`: snekmate's audited ERC-20 against its model, copies of it with one planted
 /// bug of each kind (each found and shrunk), replays, and bad input (exit 2, no stack trace).
-@Suite("Conformance of implementations to their models", .serialized,
+@Suite("Conformance of implementations to their models", .watched, .serialized,
        .enabled(if: venvPresent, "the project venv .venv is absent: run ./scripts/setup to install Vyper and titanoboa"))
 struct ConformTests {
     static let spec = "Specs/examples/erc20_snekmate.tspec"
@@ -194,7 +194,7 @@ struct ConformTests {
 
 /// `titan conform --target M.wasm`: a vault written in C, built to wasm32 with the toolchain's
 /// clang and run in process, against its model; planted bugs of the C code are found.
-@Suite("Conformance of WebAssembly modules", .enabled(if: NativeBackendTests.toolchainClang != nil, "the Swift toolchain's clang"))
+@Suite("Conformance of WebAssembly modules", .watched, .enabled(if: NativeBackendTests.toolchainClang != nil, "the Swift toolchain's clang"))
 struct WasmConformTests {
     static let spec = "Specs/examples/wasm_vault.tspec"
     static let source = "examples/conform/wasm/vault.c"

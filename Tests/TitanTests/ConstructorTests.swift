@@ -7,7 +7,7 @@ import TitanSpec
 
 /// `constructor { ... }`: run once, by the deployer at the deployment time, to make the initial
 /// state, in both readers of the semantics.
-@Suite("Constructors")
+@Suite("Constructors", .watched)
 struct ConstructorTests {
     static let spec = """
     model Capped {

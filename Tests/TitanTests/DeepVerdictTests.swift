@@ -6,7 +6,7 @@ import TitanSpec
 /// Past the BMC bound: a bug several actions deep is refuted by simulation with a replayed,
 /// shrunk trace; a true invariant that needs two steps of induction is proved; a true invariant
 /// that is not inductive carries the step that breaks it.
-@Suite("Verdicts beyond the bound")
+@Suite("Verdicts beyond the bound", .watched)
 struct DeepVerdictTests {
     func verify(_ text: String, _ options: ProverOptions = ProverOptions(jobs: 1)) throws -> [String: PropertyResult] {
         try verifiedByName(text, options)

@@ -2,7 +2,7 @@ import Testing
 import TitanBackends
 import TitanUInt256
 
-@Suite("EVM backend: Solidity storage layout")
+@Suite("EVM backend: Solidity storage layout", .watched)
 struct EVMBackendTests {
     @Test("mapping slot of address 0 at base 0 is keccak256(pad32(0) . pad32(0))")
     func mappingSlot() {

@@ -5,7 +5,7 @@ import Testing
 /// editors/tests/tokenize_specs.py with textmate-grammar-python, which ./scripts/setup installs into
 /// .venv (pinned by editors/tests/requirements.txt). `venvPython` and `venvPresent` are
 /// RegistryAPIConformanceTests' paths to that venv.
-@Suite("Editor grammar (editors/tspec.tmLanguage.json)")
+@Suite("Editor grammar (editors/tspec.tmLanguage.json)", .watched)
 struct EditorGrammarTests {
     static let script = packageRoot.appendingPathComponent("editors/tests/tokenize_specs.py").path
 

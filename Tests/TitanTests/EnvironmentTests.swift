@@ -6,7 +6,7 @@ import TitanSpec
 
 /// `msg.sender` and `block.timestamp`: every step has its own caller and a time that never
 /// goes back; rules see both; counterexamples show both.
-@Suite("Caller and time")
+@Suite("Caller and time", .watched)
 struct EnvironmentTests {
     static let ownable = """
     model Ownable2Step {

@@ -6,7 +6,7 @@ import TitanUInt256
 /// Replies from external backends are read by a direct reader for the flat shape every reply
 /// has, and by JSONSerialization otherwise. Whichever reads a line, the fuzzer must see the
 /// same fields, and a line JSON refuses must be refused.
-@Suite("External protocol replies")
+@Suite("External protocol replies", .watched)
 struct ExternalProtocolTests {
     /// The fields of a parsed object, with numbers and strings told apart, for comparison.
     static func normalized(_ o: [String: Any]?) -> [String: String]? {
@@ -60,5 +60,20 @@ struct ExternalProtocolTests {
             #expect(obj["op"] as? String == op.name)
             #expect(try ExternalProtocol.operation(from: obj) == op, "\(text)")
         }
+    }
+
+    @Test("a spawned child gets no descriptor of ours but 0, 1 and 2, so it cannot hold up a reader of another pipe")
+    func childrenGetNoStrayDescriptors() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)   // deliberately without close-on-exec
+        defer { close(fds[0]) }
+        let child = try ChildProcess(shellCommand: "sleep 30")
+        defer { child.terminate() }
+        close(fds[1])
+        // Had the child kept the write end, the read end would see no end of file for 30 s.
+        var ready = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+        try #require(poll(&ready, 1, 5000) == 1, "the child holds the write end")
+        var byte: UInt8 = 0
+        #expect(read(fds[0], &byte, 1) == 0)
     }
 }

@@ -4,7 +4,7 @@ import TitanProver
 import TitanSpec
 
 /// Internal functions, expanded where called, and actions that return values rules read.
-@Suite("Functions and action results")
+@Suite("Functions and action results", .watched)
 struct FunctionTests {
     /// A reward-per-token pattern: `updateReward` is the modifier Solidity would paste in
     /// front of every action; `earned` is a view-like function that also returns a value.

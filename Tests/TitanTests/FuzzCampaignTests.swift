@@ -4,7 +4,7 @@ import TitanBackends
 import TitanFuzz
 import TitanUInt256
 
-@Suite("titan fuzz: campaigns, corpus, external backends")
+@Suite("titan fuzz: campaigns, corpus, external backends", .watched)
 struct FuzzCampaignTests {
     @Test("every built-in backend runs clean apart from its documented known divergences")
     func builtinsClean() throws {
@@ -101,7 +101,7 @@ struct FuzzCampaignTests {
     }
 }
 
-@Suite("External backends over JSON Lines")
+@Suite("External backends over JSON Lines", .watched)
 struct ExternalBackendTests {
     let example = "python3 " + packageRoot.appendingPathComponent("examples/backend/titan_backend.py").path
 

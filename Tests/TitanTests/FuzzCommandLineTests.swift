@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("titan fuzz on the command line")
+@Suite("titan fuzz on the command line", .watched)
 struct FuzzCommandLineTests {
     @Test("built-in backends: exit 0, known divergences reported")
     func clean() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `titan fuzz --report-dir`: the campaign as auditors read it.
-@Suite("Fuzz campaign reports")
+@Suite("Fuzz campaign reports", .watched)
 struct FuzzReportTests {
     @Test("a campaign with a planted bug reports the divergence first, shrunk, then the counts, in JSON and HTML")
     func divergenceIsReported() throws {

@@ -7,7 +7,7 @@ import TitanSemantics
 /// The interpreter updates nested maps in place when it holds them alone. These tests pin
 /// down that this never shows: states keep value semantics, and a reverted action leaves
 /// exactly the state it started from.
-@Suite("In-place execution keeps value semantics")
+@Suite("In-place execution keeps value semantics", .watched)
 struct InPlaceExecutionTests {
     static let spec = """
     model Nested {

@@ -2,7 +2,7 @@ import Testing
 import TitanBackends
 import TitanUInt256
 
-@Suite("Keccak-256 (Ethereum's, not SHA3-256)")
+@Suite("Keccak-256 (Ethereum's, not SHA3-256)", .watched)
 struct Keccak256Tests {
     func hex(_ s: String) -> String { Hex.encode(Keccak256.hash(Array(s.utf8))) }
 
@@ -22,7 +22,7 @@ struct Keccak256Tests {
     }
 }
 
-@Suite("UInt256")
+@Suite("UInt256", .watched)
 struct UInt256Tests {
     @Test("decimal round trip at the edges, overflow reported")
     func decimal() {

@@ -7,7 +7,7 @@ import TitanSpec
 
 /// Smaller additions to the language and the command line: constant literals, expected
 /// violations, `--property` selecting models.
-@Suite("Language additions")
+@Suite("Language additions", .watched)
 struct LanguageAdditionsTests {
     @Test("1e18 and 2**96 are constant literals")
     func literals() throws {
@@ -92,7 +92,7 @@ struct LanguageAdditionsTests {
 }
 
 /// `using lemma`: a proved lemma is assumed, instantiated, in the property's queries.
-@Suite("Lemmas as hints")
+@Suite("Lemmas as hints", .watched)
 struct LemmaHintTests {
     static func spec(_ lemma: String) -> String {
         """
@@ -137,7 +137,7 @@ struct LemmaHintTests {
 }
 
 /// The language reference's opening example is a spec that proves, so the page cannot drift.
-@Suite("The language reference")
+@Suite("The language reference", .watched)
 struct LanguageReferenceTests {
     @Test("Docs/spec-language.md's example parses and every property is proved")
     func exampleProves() throws {

@@ -5,7 +5,7 @@ import Testing
 /// `titan lsp` (issue #27): the framing and the server type directly, then the end-to-end tests
 /// of editors/tests/test_lsp.py through a real LSP client (pytest-lsp, which ./scripts/setup
 /// installs into .venv, pinned by editors/tests/requirements-lsp.txt).
-@Suite("Language server (titan lsp)")
+@Suite("Language server (titan lsp)", .watched)
 struct LanguageServerTests {
     /// A server whose output is collected, decoded, in order.
     final class Harness {

@@ -5,7 +5,7 @@ import TitanLayout
 /// Proof by exhaustion over a bounded domain: for every pair of layouts built from a small
 /// alphabet of types (slots and offsets computed by `SolcAllocator`), whenever the checker says
 /// *compatible*, `LayoutSpecification` holds.
-@Suite("storage-layout compatibility, proved by exhaustion on bounded layouts")
+@Suite("storage-layout compatibility, proved by exhaustion on bounded layouts", .watched)
 struct LayoutBoundedProofTests {
     /// One entry of a layout: a type, and whether the variable is a `__gap`.
     struct Entry {
@@ -190,7 +190,7 @@ struct LayoutBoundedProofTests {
 
 /// The pieces the proof rests on: the allocator must place variables as solc does, and the
 /// specification must say what it means.
-@Suite("the bounded proof's allocator and specification")
+@Suite("the bounded proof's allocator and specification", .watched)
 struct LayoutProofFoundationTests {
     static let u256 = SolType.uint(bits: 256), u128 = SolType.uint(bits: 128)
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `titan layout check` as CI runs it: exit codes, output formats, input errors.
-@Suite("titan layout check on the command line")
+@Suite("titan layout check on the command line", .watched)
 struct LayoutCommandLineTests {
     func check(_ arguments: [String]) throws -> ProcessResult {
         try run(titanBinary, ["layout", "check"] + arguments)

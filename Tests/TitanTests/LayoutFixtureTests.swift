@@ -25,7 +25,7 @@ struct LayoutCase: CustomTestStringConvertible, Sendable {
 }
 
 /// Real-looking solc output (hand-written from the documented format) for each category.
-@Suite("storage-layout compatibility of solc storageLayout fixtures")
+@Suite("storage-layout compatibility of solc storageLayout fixtures", .watched)
 struct LayoutFixtureTests {
     static let incompatible: [LayoutCase] = [
         LayoutCase("erc20_v1", "erc20_v2_inserted", [(.inserted, "_owner"), (.shifted, "_balances"), (.shifted, "_allowances"),

@@ -12,7 +12,7 @@ func errorList(_ old: [(String, SolType)], _ new: [(String, SolType)]) throws ->
 }
 
 /// The rules one at a time, on small declared layouts.
-@Suite("storage-layout compatibility rules")
+@Suite("storage-layout compatibility rules", .watched)
 struct LayoutRuleTests {
     static let u256 = SolType.uint(bits: 256), u128 = SolType.uint(bits: 128)
     static func gap(_ n: Int) -> SolType { .staticArray(.uint(bits: 256), length: n) }

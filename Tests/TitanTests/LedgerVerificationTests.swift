@@ -4,7 +4,7 @@ import TitanIR
 import TitanProver
 import TitanSpec
 
-@Suite("Verifying the ledger and its mutants")
+@Suite("Verifying the ledger and its mutants", .watched)
 struct LedgerVerificationTests {
     @Test("every property of the ledger is proved")
     func ledgerIsProved() throws {

@@ -4,7 +4,7 @@ import TitanProver
 import TitanSpec
 
 /// `var` locals: reassignable, merged across branches like state, refused for a `let`.
-@Suite("var locals")
+@Suite("var locals", .watched)
 struct LocalVariableTests {
     static let spec = """
     model V {

@@ -8,7 +8,7 @@ import TitanSpec
 
 /// Arithmetic in properties is on mathematical integers; `uintN(e)` wraps on request; mulDiv
 /// and mulDivUp compute a * b / c in full precision, in actions and in properties.
-@Suite("Mathematical integers in properties")
+@Suite("Mathematical integers in properties", .watched)
 struct MathIntTests {
     static func verify(_ text: String) throws -> [String: PropertyResult] {
         try verifiedByName(text, ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0))

@@ -6,7 +6,7 @@ import TitanProver
 import TitanSpec
 
 /// `titan mutate`: one mutant per operator, equivalent mutants, scores.
-@Suite("Mutation testing of specs")
+@Suite("Mutation testing of specs", .watched)
 struct MutationTests {
     static let spec = """
     model Vault {

@@ -4,7 +4,7 @@ import Testing
 /// `titan fuzz --backend-lib`: the C reference backend (backends/reference/titan_reference.c),
 /// built here with cc, fuzzed through a child host process; planted bugs are found and shrunk,
 /// and a library that crashes or hangs ends the run with exit 2, never the fuzzer.
-@Suite("Native backends: titan fuzz --backend-lib")
+@Suite("Native backends: titan fuzz --backend-lib", .watched)
 struct NativeBackendTests {
     static let source = packageRoot.appendingPathComponent("backends/reference/titan_reference.c").path
 

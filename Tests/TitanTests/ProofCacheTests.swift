@@ -4,7 +4,7 @@ import Testing
 
 /// The proof cache answers only the identical question, and a cached answer leads to the same
 /// report as solving: the same verdicts, and counterexamples replayed again.
-@Suite("Proof cache")
+@Suite("Proof cache", .watched)
 struct ProofCacheTests {
     /// Each result's status, method and counterexample, and how many of its queries came from the cache.
     func summary(_ stdout: String) throws -> (results: [String], cachedQueries: Int, queries: Int) {
@@ -136,7 +136,7 @@ struct ProofCacheTests {
 /// The references that answer a query before it is built: a warm run names every query exactly
 /// as a cold one, a changed model never reuses a reference, and unchanged query texts still share
 /// answers across models.
-@Suite("Proof cache references")
+@Suite("Proof cache references", .watched)
 struct ProofCacheReferenceTests {
     /// Query name (qualified by model and property) to (text hash, whether it came from the cache).
     func queries(_ stdout: String) throws -> [String: (sha256: String, cached: Bool)] {

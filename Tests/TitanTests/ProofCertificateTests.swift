@@ -4,7 +4,7 @@ import TitanProver
 import TitanSpec
 
 /// Proof certificates: what they name, and how `--check-proofs` tells fresh ones from stale ones.
-@Suite("Proof certificates")
+@Suite("Proof certificates", .watched)
 struct ProofCertificateTests {
     static let tally = """
     model Tally {

@@ -51,7 +51,7 @@ struct ServedRegistry {
 }
 
 /// Issue #15, item 2: Docs/registry-openapi.yaml is the truth about `tpm serve`.
-@Suite("Registry API conformance (Docs/registry-openapi.yaml)")
+@Suite("Registry API conformance (Docs/registry-openapi.yaml)", .watched)
 struct RegistryAPIConformanceTests {
     /// Schemathesis, bounded: few examples per operation, a fixed seed, every check. It fails
     /// (never skips) when .venv exists without schemathesis.

@@ -3,7 +3,7 @@ import Testing
 import TitanRegistry
 
 /// `tpm` against the embedded registry: real processes on a real SQLite file.
-@Suite("tpm with the embedded registry")
+@Suite("tpm with the embedded registry", .watched)
 struct RegistryCommandLineTests {
     func info(_ sandbox: RegistrySandbox, _ id: String) throws -> PackageVersionInfo {
         let r = try sandbox.tpm(["show", id, "--json"])

@@ -43,7 +43,7 @@ func refusal(_ body: () async throws -> Void) async -> RegistryError? {
 
 /// Issue #15, item 1: replayed owner requests, unsigned purchases, control characters in
 /// manifests, lax versions.
-@Suite("Registry hardening: replay, signed purchases, manifest strings, versions")
+@Suite("Registry hardening: replay, signed purchases, manifest strings, versions", .watched)
 struct RegistryHardeningTests {
     @Test("a listing or yank request sent again is refused, and the price is not rolled back", arguments: StoreKind.allCases)
     func ownerReplay(kind: StoreKind) async throws {
@@ -235,7 +235,7 @@ struct RegistryHardeningTests {
 }
 
 /// `tpm` messages say the expected format.
-@Suite("tpm messages name the expected format")
+@Suite("tpm messages name the expected format", .watched)
 struct RegistryMessageTests {
     @Test("a version without three numbers, a bad name, a bad NAME@VERSION: exit 2 with the format")
     func formats() throws {
@@ -256,7 +256,7 @@ struct RegistryMessageTests {
     }
 }
 
-@Suite("Registry signatures")
+@Suite("Registry signatures", .watched)
 struct RegistrySignatureTests {
     @Test("a public key of small order is refused: its 'signatures' verify without any private key")
     func smallOrderKeys() throws {
@@ -280,7 +280,7 @@ struct RegistrySignatureTests {
 }
 
 /// Issue #15, item 3: what a new user meets first.
-@Suite("tpm newcomer path")
+@Suite("tpm newcomer path", .watched)
 struct RegistryNewcomerTests {
     @Test("tpm init NAME in an empty directory scaffolds a package that packs, signs and publishes verified, all under $HOME")
     func scaffold() throws {

@@ -5,7 +5,7 @@ import TitanFuzz
 import TitanInterp
 import TitanRegistry
 
-@Suite("Registry: versions, manifests, bundles, the marketplace split")
+@Suite("Registry: versions, manifests, bundles, the marketplace split", .watched)
 struct RegistryLibraryTests {
     @Test("caret, tilde and exact ranges match as Cargo's do; prereleases only exactly")
     func versionRanges() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TitanRegistry
+import TitanBackends
 
 /// The stores the registry's tests run against: the embedded SQLite file, and a database on a
 /// throwaway PostgreSQL server (`PostgresTestServer`).
@@ -71,7 +72,8 @@ final class PostgresTestServer: @unchecked Sendable {
     }
 
     /// Runs a program with its output in files, by posix_spawn and waitpid: the server that
-    /// `pg_ctl` starts outlives it and must hold no pipe the tests wait on, and Foundation's
+    /// `pg_ctl` starts outlives it and must hold no pipe or socket the tests wait on (so it gets
+    /// no descriptor but 0, 1 and 2), and Foundation's
     /// Process did not see `runuser` exit here.
     static func spawn(_ executable: String, _ arguments: [String], in dir: URL) throws -> ProcessResult {
         let tag = UUID().uuidString.prefix(8)
@@ -83,6 +85,7 @@ final class PostgresTestServer: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        SpawnActions.closeInheritedDescriptors(&actions)
         // In `dir`, through the shell, so that no directory of the caller's needs to be readable.
         let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path, executable] + arguments
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

@@ -5,7 +5,7 @@ import Testing
 /// Issue #15, item 4: the registry on PostgreSQL, shared by several `tpm serve` instances. The
 /// rest of the registry's suite runs on both stores (`StoreKind`); these are what only a
 /// shared database has: migrations under a lock, constraints seen from outside, two servers.
-@Suite("Registry on PostgreSQL")
+@Suite("Registry on PostgreSQL", .watched)
 struct RegistryPostgresTests {
     var server: PostgresTestServer { get throws { try PostgresTestServer.shared.get() } }
 

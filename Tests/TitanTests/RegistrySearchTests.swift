@@ -4,7 +4,7 @@ import Testing
 
 /// Search reads a summary per name straight from the store; it must say what the full records
 /// say: each name's newest version that is not yanked, with that version's proved claims.
-@Suite("Registry search")
+@Suite("Registry search", .watched)
 struct RegistrySearchTests {
     static let spec = """
     model Counter {
@@ -75,7 +75,7 @@ struct RegistrySearchTests {
 
 /// Several `tpm` processes may open one new store at the same moment (two publishes, a
 /// publish and `tpm serve`); none of them may fail for it.
-@Suite("Registry store opening")
+@Suite("Registry store opening", .watched)
 struct RegistryStoreOpeningTests {
     @Test("concurrent opens of a new store all succeed")
     func concurrentOpens() throws {

@@ -6,7 +6,7 @@ import Testing
 import TitanRegistry
 
 /// `tpm serve` on loopback, used by `tpm --registry http://127.0.0.1:PORT`.
-@Suite("tpm serve")
+@Suite("tpm serve", .watched)
 struct RegistryServiceTests {
     /// Starts `tpm serve --port 0` and returns it with its URL; the caller kills it.
     func serve(_ s: RegistrySandbox, _ extra: [String] = []) throws -> (RunningProcess, String) {

@@ -81,6 +81,7 @@ model Hard {
 final class RunningProcess: @unchecked Sendable {
     let process = Process()
     let stdoutURL: URL, stderrURL: URL
+    private let exit: ExitWatch
 
     init(_ executable: String, _ arguments: [String], environment: [String: String], in dir: URL) throws {
         let tag = UUID().uuidString.prefix(8)
@@ -94,6 +95,7 @@ final class RunningProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
+        exit = ExitWatch(process)
         try process.run()
     }
 
@@ -110,13 +112,14 @@ final class RunningProcess: @unchecked Sendable {
         return condition()
     }
 
+    /// Its exit status; a process still running after ten minutes is killed and gives -1.
     func finish() -> Int32 {
-        process.waitUntilExit()
+        guard exit.wait(seconds: 600) else { kill(); return -1 }
         return process.terminationStatus
     }
 
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        _ = exit.wait(seconds: 30)
     }
 }

@@ -5,7 +5,7 @@ import FoundationXML
 #endif
 
 /// The files of a report directory, checked against their schemas and for what auditors and CI read.
-@Suite("Report formats: JSON, JUnit, SARIF, HTML")
+@Suite("Report formats: JSON, JUnit, SARIF, HTML", .watched)
 struct ReportFormatTests {
     /// A run over the kernel, the mutants and an unknown property: every status but error.
     static func makeRun() throws -> (dir: URL, result: ProcessResult) {
@@ -157,7 +157,7 @@ struct ReportFormatTests {
     }
 }
 
-@Suite("Writing report directories")
+@Suite("Writing report directories", .watched)
 struct ReportDirectoryTests {
     @Test("a new run replaces the report directory whole: no pages of the old run, no staging directories left")
     func replacesWhole() throws {

@@ -4,7 +4,7 @@ import TitanProver
 import TitanReport
 
 /// `titan report merge`: shards of a run join into the report of the whole run.
-@Suite("Merging reports")
+@Suite("Merging reports", .watched)
 struct ReportMergeTests {
     /// report.json without timings, which differ between any two runs.
     func withoutTimings(_ url: URL) throws -> String {

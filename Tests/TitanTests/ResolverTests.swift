@@ -18,7 +18,7 @@ struct FakeRegistry: RegistryClient {
     func buy(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> Purchase { throw RegistryError.unavailable("fake") }
 }
 
-@Suite("Dependency resolution")
+@Suite("Dependency resolution", .watched)
 struct ResolverTests {
     static func dep(_ name: String, _ req: String, proof: Bool = false) -> Manifest.Dependency {
         Manifest.Dependency(name: name, requirement: VersionRequirement(req)!, proofRequired: proof)

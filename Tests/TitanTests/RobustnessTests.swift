@@ -5,7 +5,7 @@ import TitanProver
 import TitanSpec
 
 /// Inputs that once fooled the prover or crashed the front end.
-@Suite("Robustness")
+@Suite("Robustness", .watched)
 struct RobustnessTests {
     func diagnostics(_ text: String) -> [String] {
         do {

@@ -10,6 +10,7 @@ final class JSONLinesChild {
     let process = Process()
     let input = Pipe(), output = Pipe()
     var buffered = Data()
+    private var exit: ExitWatch?
 
     init(script: String, environment: [String: String] = [:]) throws {
         process.executableURL = packageRoot.appendingPathComponent(RuntimeBackends.python)
@@ -19,13 +20,14 @@ final class JSONLinesChild {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.standardError
+        exit = ExitWatch(process)
         try process.run()
     }
 
     deinit {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if exit?.wait(seconds: 30) != true { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// Sends one request and returns its reply.
@@ -47,7 +49,7 @@ final class JSONLinesChild {
 
 func hex(_ bytes: [UInt8]) -> String { "0x" + bytes.map { String(format: "%02x", $0) }.joined() }
 
-@Suite("Runtime backends: the chains' real runtimes (backends/runtimes) against the reference and the models")
+@Suite("Runtime backends: the chains' real runtimes (backends/runtimes) against the reference and the models", .watched)
 struct RuntimeBackendTests {
     /// What the runtime backends' runs may report as known (their table's divergences).
     static func knownNames(_ name: String) -> Set<String> {

@@ -4,7 +4,7 @@ import TitanIR
 import TitanProver
 import TitanSpec
 
-@Suite("Emitted SMT-LIB2 queries")
+@Suite("Emitted SMT-LIB2 queries", .watched)
 struct SMTLibExportTests {
     /// Reads the z3 verdict recorded in an emitted file's header.
     func recordedVerdict(_ text: String) -> String? {

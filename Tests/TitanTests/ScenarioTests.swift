@@ -5,7 +5,7 @@ import TitanSpec
 
 /// `scenario` blocks are the spec's unit tests: concrete runs from the initial state, checked by
 /// the interpreter and reported like properties.
-@Suite("Scenarios")
+@Suite("Scenarios", .watched)
 struct ScenarioTests {
     static let coin = """
     model Coin {

@@ -10,7 +10,7 @@ import TitanSMT
 
 /// The interpreter and the Z3 encoder read the same IR. Asked about a concrete pre-state and
 /// action, the encoder must admit exactly the interpreter's post-state and revert flag.
-@Suite("Interpreter and encoder agree")
+@Suite("Interpreter and encoder agree", .watched)
 struct SemanticsAgreementTests {
     static let arithmeticSpec = """
     model Arith {

@@ -3,7 +3,7 @@ import Testing
 
 /// `--shard i/n` partitions work deterministically; the shards' results join into exactly the
 /// single-machine run.
-@Suite("Sharding")
+@Suite("Sharding", .watched)
 struct ShardingTests {
     @Test("three verify shards, merged, equal the one-process run")
     func verifyShardsMerge() throws {
@@ -53,7 +53,7 @@ struct ShardingTests {
 
 /// `titan verify --jobs N` over several models runs N worker processes; what they report, joined,
 /// is exactly the one-process run.
-@Suite("Verify worker processes")
+@Suite("Verify worker processes", .watched)
 struct VerifyWorkerTests {
     @Test("--jobs 2 in worker processes reports what --jobs 1 does, in the same order")
     func workersEqualOneProcess() throws {

@@ -6,7 +6,7 @@ import TitanSpec
 
 /// The shipped specs as a specification of the tool: every kernel property is proved, and
 /// every mutant and finding is refuted exactly where its header says, with a replayed trace.
-@Suite("Shipped specs")
+@Suite("Shipped specs", .watched)
 struct ShippedSpecsTests {
     static func specFiles(_ dir: String) -> [String] {
         let root = packageRoot.appendingPathComponent(dir)

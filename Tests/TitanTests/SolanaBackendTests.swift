@@ -3,7 +3,7 @@ import TitanBackends
 import TitanFuzz
 import TitanUInt256
 
-@Suite("Solana backends: account data, heap, SPL amounts, the whitepaper's hash-mod slots")
+@Suite("Solana backends: account data, heap, SPL amounts, the whitepaper's hash-mod slots", .watched)
 struct SolanaBackendTests {
     @Test("realloc: at most 10 KiB growth per instruction, at most 10 MiB")
     func reallocLimits() throws {

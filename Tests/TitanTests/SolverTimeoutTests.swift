@@ -4,7 +4,7 @@ import Testing
 
 /// Z3's own timer deadlocks when several contexts time out at once; the solver layer enforces
 /// timeouts itself. These queries (x³ + y³ + z³ = 33 over the integers) run until stopped.
-@Suite("Solver timeouts")
+@Suite("Solver timeouts", .watched)
 struct SolverTimeoutTests {
     static func hardQuery(timeoutMilliseconds: Int) -> CheckResult? {
         let z3 = Z3Context()

@@ -64,7 +64,7 @@ private func location(_ line: Int, _ column: Int) -> TitanIR.SourceLocation {
     TitanIR.SourceLocation(file: "bad.tspec", line: line, column: column)
 }
 
-@Suite struct SpecParserTests {
+@Suite(.watched) struct SpecParserTests {
     // MARK: The example
 
     @Test func ledgerParsesIntoOneModel() throws {

@@ -4,7 +4,7 @@ import TitanIR
 import TitanProver
 import TitanSpec
 
-@Suite("Verifying the seed systems and the findings in their designs")
+@Suite("Verifying the seed systems and the findings in their designs", .watched)
 struct SystemsVerificationTests {
     /// The corrected designs: every property must be proved.
     static let corrected: [String] = [

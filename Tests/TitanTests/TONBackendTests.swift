@@ -4,7 +4,7 @@ import TitanFuzz
 import TitanInterp
 import TitanUInt256
 
-@Suite("TON backend: cells and dictionaries")
+@Suite("TON backend: cells and dictionaries", .watched)
 struct TONBackendTests {
     @Test("a cell holds at most 1023 bits and 4 references")
     func cellLimits() throws {

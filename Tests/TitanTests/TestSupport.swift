@@ -31,9 +31,36 @@ struct ProcessResult {
     var stderr: String
 }
 
+struct ProcessTimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Tells when a `Process` has ended, with a bounded wait. Foundation learns that a child ended
+/// when a socket the child holds closes; `waitUntilExit` waits for ever if something the child
+/// started keeps that socket. Made before `run()`, since it sets the termination handler.
+final class ExitWatch: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var ended = false
+
+    init(_ process: Process) {
+        process.terminationHandler = { [self] _ in semaphore.signal() }
+    }
+
+    /// True once the process has ended; false if `seconds` pass first.
+    func wait(seconds: Double) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if ended { return true }
+        ended = semaphore.wait(timeout: .now() + seconds) == .success
+        return ended
+    }
+}
+
 /// Runs a program to completion, capturing its output (read concurrently so pipes never fill).
+/// A program still running after `timeout` seconds is killed with everything it started, and the
+/// test fails naming it: a hang is a failure with a name, not a CI run that never ends.
 func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot,
-         environment: [String: String]? = nil) throws -> ProcessResult {
+         environment: [String: String]? = nil, timeout: TimeInterval = 900) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -42,19 +69,25 @@ func run(_ executable: String, _ arguments: [String], cwd: URL = packageRoot,
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    let exit = ExitWatch(p)
     try p.run()
-    // stderr is drained on another thread so neither pipe can fill and block the child.
     final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
+    let outBox = Box(), errBox = Box()
     let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    let errData = errBox.data
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    for (pipe, box) in [(out, outBox), (err, errBox)] {
+        group.enter()
+        DispatchQueue.global().async { box.data = pipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    }
+    let start = Date()
+    if group.wait(timeout: .now() + timeout) == .timedOut || !exit.wait(seconds: timeout - Date().timeIntervalSince(start)) {
+        let pid = p.processIdentifier
+        for child in TestWatchdog.descendantPIDs(of: pid) { kill(child, SIGKILL) }
+        kill(pid, SIGKILL)
+        let command = ([executable] + arguments).joined(separator: " ")
+        throw ProcessTimedOut(description: "still running after \(Int(timeout)) s, killed: \(command)")
+    }
+    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
+                         stderr: String(decoding: errBox.data, as: UTF8.self))
 }
 
 /// The `titan` executable built alongside the tests.

@@ -6,7 +6,7 @@ import TitanSpec
 
 /// Nothing is proved vacuously, and easy truths are proved: sums bounded by what real states
 /// allow, narrow non-linear arithmetic decided over bit-vectors.
-@Suite("Vacuity and completeness")
+@Suite("Vacuity and completeness", .watched)
 struct VacuityAndCompletenessTests {
     func verify(_ text: String) throws -> [String: PropertyResult] {
         try verifiedByName(text, ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0.5))

@@ -5,7 +5,7 @@ import TitanInterp
 
 /// A byte string of sort `bytes<N>` is the number `length * 2^(8N) + content`, with the content
 /// read big-endian (see `Sort.bytes`). The interpreter builds and reads it word by word.
-@Suite("Byte-string values")
+@Suite("Byte-string values", .watched)
 struct ValueEncodingTests {
     static func arithmetic(_ data: [UInt8], maxLength: Int) -> BigUInt {
         (BigUInt(data.count) << (8 * maxLength)) | BigUInt(Data(data))
@@ -38,7 +38,7 @@ struct ValueEncodingTests {
 
 /// Division and remainder by powers of two take a shortcut in the interpreter (byte-string
 /// lengths divide by 2^(8N)); it must agree with long division everywhere.
-@Suite("Concrete division")
+@Suite("Concrete division", .watched)
 struct ConcreteDivisionTests {
     @Test("udiv and urem agree with long division, powers of two and zero included")
     func agreesWithLongDivision() {

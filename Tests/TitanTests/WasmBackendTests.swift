@@ -7,7 +7,7 @@ import TitanWasm
 /// `titan fuzz --backend-wasm`: the C reference backend built to wasm32 with the Swift
 /// toolchain's clang and run in process by WasmKit. Planted bugs are found and shrunk; a module
 /// that traps, loops or grows its memory without bound ends the run with exit 2, never titan.
-@Suite("WebAssembly backends: titan fuzz --backend-wasm", .enabled(if: NativeBackendTests.toolchainClang != nil, "the Swift toolchain's clang"))
+@Suite("WebAssembly backends: titan fuzz --backend-wasm", .watched, .enabled(if: NativeBackendTests.toolchainClang != nil, "the Swift toolchain's clang"))
 struct WasmBackendTests {
     /// Builds the reference to wasm32 with `macros` defined, into `dir`. -O2 as the native
     /// builds use: the interpreter then runs about four times fewer instructions per call.

@@ -7,7 +7,7 @@ import TitanSemantics
 import TitanSpec
 
 /// `sum(k => e)`: the exact sum over every key of a term over maps read at [k].
-@Suite("Weighted sums")
+@Suite("Weighted sums", .watched)
 struct WeightedSumTests {
     static let shares = """
     model Shares {

@@ -6,7 +6,7 @@ import TitanSpec
 
 /// The worked examples in Specs/examples, the showcase a new user reads first: each known bug
 /// is refuted with a replayed trace, and each fix is proved.
-@Suite("Worked examples")
+@Suite("Worked examples", .watched)
 struct WorkedExamplesTests {
     /// Every result of a spec file, by "Model.property".
     static func verify(_ relative: String, timeout: Double = 10, simulate: Double = 0) throws -> [String: PropertyResult] {

@@ -175,7 +175,7 @@ struct OracleComparison {
     }
 }
 
-@Suite("Oracle: the prover's verdicts against exhaustive exploration")
+@Suite("Oracle: the prover's verdicts against exhaustive exploration", .watched)
 struct OracleTests {
     /// An environment variable as a number (decimal, or hex after 0x), `fallback` when unset.
     static func knob(_ name: String, fallback: UInt64) throws -> UInt64 {
