@@ -80,6 +80,7 @@ let package = Package(
         .target(name: "TitanWasm", dependencies: [
             "TitanBackends", "TitanUInt256", "TitanConform", .product(name: "BigInt", package: "BigInt"),
             .product(name: "WasmKit", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
+            .product(name: "WasmParser", package: "WasmKit"),
         ], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
         .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),

@@ -10,7 +10,8 @@ import WAT
 /// `timestamp() -> i64` (block.timestamp) and `revert()`, which ends the call as a revert. A
 /// trap of any kind (`unreachable`, a failed bounds check, running out of fuel) is a revert too,
 /// and a reverted call leaves the linear memory as it was before it (keep the state there). An
-/// `init` export, if any, is the constructor; each run starts from a fresh instance.
+/// `init` export, if any, is the constructor. Each run starts from the state right after
+/// instantiation: one instance is reused, its memory and mutable globals put back between runs.
 public final class WasmConformTarget: ConformTarget {
     public let summary: String
     public var addressBits: Int { 64 }
@@ -18,6 +19,12 @@ public final class WasmConformTarget: ConformTarget {
     let engine: Engine
     let fuel: UInt64
     let exported: [TargetFunction]
+    /// The exports added for the module's mutable globals (`WasmGlobalExports`).
+    let globalNames: [String]
+    let path: String
+    /// The instance the last run left, and the state to put it back to.
+    private var spare: Running?
+    private var initial: (memory: [UInt8], globals: [WasmKit.Value])?
 
     public init(path: String, fuel: UInt64 = WasmBackend.defaultFuel) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw TargetError("\(path): no such file") }
@@ -26,13 +33,17 @@ public final class WasmConformTarget: ConformTarget {
             guard let text = String(data: data, encoding: .utf8) else { throw TargetError("\(path) is not UTF-8 text") }
             do { bytes = try wat2wasm(text) } catch { throw TargetError("\(path) is not a valid WebAssembly text module: \(error)") }
         }
-        do { module = try parseWasm(bytes: bytes) } catch { throw TargetError("\(path) is not a valid WebAssembly module: \(error)") }
+        do {
+            let exporting = try WasmGlobalExports.exportingMutableGlobals(bytes)
+            module = try parseWasm(bytes: exporting.bytes)
+            globalNames = exporting.names
+        } catch { throw TargetError("\(path) is not a valid WebAssembly module: \(error)") }
+        self.path = path
         for i in module.imports where !(i.module == "env" && WasmConformTarget.hostNames.contains(i.name)) {
             throw TargetError("\(path) imports \(i.module).\(i.name); a conformance module may import only env.caller, env.timestamp and env.revert")
         }
-        // Runs compile lazily: each run instantiates afresh, and compiling every function each time
-        // was a third of a run. The probe compiles eagerly, so a body that does not validate is
-        // refused here, before anything runs.
+        // The run's instance compiles lazily (only what runs). The probe compiles eagerly, so a
+        // body that does not validate is refused here, before anything runs.
         engine = Engine(configuration: EngineConfiguration(compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true))
         let eager = Engine(configuration: EngineConfiguration(compilationMode: .eager, memoryBoundsChecking: .software, fuelMetering: true))
         self.fuel = fuel
@@ -106,9 +117,25 @@ public final class WasmConformTarget: ConformTarget {
         }
     }
 
+    /// An instance in the state right after instantiation: the last run's, put back, or a new one.
+    func freshInstance() throws -> Running {
+        if let running = spare, let initial, let m = running.memory, m.byteCount == initial.memory.count {
+            spare = nil
+            m.withUnsafeMutableBufferPointer(offset: 0, count: initial.memory.count) { $0.copyBytes(from: initial.memory) }
+            for (name, value) in zip(globalNames, initial.globals) { try running.instance.exports[global: name]?.assign(value) }
+            return running
+        }
+        // Memory cannot shrink: an instance whose memory grew is replaced.
+        spare = nil
+        let running = try WasmConformTarget.instantiate(module, engine: engine, fuel: fuel, host: Host(), path: path)
+        let memory = running.memory.map { m in m.withUnsafeBufferPointer(offset: 0, count: m.byteCount) { Array($0) } } ?? []
+        initial = (memory, globalNames.compactMap { running.instance.exports[global: $0]?.value })
+        return running
+    }
+
     public func run(_ plan: TargetPlan) throws -> TargetRun {
-        let host = Host()
-        let running = try WasmConformTarget.instantiate(module, engine: engine, fuel: fuel, host: host, path: summary)
+        let running = try freshInstance()
+        let host = running.host
         var stack = ExecutionStack(engine: engine)
         /// Calls an export; nil when it reverted, with the memory put back as it was.
         func call(_ name: String, _ args: [ProtocolValue], restore: Bool) throws -> [WasmKit.Value]? {
@@ -134,6 +161,7 @@ public final class WasmConformTarget: ConformTarget {
         host.caller = UInt64(truncatingIfNeeded: plan.deploy.sender)
         host.timestamp = UInt64(truncatingIfNeeded: plan.deploy.timestamp)
         if running.instance.exports[function: "init"] != nil, try call("init", plan.deploy.args, restore: true) == nil {
+            spare = running
             return TargetRun(deployReverted: true, deployObservations: [], steps: [])
         }
         var run = TargetRun(deployReverted: false, deployObservations: try observe(), steps: [])
@@ -144,6 +172,7 @@ public final class WasmConformTarget: ConformTarget {
             run.steps.append(TargetRun.StepResult(reverted: out == nil, returned: out.map { $0.map(WasmConformTarget.result) },
                                                   observations: try observe()))
         }
+        spare = running
         return run
     }
 

@@ -250,6 +250,37 @@ struct WasmConformTests {
         #expect(page.contains("diverges</span>") && page.contains("class=\"fails\"") && page.contains(d["implementation"] as? String ?? "?"))
     }
 
+    /// A counter kept in a mutable global that is not exported, and a memory that grows when
+    /// asked: state that the reuse of one instance across runs must put back.
+    static let counter = """
+    (module
+      (memory (export "memory") 1)
+      (global $bumps (mut i64) (i64.const 0))
+      (func (export "bump") (global.set $bumps (i64.add (global.get $bumps) (i64.const 1))))
+      (func (export "grow") (drop (memory.grow (i32.const 1))) (i64.store (i32.const 8) (i64.const 7)))
+      (func (export "bumps") (result i64) (global.get $bumps))
+      (func (export "mark") (result i64) (i64.load (i32.const 8))))
+    """
+    static let counterModel = """
+    model Counter {
+      state bumps: uint64
+      state mark: uint64
+      action bump() { require bumps < 1000
+        bumps = bumps + 1 }
+      action grow() { mark = 7 }
+    }
+    """
+
+    @Test("every run starts from the state after instantiation: globals that are not exported, memory that grew")
+    func runsStartFresh() throws {
+        let dir = try temporaryDirectory()
+        let wat = dir.appendingPathComponent("counter.wat"), spec = dir.appendingPathComponent("counter.tspec")
+        try Self.counter.write(to: wat, atomically: true, encoding: .utf8)
+        try Self.counterModel.write(to: spec, atomically: true, encoding: .utf8)
+        let r = try titan(["conform", spec.path, "--target", wat.path, "--max-sequences", "300", "--no-corpus"])
+        #expect(r.status == 0 && r.stdout.contains("CONFORMS: no divergence in 300 sequences"), "\(r.stdout)\(r.stderr)")
+    }
+
     @Test("a module that imports what the host does not give is refused with exit 2")
     func badImport() throws {
         let dir = try temporaryDirectory()
