@@ -1,7 +1,7 @@
 import Foundation
 import TitanUInt256
 
-/// The JSON Lines protocol external backends speak (documented in the README): one request
+/// The JSON Lines protocol external backends speak (documented in Docs/fuzzing.md): one request
 /// object per line on the backend's stdin, one reply per line on its stdout, in order.
 public enum ExternalProtocol {
     /// The request line for `op` (no trailing newline). Byte strings are 0x-hex, amounts

@@ -47,7 +47,7 @@ struct ExternalProtocolTests {
         #expect(ExternalProtocol.flatObject(Array(#"{"id":1,"ret":true}"#.utf8)[...]) == nil)
     }
 
-    @Test("requests written as bytes are the JSON the README documents")
+    @Test("requests written as bytes are the JSON Docs/fuzzing.md documents")
     func requestsRoundTrip() throws {
         let a = Address([UInt8](repeating: 0, count: 19) + [7]), b = Address([UInt8](repeating: 0xab, count: 20))
         let ops: [TitanCall] = [.reset, .storageWrite(key: [0, 1], value: []), .storageRead(key: [0xff], bufLen: 32),

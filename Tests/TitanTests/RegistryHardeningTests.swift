@@ -328,14 +328,14 @@ struct RegistryNewcomerTests {
         #expect(published.stdout.contains("UNVERIFIED") && published.stdout.contains("no property is claimed"))
     }
 
-    @Test("the README's exit-code table names every outcome, and its error table every error code")
-    func readmeTables() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.range(of: "## Registry and `tpm`").map { String(readme[$0.lowerBound...]) })
+    @Test("Docs/registry.md's exit-code table names every outcome, and its error table every error code")
+    func registryPageTables() throws {
+        let page = try String(contentsOf: packageRoot.appendingPathComponent("Docs/registry.md"), encoding: .utf8)
+        let section = try #require(page.range(of: "# Registry and `tpm`").map { String(page[$0.lowerBound...]) })
         for code in ["malformed-manifest", "malformed-bundle", "unsafe-path", "too-large", "tampered-file", "bad-signature", "owner-mismatch",
                      "spec-error", "unknown-property", "conflict", "not-found", "not-listed", "not-eligible", "stale-sequence",
                      "invalid-argument", "unresolvable", "proof-required", "method-not-allowed", "unavailable", "internal"] {
-            #expect(section.contains("`\(code)`"), "README does not list the error code \(code)")
+            #expect(section.contains("`\(code)`"), "Docs/registry.md does not list the error code \(code)")
         }
         for row in ["| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |"] { #expect(section.contains(row)) }
         #expect(section.contains("not found"))

@@ -6,7 +6,7 @@ Every output is a bare k-of-n multisig, `OP_k <pubkey_0> ... <pubkey_n-1> OP_n
 OP_CHECKMULTISIG`, to the keys of its owner (private key i of address a is
 sha256("titan-multisig-key" . a . i)); every spend is a real transaction whose inputs carry
 real ECDSA signatures (SIGHASH_ALL) and are each verified by `VerifyScript`. The external
-JSON Lines protocol (README, "External backends") is spoken with members titan adds to the
+JSON Lines protocol (Docs/fuzzing.md, "External backends") is spoken with members titan adds to the
 requests of this backend (Sources/TitanBackends/BitcoinScriptWallet.swift):
 
 - `mint {"to", "amount", "to_policy": [k, n]}`: a coinbase-like transaction (a unique height in

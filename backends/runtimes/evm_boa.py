@@ -2,7 +2,7 @@
 """titan fuzz backend `evm-boa`: the titan.h calls on the real EVM.
 
 backends/runtimes/evm/titan_ledger.vy is compiled by the Vyper compiler and deployed on py-evm
-through titanoboa; every request of the external JSON Lines protocol (README, "External
+through titanoboa; every request of the external JSON Lines protocol (Docs/fuzzing.md, "External
 backends") is one call of that contract. `reset` reverts the EVM to the snapshot taken right
 after deployment.
 

@@ -2,7 +2,7 @@
 """titan fuzz backend `solana-litesvm`: the titan.h ledger calls on the SPL Token program.
 
 The SPL Token program that LiteSVM ships (solders.litesvm) runs in LiteSVM, a Solana VM in
-process; every ledger request of the external JSON Lines protocol (README, "External
+process; every ledger request of the external JSON Lines protocol (Docs/fuzzing.md, "External
 backends") is one signed transaction to it:
 
 - `reset`: a new mint (InitializeMint2, 0 decimals, the payer as mint authority) in a fresh

@@ -1,11 +1,11 @@
 /// The oracle's own reading of the spec language, deliberately separate from the product:
 /// a tiny AST for the models the generator writes, a renderer to `.tspec` text, and an
-/// evaluator written from the README's description of the language, not from the product's
+/// evaluator written from the language's documentation (Docs/spec-language.md), not from the product's
 /// semantics, interpreter or IR. Where the product and this file disagree, one of them is
 /// wrong, and the oracle test says which verdict it cannot confirm.
 ///
 /// Only what the generator needs is here: uints of 8 and 16 bits, bools, maps keyed by uint8
-/// or bool (nested once), and sums, which are exact (the README's 512-bit sums never wrap at
+/// or bool (nested once), and sums, which are exact (the language's 512-bit sums never wrap at
 /// these sizes, so a sum is an `Int`).
 
 // MARK: Sorts and values
@@ -16,7 +16,7 @@ indirect enum OSort: Hashable, CustomStringConvertible {
     case uint(Int)
     case map(OSort, OSort)
 
-    /// Sums are exact; the README gives them 512 bits.
+    /// Sums are exact; the language (Docs/spec-language.md) gives them 512 bits.
     static let sumWidth = 512
 
     var width: Int? { if case .uint(let w) = self { return w } else { return nil } }
