@@ -91,6 +91,8 @@ let package = Package(
         ], swiftSettings: v5),
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
         .target(name: "TitanMutation", dependencies: ["TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
+        // Helper invariants for true invariants that are not inductive: mined candidates, kept by Houdini.
+        .target(name: "TitanSuggest", dependencies: ["TitanIR", "TitanSpec", "TitanProver"], swiftSettings: v5),
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
@@ -99,7 +101,7 @@ let package = Package(
         .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
             "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
-            "TitanLanguageServer",
+            "TitanLanguageServer", "TitanSuggest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -118,7 +120,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer",
+            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

@@ -151,6 +151,9 @@ public struct PropertyResult: Codable, Sendable {
     public var expectViolated: Bool?
     /// The proved lemmas this property's queries assumed (`using`).
     public var lemmasUsed: [String]?
+    /// With `titan verify --suggest`: helper invariants, as lines to paste into the model, that
+    /// make this unknown invariant inductive (checked by induction with them added).
+    public var suggestedHelpers: [String]?
 
     /// Whether this result fails the CI gate as a refutation: violated or vacuous when that was
     /// not expected, or proved (or vacuous) when a violation was.

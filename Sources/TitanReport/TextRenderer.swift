@@ -40,6 +40,9 @@ public struct TextRenderer {
             }
             if let cex = r.counterexample { out += renderTrace(cex, r) }
             if let cti = r.counterexampleToInduction { out += renderCTI(cti) }
+            if let helpers = r.suggestedHelpers {
+                out += "      suggested helpers (induction proves it with these added):\n" + helpers.map { "        \($0)\n" }.joined()
+            }
         }
         let s = report.summary
         out += "\nSummary: \(s.proved) proved, \(s.violated) violated, \(s.unknown) unknown"

@@ -5,6 +5,7 @@ import TitanMutation
 import TitanProver
 import TitanReport
 import TitanSpec
+import TitanSuggest
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
@@ -113,6 +114,9 @@ extension Titan {
 
         @Flag(help: "Unknown properties (and cross-checks the second solver could not decide) do not fail the run.")
         var allowUnknown = false
+
+        @Flag(help: "For each invariant left unknown, mine candidate helper invariants from the states simulation reaches, keep those induction proves together with it, and print the smallest set found as lines to paste into the model.")
+        var suggest = false
 
         @Flag(help: "Keep running: poll the spec files every 0.5 s and re-verify the models whose text changed, showing changed verdicts first. Ctrl-C exits 0.")
         var watch = false
@@ -230,6 +234,7 @@ extension Titan {
             }
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
+            if suggest { results = withSuggestions(results, specs: selected, options: verification.options) }
             var report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
             report.specStrength = specStrength(for: report)
@@ -259,11 +264,47 @@ extension Titan {
             if writeProofs && !ci {
                 note("Proof certificates: \(outcome.written.count) written, \(outcome.removed.count) removed (\(proofsDir))")
             }
+            if suggest { note(suggestionSummary(results)) }
             if !noReport && writeErrors.isEmpty && format == .text && !ci {
                 print("Report written to \(reportDir)/index.html (and report.json, junit.xml, report.sarif)")
             }
             writeErrors.forEach(printError)
             throw ExitCode(code)
+        }
+
+        /// The results with helpers found for each unknown invariant (`InvariantSuggestion`).
+        func withSuggestions(_ results: [PropertyResult], specs: [SpecFile], options: ProverOptions) -> [PropertyResult] {
+            var results = results
+            for file in specs {
+                guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
+                for model in file.models {
+                    let open = results.filter { $0.spec == file.path && $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+                    if open.isEmpty { continue }
+                    if progress ?? (isatty(2) != 0) { printError("suggest: mining helpers for \(open.count) unknown invariant(s) of \(model.name)") }
+                    let found = InvariantSuggestion(model: model, specText: text, specPath: file.path, options: options)
+                        .suggest(for: open.map(\.property))
+                    for (i, r) in results.enumerated() where r.spec == file.path && r.model == model.name {
+                        if let helpers = found[r.property] { results[i].suggestedHelpers = helpers.map(\.line) }
+                    }
+                }
+            }
+            return results
+        }
+
+        /// What --suggest found, as lines to paste.
+        func suggestionSummary(_ results: [PropertyResult]) -> String {
+            let open = results.filter { $0.kind == "invariant" && $0.status == .unknown }
+            if open.isEmpty { return "\nSuggested helpers (--suggest): no invariant is unknown." }
+            var out = "\nSuggested helpers (--suggest): with these added to the model, induction proves the invariant."
+            for r in open {
+                out += "\n  \(r.model).\(r.property) (\(r.spec):\(r.line))"
+                if let helpers = r.suggestedHelpers {
+                    out += helpers.map { "\n    " + $0 }.joined()
+                } else {
+                    out += "\n    no helper found among the mined candidates"
+                }
+            }
+            return out
         }
 
         /// Which certificates were fresh and which properties were solved again, and why.

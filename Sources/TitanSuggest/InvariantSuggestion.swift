@@ -1,0 +1,96 @@
+import Foundation
+import TitanIR
+import TitanProver
+import TitanSpec
+
+/// Helper invariants for invariants that are true but not inductive (`titan verify --suggest`).
+///
+/// The candidates are mined from the states random walks reach (`InvariantMining`). They are added to the model
+/// as invariants and Houdini (the prover's own induction, nothing else) keeps the set that is
+/// jointly inductive; for each invariant it proves, the set is then made smaller one helper at a
+/// time while the proof still goes through. What is printed is therefore proved, as a whole, by
+/// the ordinary induction query on the model plus the helpers, never by the mining.
+public struct InvariantSuggestion {
+    public let model: Model
+    /// The text of the spec file that holds the model, and its path.
+    public let specText: String
+    public let specPath: String
+    public var options: ProverOptions
+    /// Random walks whose states the candidates are mined from.
+    public var walks = 200
+
+    public init(model: Model, specText: String, specPath: String, options: ProverOptions) {
+        self.model = model; self.specText = specText; self.specPath = specPath
+        var o = options
+        // Induction only: the helpers must make the invariant inductive, not merely unrefuted.
+        o.depth = 0; o.simulationSeconds = 0; o.maxInductionDepth = 1; o.progress = nil; o.emitDirectory = nil
+        self.options = o
+    }
+
+    /// A helper, as a line to paste into the model.
+    public struct Helper: Equatable, Sendable {
+        public var name: String
+        public var expression: String
+        public var line: String { "invariant \(name): \(expression)" }
+    }
+
+    /// For each of `unknown` (names of invariants) that some helpers make inductive, the
+    /// smallest set found, by invariant name. An invariant missing from the answer got no help.
+    public func suggest(for unknown: [String]) -> [String: [Helper]] {
+        let taken = Set(model.properties.map(\.name))
+        var n = 0
+        let candidates = InvariantMining.candidates(of: model, walks: walks).map { text in
+            repeat { n += 1 } while taken.contains("suggested_\(n)")
+            return Helper(name: "suggested_\(n)", expression: text)
+        }
+        guard !candidates.isEmpty, !unknown.isEmpty else { return [:] }
+        guard let all = verify(with: candidates) else { return [:] }
+        let survivors = candidates.filter { all[$0.name] == .proved }
+        var out: [String: [Helper]] = [:]
+        for target in unknown where all[target] == .proved {
+            var kept = survivors
+            for helper in survivors {
+                let fewer = kept.filter { $0 != helper }
+                if verify(with: fewer)?[target] == .proved { kept = fewer }
+            }
+            out[target] = kept.enumerated().map { i, h in Helper(name: "\(target)_helper\(kept.count > 1 ? "_\(i + 1)" : "")", expression: h.expression) }
+        }
+        return out
+    }
+
+    // MARK: Proving
+
+    /// The status of every invariant of the model with `helpers` added, or nil when the text
+    /// with them does not check (a template the language refuses for this model).
+    func verify(with helpers: [Helper]) -> [String: Status]? {
+        guard let text = Self.adding(helpers.map { "  " + $0.line }, toModel: model.name, in: specText),
+              let file = try? SpecLoader.parse(text: text, path: specPath),
+              let augmented = file.models.first(where: { $0.name == model.name }) else { return nil }
+        var results: [String: Status] = [:]
+        for r in Prover(model: augmented, specPath: specPath, options: options).verify() where r.kind == "invariant" {
+            results[r.property] = r.status
+        }
+        return results
+    }
+
+    /// The spec text with `lines` inserted before the closing brace of model `name`.
+    static func adding(_ lines: [String], toModel name: String, in text: String) -> String? {
+        let tokens = SpecLoader.tokens(of: text)
+        guard let start = tokens.indices.first(where: { i in
+            tokens[i].kind == .keyword && tokens[i].name == "model" && i + 1 < tokens.count && tokens[i + 1].name == name
+        }) else { return nil }
+        var depth = 0
+        for token in tokens[start...] where token.kind == .punct {
+            if token.name == "{" { depth += 1 }
+            if token.name == "}" {
+                depth -= 1
+                if depth == 0 {
+                    let characters = Array(text)
+                    let before = String(characters[..<token.start]), after = String(characters[token.start...])
+                    return before + "\n" + lines.joined(separator: "\n") + "\n" + after
+                }
+            }
+        }
+        return nil
+    }
+}
