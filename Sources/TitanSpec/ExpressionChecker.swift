@@ -20,6 +20,9 @@ extension TypeChecker {
         return .number(value, sort)
     }
 
+    /// Names a call may use without declaring them; no view or function may take them.
+    static let builtinFunctions: Set<String> = ["mulDiv", "mulDivUp", "min", "max"]
+
     /// Whether the expression's sort comes entirely from its context.
     static func isLiteralOnly(_ e: ExprSyntax) -> Bool {
         switch e.kind {
@@ -134,6 +137,9 @@ extension TypeChecker {
         if views[name] == nil, name == "mulDiv" || name == "mulDivUp" {
             return checkMulDiv(roundUp: name == "mulDivUp", args, at: location, scope: scope)
         }
+        if views[name] == nil, name == "min" || name == "max" {
+            return checkMinMax(max: name == "max", args, at: location, scope: scope)
+        }
         guard let view = views[name] else {
             report("unknown view '\(name)'", at: location)
             args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
@@ -216,6 +222,33 @@ extension TypeChecker {
         let quotient = Expr.binary(.div, product, up(xs[2]), arithmetic: arithmetic)
         // A property keeps the exact quotient: MathInt lifts it, so no narrowing here.
         return scope.context.isProperty ? quotient : .narrow(quotient, to: w, arithmetic: scope.arithmetic)
+    }
+
+    /// `min(a, b)` and `max(a, b)`: the smaller or larger of two uints, of the wider operand's
+    /// width. Written as a conditional over a comparison, so both readers share its meaning.
+    private mutating func checkMinMax(max: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
+        let name = max ? "max" : "min"
+        guard args.count == 2 else {
+            report("'\(name)' takes 2 arguments, found \(args.count)", at: location)
+            args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
+            return nil
+        }
+        // Literals take the sort of the other argument, as with an operator.
+        var checked: [Expr?] = args.map { TypeChecker.isLiteralOnly($0) ? nil : checkExpr($0, expected: nil, scope: scope) }
+        let sort = checked.lazy.compactMap { $0?.sort }.first(where: TypeChecker.isUint) ?? .uint256
+        for (i, a) in args.enumerated() where TypeChecker.isLiteralOnly(a) { checked[i] = checkExpr(a, expected: sort, scope: scope) }
+        var xs: [Expr] = []
+        for (a, x) in zip(args, checked) {
+            guard let x else { return nil }
+            guard TypeChecker.isUint(x.sort) else {
+                report("type mismatch: '\(name)' needs uint arguments, found \(x.sort)", at: a.location)
+                return nil
+            }
+            xs.append(x)
+        }
+        let w = xs.map { $0.sort.bitWidth! }.max()!
+        let (a, b) = (xs[0].sort.bitWidth! < w ? .widen(xs[0], to: w) : xs[0], xs[1].sort.bitWidth! < w ? .widen(xs[1], to: w) : xs[1])
+        return .ite(.binary(max ? .ge : .le, a, b, arithmetic: .wrapping), a, b)
     }
 
     /// `uintN(e)`: widening is exact; narrowing reverts in checked arithmetic when the value does

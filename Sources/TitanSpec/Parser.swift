@@ -1,4 +1,5 @@
 import TitanIR
+import BigInt
 
 /// Recursive descent over the token list; throws the first syntax error as a `Diagnostic`.
 struct Parser {
@@ -312,6 +313,14 @@ struct Parser {
         return params
     }
 
+    /// The width of `uintN` for N a multiple of 8 from 8 to 256; the power-of-two widths are
+    /// keywords, the others (`uint24`, `uint112`, ...) identifiers read here.
+    static func uintWidth(_ name: String) -> Int? {
+        guard name.hasPrefix("uint"), let n = Int(name.dropFirst(4)), String(n) == name.dropFirst(4),
+              n >= 8, n <= 256, n % 8 == 0 else { return nil }
+        return n
+    }
+
     private mutating func parseType() throws -> TypeSyntax {
         let token = current
         let kind: TypeSyntax.Kind
@@ -343,8 +352,12 @@ struct Parser {
                 try p.expect(.gt, "to close map type")
                 return TypeSyntax(kind: .map(key: key, value: value), location: token.location)
             }
+        case .identifier(let name) where Parser.uintWidth(name) != nil:
+            kind = .uint(Parser.uintWidth(name)!)
+        case .identifier("bytes32"):
+            kind = .bytes(32)
         case .identifier(let name) where name.hasPrefix("uint"):
-            throw error("unknown type '\(name)'; uint widths are 8, 16, 32, 64, 128 and 256")
+            throw error("unknown type '\(name)'; uint widths are multiples of 8 from 8 to 256 (uint8, uint16, ..., uint112, ..., uint256)")
         default:
             throw expected("a type")
         }
@@ -573,6 +586,18 @@ struct Parser {
         case .keyword(.max_uint256):
             advance()
             return ExprSyntax(.maxUint256, at: location)
+        case .identifier(let name) where name.hasPrefix("max_uint") && Parser.uintWidth(String(name.dropFirst(4))) != nil:
+            // max_uint8 ... max_uint248: a literal, which takes the sort of where it is used.
+            advance()
+            return ExprSyntax(.number(BigUInt(1) << Parser.uintWidth(String(name.dropFirst(4)))! - 1), at: location)
+        case .identifier(let name) where Parser.uintWidth(name) != nil && next.isPunct(.lparen):
+            // A conversion to a width that is not a keyword, `uint112(e)`.
+            let width = Parser.uintWidth(name)!
+            advance()
+            try expect(.lparen, "after '\(name)'")
+            let inner = try parseExpression()
+            try expect(.rparen, "to close '\(name)('")
+            return try node(.convert(width, inner), at: location)
         case .identifier(let name), .primed(let name):
             let primed: Bool
             if case .primed = token.kind { primed = true } else { primed = false }

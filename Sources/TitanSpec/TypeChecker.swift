@@ -112,7 +112,7 @@ struct TypeChecker {
         let actionNames = Set(model.members.compactMap { if case .action(let a) = $0 { return a.name.name } else { return nil } })
         for case .function(let decl) in model.members {
             let n = decl.name.name
-            if functions[n] != nil || views[n] != nil || actionNames.contains(n) || n == "mulDiv" || n == "mulDivUp" {
+            if functions[n] != nil || views[n] != nil || actionNames.contains(n) || TypeChecker.builtinFunctions.contains(n) {
                 report("duplicate name '\(n)': a function needs a name no view, action or other function has", at: decl.name.location)
                 continue
             }

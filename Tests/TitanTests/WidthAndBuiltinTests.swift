@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TitanProver
+import TitanSpec
+
+/// uintN for every multiple of 8, `max_uintN`, `bytes32`, and the `min`/`max` built-ins.
+@Suite("Every width, min and max, bytes32", .watched)
+struct WidthAndBuiltinTests {
+    static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
+
+    static let reserves = """
+    model Reserves {
+      state reserve0: uint112
+      state reserve1: uint112
+      state stamp: uint32
+      arithmetic checked
+      action sync(a: uint256, b: uint256) {
+        require a <= max_uint112 && b <= max_uint112
+        reserve0 = uint112(a)
+        reserve1 = uint112(b)
+        stamp = uint32(block.timestamp % 4294967296)
+      }
+      action add0(x: uint112) { reserve0 = reserve0 + x }
+      action wrap24(x: uint24) { unchecked { reserve1 = uint112(x + 1) } }
+      invariant fits: reserve0 <= 5192296858534827628530496329220095 && reserve1 <= max_uint112
+      rule add_checked on add0(x): !reverted ==> reserve0' == reserve0 + x
+      rule add_overflow_reverts on add0(x): reserve0 + x > max_uint112 ==> reverted
+      rule wrap on wrap24(x): !reverted ==> reserve1' == (x == max_uint24 ? 0 : x + 1)
+    }
+    """
+
+    @Test("uint112 and uint24: checked arithmetic reverts past 2^N - 1, unchecked wraps, and both readers agree")
+    func oddWidths() throws {
+        let proved = try verifiedByName(Self.reserves, Self.options)
+        for name in ["fits", "add_checked", "add_overflow_reverts", "wrap"] {
+            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
+        }
+        // Wrapping where the spec says checked: the overflow at exactly 2^112 is found and replayed.
+        let wrapping = Self.reserves.replacingOccurrences(of: "action add0(x: uint112) { reserve0 = reserve0 + x }",
+                                                          with: "action add0(x: uint112) { unchecked { reserve0 = reserve0 + x } }")
+        let refuted = try verifiedByName(wrapping, Self.options)
+        let r = try #require(refuted["add_overflow_reverts"])
+        #expect(r.status == .violated && r.counterexample != nil, "\(r.status) \(r.reason ?? "")")
+    }
+
+    @Test("a width that is not a multiple of 8 from 8 to 256 is refused at its line and column", arguments: ["uint12", "uint264", "uint0"])
+    func badWidths(_ type: String) throws {
+        let text = "model M {\n  state x: \(type)\n}\n"
+        #expect {
+            _ = try SpecLoader.parse(text: text, path: "bad.tspec")
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("bad.tspec:2:12") && message.contains("uint widths are multiples of 8 from 8 to 256")
+        }
+    }
+
+    static let clamp = """
+    model Clamp {
+      state x: uint8
+      state y: uint16
+      state z: uint16
+      arithmetic checked
+      action set(a: uint8, b: uint16) {
+        x = a
+        y = b
+        z = max(a, b) - min(a, b)
+      }
+      action cap(c: uint16) { z = min(z, c) }
+      rule ordered on set(a, b): !reverted && z' == (a >= b ? a - b : b - a)
+      rule capped on cap(c): z' <= c && z' <= z && (z' == c || z' == z)
+      invariant spread: z <= max(x, y)
+      lemma order(a: uint256, b: uint256): min(a, b) <= max(a, b) && min(a, 7) <= 7 && max(a, 7) >= 7
+    }
+    """
+
+    @Test("min and max in actions, properties and lemmas, across widths; swapped, the refutation replays")
+    func minAndMax() throws {
+        let proved = try verifiedByName(Self.clamp, Self.options)
+        for name in ["ordered", "capped", "spread", "order"] {
+            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
+        }
+        let swapped = try verifiedByName(Self.clamp.replacingOccurrences(of: "z = max(a, b) - min(a, b)", with: "z = min(a, b) - max(a, b)"), Self.options)
+        #expect(swapped["ordered"]?.status == .violated && swapped["ordered"]?.counterexample != nil)
+        #expect(throws: (any Error).self) {
+            _ = try SpecLoader.parse(text: "model M {\n  state x: uint8\n  invariant i: min(x) == 0\n}\n", path: "m.tspec")
+        }
+    }
+
+    @Test("bytes32 is bytes<32>")
+    func bytes32() throws {
+        let text = """
+        model Tags {
+          state a: bytes32
+          state b: bytes<32>
+          action set(t: bytes32) { a = t
+            b = t }
+          invariant same: a == b && len(a) <= 32
+        }
+        """
+        #expect(try verifiedByName(text, Self.options)["same"]?.status == .proved)
+    }
+}
