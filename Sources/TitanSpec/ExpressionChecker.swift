@@ -181,19 +181,16 @@ extension TypeChecker {
         return expanded
     }
 
-    /// `mulDiv(a, b, c)`: a * b / c with the product in full precision, rounded down
-    /// (`mulDivUp`: rounded up). In an action the operands are uints of one width w, the
-    /// product is computed in 2w bits and the quotient must fit in w: in checked arithmetic a
-    /// zero divisor or a quotient that does not fit reverts, in wrapping arithmetic x / 0 == 0
-    /// and the low w bits are kept. In a property it is exact integer arithmetic.
-    private mutating func checkMulDiv(roundUp: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
-        let name = roundUp ? "mulDivUp" : "mulDiv"
-        guard args.count == 3 else {
-            report("'\(name)' takes 3 arguments (a, b, divisor), found \(args.count)", at: location)
+    /// The arguments of a built-in over uints (`mulDiv`, `min`, ...), one per name in
+    /// `parameters`; literals take the sort of the other arguments, as with an operator.
+    private mutating func checkUintArguments(_ name: String, _ parameters: String, _ args: [ExprSyntax],
+                                             at location: SourceLocation, scope: Scope) -> [Expr]? {
+        let count = parameters.split(separator: ",").count
+        guard args.count == count else {
+            report("'\(name)' takes \(count) arguments (\(parameters)), found \(args.count)", at: location)
             args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
             return nil
         }
-        // Literals take the sort of the other arguments, as with an operator.
         var checked: [Expr?] = args.map { TypeChecker.isLiteralOnly($0) ? nil : checkExpr($0, expected: nil, scope: scope) }
         let sort = checked.lazy.compactMap { $0?.sort }.first(where: TypeChecker.isUint) ?? .uint256
         for (i, a) in args.enumerated() where TypeChecker.isLiteralOnly(a) { checked[i] = checkExpr(a, expected: sort, scope: scope) }
@@ -206,6 +203,16 @@ extension TypeChecker {
             }
             xs.append(x)
         }
+        return xs
+    }
+
+    /// `mulDiv(a, b, c)`: a * b / c with the product in full precision, rounded down
+    /// (`mulDivUp`: rounded up). In an action the operands are uints of one width w, the
+    /// product is computed in 2w bits and the quotient must fit in w: in checked arithmetic a
+    /// zero divisor or a quotient that does not fit reverts, in wrapping arithmetic x / 0 == 0
+    /// and the low w bits are kept. In a property it is exact integer arithmetic.
+    private mutating func checkMulDiv(roundUp: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
+        guard let xs = checkUintArguments(roundUp ? "mulDivUp" : "mulDiv", "a, b, divisor", args, at: location, scope: scope) else { return nil }
         let w = xs.map { $0.sort.bitWidth! }.max()!
         let wide = roundUp ? 2 * w + 1 : 2 * w
         func up(_ x: Expr) -> Expr {
@@ -227,25 +234,7 @@ extension TypeChecker {
     /// `min(a, b)` and `max(a, b)`: the smaller or larger of two uints, of the wider operand's
     /// width. Written as a conditional over a comparison, so both readers share its meaning.
     private mutating func checkMinMax(max: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
-        let name = max ? "max" : "min"
-        guard args.count == 2 else {
-            report("'\(name)' takes 2 arguments, found \(args.count)", at: location)
-            args.forEach { _ = checkExpr($0, expected: nil, scope: scope) }
-            return nil
-        }
-        // Literals take the sort of the other argument, as with an operator.
-        var checked: [Expr?] = args.map { TypeChecker.isLiteralOnly($0) ? nil : checkExpr($0, expected: nil, scope: scope) }
-        let sort = checked.lazy.compactMap { $0?.sort }.first(where: TypeChecker.isUint) ?? .uint256
-        for (i, a) in args.enumerated() where TypeChecker.isLiteralOnly(a) { checked[i] = checkExpr(a, expected: sort, scope: scope) }
-        var xs: [Expr] = []
-        for (a, x) in zip(args, checked) {
-            guard let x else { return nil }
-            guard TypeChecker.isUint(x.sort) else {
-                report("type mismatch: '\(name)' needs uint arguments, found \(x.sort)", at: a.location)
-                return nil
-            }
-            xs.append(x)
-        }
+        guard let xs = checkUintArguments(max ? "max" : "min", "a, b", args, at: location, scope: scope) else { return nil }
         let w = xs.map { $0.sort.bitWidth! }.max()!
         let (a, b) = (xs[0].sort.bitWidth! < w ? .widen(xs[0], to: w) : xs[0], xs[1].sort.bitWidth! < w ? .widen(xs[1], to: w) : xs[1])
         return .ite(.binary(max ? .ge : .le, a, b, arithmetic: .wrapping), a, b)
