@@ -103,6 +103,9 @@ indirect enum StmtSyntax: Sendable {
     case call(NameSyntax, [ExprSyntax])
     /// `return e`: only as the last statement of a function or action that declares its type.
     case `return`(ExprSyntax, keyword: SourceLocation)
+    /// `for i in 0..N { }`: N a number literal, at most `Parser.maxLoopBound`; unrolled by the
+    /// checker, so both readers see N copies of the body.
+    case forRange(NameSyntax, count: Int, [StmtSyntax], keyword: SourceLocation)
 }
 
 struct StateSyntax: Sendable {

@@ -53,6 +53,13 @@ extension TypeChecker {
                 return nil
             }
             return .reverted
+        case .name(let name) where scope.loopIndices[name] != nil:
+            let sort: Sort
+            switch expected {
+            case .uint?: sort = expected ?? .uint256
+            default: sort = .uint256
+            }
+            return numberLiteral(scope.loopIndices[name]!, sort: sort, at: e.location)
         case .name(let name):
             return checkName(name, at: e.location, scope: scope)
         case .primed(let name):

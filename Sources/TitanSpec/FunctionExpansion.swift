@@ -163,7 +163,7 @@ extension TypeChecker {
         case .call(let name, let args):
             // The call itself is expanded by the statement checker; calls in its arguments go first.
             return .call(name, args)
-        case .unchecked, .return:
+        case .unchecked, .return, .forRange:
             return s
         }
     }

@@ -313,6 +313,10 @@ struct Parser {
         return params
     }
 
+    /// The most iterations of a `for` loop: it is unrolled, so its body is checked and proved
+    /// that many times.
+    static let maxLoopBound = 64
+
     /// The width of `uintN` for N a multiple of 8 from 8 to 256; the power-of-two widths are
     /// keywords, the others (`uint24`, `uint112`, ...) identifiers read here.
     static func uintWidth(_ name: String) -> Int? {
@@ -401,6 +405,27 @@ struct Parser {
             let block = try parseBlock("'unchecked' block")
             site(.unchecked(close: previous.start..<previous.end), token.start..<token.end)
             return .unchecked(block)
+        case .identifier("for") where { if case .identifier = next.kind { return true } else { return false } }():
+            // `for` is a word only here, as `var` is.
+            advance()
+            let name = NameSyntax(name: current.text, location: current.location)
+            advance()
+            guard case .identifier("in") = current.kind else { throw expected("'in' after 'for \(name.name)'") }
+            advance()
+            guard case .number(let low) = current.kind, low == 0 else { throw expected("0, the start of the loop's range 0..N") }
+            advance()
+            try expect(.range, "in the loop's range 0..N")
+            guard case .number(let high) = current.kind else {
+                throw error("loops need a constant bound: write 'for \(name.name) in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound)")
+            }
+            guard high >= 1, high <= BigUInt(Parser.maxLoopBound) else {
+                throw error("a loop runs at most \(Parser.maxLoopBound) times (it is unrolled), found 0..\(high)")
+            }
+            advance()
+            let body = try parseBlock("the loop's body")
+            return .forRange(name, count: Int(high), body, keyword: token.location)
+        case .identifier("while") where next.isPunct(.lparen) || { if case .identifier = next.kind { return true } else { return false } }():
+            throw error("loops need a constant bound: write 'for i in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound)")
         case .identifier("var") where { if case .identifier = next.kind { return true } else { return false } }():
             // `var` is a word only here: `var x = e`; elsewhere it stays free as a name.
             advance()

@@ -219,7 +219,7 @@ private struct Outline {
                     result.append(SpecDeclaration(kind: .local, name: n.name, location: n.location, detail: detail,
                                                   start: offset, end: offset))
                 case .ifElse(_, let a, let b): walk(a); walk(b)
-                case .unchecked(let a): walk(a)
+                case .unchecked(let a), .forRange(_, _, let a, _): walk(a)
                 default: break
                 }
             }

@@ -1,4 +1,5 @@
 import TitanIR
+import BigInt
 
 /// Statement typing for action bodies.
 extension TypeChecker {
@@ -41,6 +42,21 @@ extension TypeChecker {
                     checkDiscarded(args, scope: &scope)
                 } else if let expanded = expand(name, args, caller: &scope) {
                     result += expanded.statements
+                }
+            case .forRange(let index, let count, let body, _):
+                if scope.locals[index.name] != nil || scope.loopIndices[index.name] != nil || states[index.name] != nil {
+                    report("the loop index '\(index.name)' is already a name here; choose another", at: index.location)
+                    continue
+                }
+                // Unrolled: one copy of the body per index value, each a block of its own so its
+                // lets end with it. An error in the body is reported once, from the first copy.
+                for k in 0..<count {
+                    var inner = scope
+                    inner.loopIndices[index.name] = BigUInt(k)
+                    let errorsBefore = diagnostics.count
+                    let copy = checkStatements(body, scope: &inner)
+                    if diagnostics.count > errorsBefore { break }
+                    result.append(.ifElse(.bool(true), copy, []))
                 }
             case .return(_, let keyword):
                 report("'return' must be the last statement of a function or action body that declares a return type (set a 'var' in the branches and return it at the end)", at: keyword)

@@ -21,6 +21,8 @@ enum Punct: String, Sendable {
     case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
     /// Only between constant literals, folded by the parser: `2**96`.
     case power = "**"
+    /// Only in a loop's bounds: `for i in 0..4`.
+    case range = ".."
 }
 
 enum TokenKind: Equatable, Sendable {

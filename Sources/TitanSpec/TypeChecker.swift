@@ -21,6 +21,9 @@ struct Scope {
     var prefix = ""
     /// False where a weighted sum cannot be read (a scenario's call arguments).
     var weightedSums = true
+    /// The indices of the `for` loops around: each a number in one unrolled copy of the body,
+    /// read like a literal (its sort comes from where it is used).
+    var loopIndices: [String: BigUInt] = [:]
 
     /// The IR name of a local. The environment's names belong to the action, and names holding
     /// '#' were made by the checker (already unique), so neither takes the prefix.
@@ -534,7 +537,7 @@ extension TypeChecker {
             case .require(let e, _), .bind(_, _, let e), .declare(_, _, let e): return expr(e)
             case .assign(let lv, let e): return lv.indices.contains(where: expr) || expr(e)
             case .ifElse(let c, let t, let f): return expr(c) || t.contains(where: stmt) || f.contains(where: stmt)
-            case .unchecked(let b): return b.contains(where: stmt)
+            case .unchecked(let b), .forRange(_, _, let b, _): return b.contains(where: stmt)
             case .call(_, let args): return args.contains(where: expr)
             case .return(let e, _): return expr(e)
             }

@@ -3,8 +3,9 @@ import Testing
 import TitanProver
 import TitanSpec
 
-/// uintN for every multiple of 8, `max_uintN`, `bytes32`, and the `min`/`max` built-ins.
-@Suite("Every width, min and max, bytes32", .watched)
+/// uintN for every multiple of 8, `max_uintN`, `bytes32`, the `min`/`max` built-ins, and
+/// `for i in 0..N` loops, unrolled by the checker.
+@Suite("Every width, min and max, bytes32, bounded loops", .watched)
 struct WidthAndBuiltinTests {
     static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
 
@@ -98,5 +99,53 @@ struct WidthAndBuiltinTests {
         }
         """
         #expect(try verifiedByName(text, Self.options)["same"]?.status == .proved)
+    }
+
+    static let batch = """
+    model Batch {
+      state total: uint64
+      state slots: map<uint8, uint64>
+      arithmetic checked
+      action fill(v: uint64) {
+        for i in 0..4 {
+          slots[i] = v + i
+          total = total + v
+        }
+      }
+      action tally() {
+        var acc: uint64 = 0
+        for i in 0..4 {
+          let here = slots[i]
+          acc = acc + here
+        }
+        total = acc
+      }
+      rule filled on fill(v): !reverted ==> slots'[3] == v + 3 && slots'[4] == slots[4] && total' == total + 4 * v
+      rule tallied on tally(): !reverted ==> total' == slots[0] + slots[1] + slots[2] + slots[3]
+    }
+    """
+
+    @Test("for i in 0..N runs its body N times with i = 0 ... N-1, a let in it scoped to one pass, in both readers")
+    func boundedLoops() throws {
+        let proved = try verifiedByName(Self.batch, Self.options)
+        #expect(proved["filled"]?.status == .proved && proved["tallied"]?.status == .proved,
+                "\(proved.mapValues { $0.reason ?? $0.status.rawValue })")
+        // One pass too many: the rule about slot 4 is refuted with a replayed trace.
+        let five = try verifiedByName(Self.batch.replacingOccurrences(of: "for i in 0..4 {\n      slots[i] = v + i", with: "for i in 0..5 {\n      slots[i] = v + i"), Self.options)
+        #expect(five["filled"]?.status == .violated && five["filled"]?.counterexample != nil)
+    }
+
+    @Test("a loop without a constant bound, or over 64, is refused with a message that says how to write it",
+          arguments: [("while (x < 3) { x = x + 1 }", "4:5", "loops need a constant bound"),
+                      ("for i in 0..n { x = x + 1 }", "4:17", "loops need a constant bound"),
+                      ("for i in 0..65 { x = x + 1 }", "4:17", "at most 64 times"),
+                      ("for x in 0..2 { }", "4:9", "already a name here")])
+    func unboundedLoops(_ loop: String, _ position: String, _ message: String) throws {
+        let text = "model W {\n  state x: uint8\n  action a(n: uint8) {\n    \(loop)\n  }\n}\n"
+        #expect {
+            _ = try SpecLoader.parse(text: text, path: "w.tspec")
+        } throws: { error in
+            "\(error)".contains("w.tspec:\(position)") && "\(error)".contains(message)
+        }
     }
 }
