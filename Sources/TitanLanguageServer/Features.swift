@@ -79,6 +79,7 @@ extension LanguageServer {
     private static func symbolKind(_ kind: SpecDeclaration.Kind) -> Int {
         switch kind {
         case .model: return 5 // Class
+        case .constant: return 14 // Constant
         case .state: return 8 // Field
         case .action: return 6 // Method
         case .constructor: return 9 // Constructor

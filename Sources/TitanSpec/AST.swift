@@ -108,6 +108,13 @@ indirect enum StmtSyntax: Sendable {
     case forRange(NameSyntax, count: Int, [StmtSyntax], keyword: SourceLocation)
 }
 
+/// `const NAME: type = literal`: a named constant of the model, usable wherever its type is.
+struct ConstantSyntax: Sendable {
+    var name: NameSyntax
+    var type: TypeSyntax
+    var value: ExprSyntax
+}
+
 struct StateSyntax: Sendable {
     var name: NameSyntax
     var type: TypeSyntax
@@ -165,6 +172,7 @@ enum MemberSyntax: Sendable {
     case function(FunctionSyntax)
     /// `constructor[(params)] { ... }`: an action named `constructor`, run once to deploy.
     case constructor(ActionSyntax)
+    case constant(ConstantSyntax)
 }
 
 /// `scenario name { call(args) [from E] [at E] [reverts] ... expect E ... }`.

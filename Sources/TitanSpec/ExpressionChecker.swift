@@ -108,6 +108,9 @@ extension TypeChecker {
         if let local = scope.locals[name] {
             return local.map { .name(scope.ir(name), $0) }
         }
+        if let constant = constants[name] {
+            return constant
+        }
         if let state = states[name] {
             if scope.context == .lemma {
                 report("a lemma cannot read state variable '\(name)'; it is about its parameters only", at: location)

@@ -157,10 +157,18 @@ struct Parser {
         case .identifier("constructor"):
             advance()
             return .constructor(try parseConstructor(keyword: keyword))
+        case .identifier("const") where { if case .identifier = next.kind { return true } else { return false } }():
+            advance()
+            let name = NameSyntax(name: current.text, location: current.location)
+            advance()
+            try expect(.colon, "after constant name '\(name.name)' (a constant is written 'const \(name.name): type = value')")
+            let type = try parseType()
+            try expect(.assign, "after the type of constant '\(name.name)'")
+            return .constant(ConstantSyntax(name: name, type: type, value: try parseExpression()))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         default:
-            throw expected("'arithmetic', 'state', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'const', 'state', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
     }
 

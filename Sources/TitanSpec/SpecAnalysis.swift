@@ -29,7 +29,7 @@ public struct SpecToken: Sendable, Equatable {
 
 public struct SpecDeclaration: Sendable {
     public enum Kind: String, Sendable {
-        case model, state, action, constructor, function, view, invariant, rule, lemma, scenario, parameter, local
+        case model, constant, state, action, constructor, function, view, invariant, rule, lemma, scenario, parameter, local
     }
     public var kind: Kind
     public var name: String
@@ -160,6 +160,8 @@ private struct Outline {
             return nil
         case .state(let s):
             return decl(.state, s.name, Outline.describe(s.type))
+        case .constant(let c):
+            return decl(.constant, c.name, "const \(c.name.name): \(Outline.describe(c.type))")
         case .action(let a):
             let sig = "action \(a.name.name)(\(Outline.params(a.params)))" + (a.returns.map { ": " + Outline.describe($0) } ?? "")
             let action = model?.actions.first { $0.name == a.name.name }

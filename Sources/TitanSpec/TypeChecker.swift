@@ -39,6 +39,8 @@ struct TypeChecker {
     var diagnostics: [Diagnostic] = []
     /// The current model's state variables (nil sort: declaration failed).
     var states: [String: Sort?] = [:]
+    /// The model's `const`s, each a typed number or bool.
+    var constants: [String: Expr] = [:]
     /// The current model's views, checked, by name.
     var views: [String: CheckedView] = [:]
     var modelArithmetic: Arithmetic = .wrapping
@@ -85,6 +87,53 @@ struct TypeChecker {
 
     // MARK: Models
 
+    /// `const NAME: type = value`: the value is literals only (numbers, `max_uint256`, `true`,
+    /// arithmetic between them), computed here exactly and checked to fit the type.
+    mutating func checkConstant(_ decl: ConstantSyntax) {
+        let name = decl.name.name
+        guard constants[name] == nil else {
+            report("duplicate constant '\(name)'", at: decl.name.location)
+            return
+        }
+        let sort = sort(of: decl.type)
+        switch sort {
+        case .bool?:
+            guard case .bool(let b) = decl.value.kind else {
+                report("constant '\(name)' is a bool: its value must be true or false", at: decl.value.location)
+                return
+            }
+            constants[name] = .bool(b)
+        case .uint?, .address?:
+            guard let value = TypeChecker.fold(decl.value) else {
+                report("the value of constant '\(name)' must be a literal or arithmetic between literals (and not below 0)", at: decl.value.location)
+                return
+            }
+            if let number = numberLiteral(value, sort: sort!, at: decl.value.location) { constants[name] = number }
+        default:
+            if sort != nil { report("a constant is a uint, an address or a bool; '\(name)' is \(sort!)", at: decl.type.location) }
+        }
+    }
+
+    /// The exact value of literals and arithmetic between them; nil for anything else, a
+    /// negative difference or a division by zero.
+    static func fold(_ e: ExprSyntax) -> BigUInt? {
+        switch e.kind {
+        case .number(let n): return n
+        case .maxUint256: return maxValue(bits: 256)
+        case .binary(let op, let l, let r):
+            guard let a = fold(l), let b = fold(r) else { return nil }
+            switch op {
+            case .add: return a + b
+            case .sub: return a >= b ? a - b : nil
+            case .mul: return a * b
+            case .div: return b == 0 ? nil : a / b
+            case .mod: return b == 0 ? nil : a % b
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
     private mutating func check(_ model: ModelSyntax) -> Model {
         states = [:]
         views = [:]
@@ -93,6 +142,9 @@ struct TypeChecker {
         weightedGhostWidths = [:]
         let arithmetic = checkArithmetic(model.members)
         modelArithmetic = arithmetic
+
+        constants = [:]
+        for case .constant(let decl) in model.members { checkConstant(decl) }
 
         var stateVars: [StateVar] = []
         for case .state(let decl) in model.members {
@@ -360,8 +412,8 @@ struct TypeChecker {
     private mutating func checkState(_ decl: StateSyntax) -> StateVar? {
         let name = decl.name.name
         let sort = sort(of: decl.type)
-        if states[name] != nil {
-            report("duplicate state variable '\(name)'", at: decl.name.location)
+        if states[name] != nil || constants[name] != nil {
+            report(constants[name] != nil ? "'\(name)' is already a constant" : "duplicate state variable '\(name)'", at: decl.name.location)
             return nil
         }
         states[name] = .some(sort)
@@ -550,7 +602,7 @@ extension TypeChecker {
             case .view(let v): return expr(v.body)
             case .state(let s): return s.initial.map(expr) ?? false
             case .scenario: return false
-            case .arithmetic: return false
+            case .arithmetic, .constant: return false
             }
         }
     }

@@ -3,10 +3,10 @@ import Testing
 import TitanProver
 import TitanSpec
 
-/// uintN for every multiple of 8, `max_uintN`, `bytes32`, the `min`/`max` built-ins, and
-/// `for i in 0..N` loops, unrolled by the checker.
-@Suite("Every width, min and max, bytes32, bounded loops", .watched)
-struct WidthAndBuiltinTests {
+/// uintN for every multiple of 8, `max_uintN`, `bytes32`, the `min`/`max` built-ins,
+/// `for i in 0..N` loops (unrolled by the checker), and model constants.
+@Suite("What real contracts say: every width, min and max, bytes32, bounded loops, constants", .watched)
+struct RealContractLanguageTests {
     static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
 
     static let reserves = """
@@ -146,6 +146,54 @@ struct WidthAndBuiltinTests {
             _ = try SpecLoader.parse(text: text, path: "w.tspec")
         } throws: { error in
             "\(error)".contains("w.tspec:\(position)") && "\(error)".contains(message)
+        }
+    }
+
+    static let fees = """
+    model Fees {
+      const FEE_BPS: uint16 = 30
+      const DENOMINATOR: uint256 = 10_000
+      const CAP: uint256 = 1e18 * 1000
+      const TREASURY: address = 0xdead
+      const OPEN: bool = true
+      state collected: map<address, uint256>
+      state volume: uint256
+      arithmetic checked
+      action trade(amount: uint256) {
+        require OPEN && amount <= CAP
+        let fee = amount * FEE_BPS / DENOMINATOR
+        collected[TREASURY] = collected[TREASURY] + fee
+        volume = volume + amount
+      }
+      invariant fee_bounded: collected[TREASURY] * DENOMINATOR <= volume * FEE_BPS
+      rule capped on trade(amount): amount > 1000000000000000000000 ==> reverted
+      rule fee_exact on trade(amount): !reverted ==> collected'[0xdead] == collected[0xdead] + amount * 30 / 10000
+      lemma cap_is_large(a: uint256): a <= CAP ==> a * FEE_BPS <= CAP * 30
+    }
+    """
+
+    @Test("const NAME: type = literal is usable in actions, invariants, rules and lemmas, and its value reaches both readers")
+    func constants() throws {
+        let proved = try verifiedByName(Self.fees, Self.options)
+        for name in ["fee_bounded", "capped", "fee_exact", "cap_is_large"] {
+            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
+        }
+        let dearer = try verifiedByName(Self.fees.replacingOccurrences(of: "const FEE_BPS: uint16 = 30", with: "const FEE_BPS: uint16 = 31"), Self.options)
+        #expect(dearer["fee_exact"]?.status == .violated && dearer["fee_exact"]?.counterexample != nil)
+        #expect(dearer["fee_bounded"]?.status == .proved)
+    }
+
+    @Test("a constant that does not fit, is not a literal, or clashes with a state variable is refused at its line and column",
+          arguments: [("const X: uint8 = 300", "2:20", "too large for uint8"),
+                      ("const X: uint8 = Y", "2:20", "must be a literal or arithmetic between literals"),
+                      ("const X: uint8 = 2 - 3", "2:20", "must be a literal or arithmetic between literals"),
+                      ("const X: uint8 = 1\n  state X: uint8", "3:9", "'X' is already a constant")])
+    func badConstants(_ declaration: String, _ position: String, _ message: String) throws {
+        let text = "model C {\n  \(declaration)\n}\n"
+        #expect {
+            _ = try SpecLoader.parse(text: text, path: "c.tspec")
+        } throws: { error in
+            "\(error)".contains("c.tspec:\(position)") && "\(error)".contains(message)
         }
     }
 }
