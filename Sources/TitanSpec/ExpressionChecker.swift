@@ -338,13 +338,22 @@ extension TypeChecker {
             guard let sort = other?.sort, adopts(sort) else { return hint }
             return sort
         }
+        /// In a property, arithmetic is exact: a literal too large for the other operand's
+        /// width takes a width that holds it (the other operand is then widened), so
+        /// `x + 300 > 299` with a uint8 `x` means what it says.
+        func fitting(_ literal: ExprSyntax, _ sort: Sort?) -> Sort? {
+            guard scope.context.isProperty, case .uint(let w)? = sort, let value = TypeChecker.fold(literal),
+                  value > TypeChecker.maxValue(bits: w) else { return sort }
+            let bits = (value.bitWidth + 7) / 8 * 8
+            return bits <= 256 ? .uint(bits) : sort
+        }
         if aLiteral && !bLiteral {
             let bx = checkExpr(b, expected: hint, scope: scope)
-            return (checkExpr(a, expected: from(bx), scope: scope), bx)
+            return (checkExpr(a, expected: fitting(a, from(bx)), scope: scope), bx)
         }
         if bLiteral && !aLiteral {
             let ax = checkExpr(a, expected: hint, scope: scope)
-            return (ax, checkExpr(b, expected: from(ax), scope: scope))
+            return (ax, checkExpr(b, expected: fitting(b, from(ax)), scope: scope))
         }
         return (checkExpr(a, expected: hint, scope: scope), checkExpr(b, expected: hint, scope: scope))
     }

@@ -4,7 +4,8 @@ import TitanProver
 import TitanSpec
 
 /// uintN for every multiple of 8, `max_uintN`, `bytes32`, the `min`/`max` built-ins,
-/// `for i in 0..N` loops (unrolled by the checker), and model constants.
+/// `for i in 0..N` loops (unrolled by the checker), model constants, and literals in exact
+/// properties.
 @Suite("What real contracts say: every width, min and max, bytes32, bounded loops, constants", .watched)
 struct RealContractLanguageTests {
     static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
@@ -194,6 +195,31 @@ struct RealContractLanguageTests {
             _ = try SpecLoader.parse(text: text, path: "c.tspec")
         } throws: { error in
             "\(error)".contains("c.tspec:\(position)") && "\(error)".contains(message)
+        }
+    }
+
+    @Test("in a property, arithmetic is exact and a literal too large for the other operand's width is still read as written")
+    func literalsInProperties() throws {
+        let text = """
+        model Lit {
+          state x: uint8
+          state b: uint8
+          action set(v: uint8) { x = v
+            b = v }
+          invariant sum_ok: x + 300 > 299
+          invariant product: b * 127 != 20574
+          invariant wide: x * 1000 <= 255000
+          rule r on set(v): x' + 256 >= 256
+        }
+        """
+        let results = try verifiedByName(text, Self.options)
+        for name in ["sum_ok", "wide", "r"] { #expect(results[name]?.status == .proved, "\(name): \(results[name]?.reason ?? "missing")") }
+        // 162 * 127 == 20574: exact, found and replayed.
+        let product = try #require(results["product"])
+        #expect(product.status == .violated && product.counterexample?.steps.last?.args.first { $0.name == "v" }?.value == "162")
+        // In an action the operand's width still bounds the literal.
+        #expect(throws: (any Error).self) {
+            _ = try SpecLoader.parse(text: "model A {\n  state x: uint8\n  action a() { x = x + 300 }\n}\n", path: "a.tspec")
         }
     }
 }
