@@ -165,7 +165,9 @@ struct MutationTests {
     @Test("the worked examples keep their spec strength: their mutants are killed and their equivalent mutants are current")
     func workedExamplesKeepTheirStrength() throws {
         let files = ["Specs/examples/erc4626_vault.tspec", "Specs/examples/ownable2step_timelock.tspec",
-                     "Specs/examples/staking_rewards.tspec"]
+                     "Specs/examples/staking_rewards.tspec", "Specs/examples/erc20_snekmate.tspec",
+                     "Specs/examples/ownable2step_snekmate.tspec", "Specs/examples/wasm_vault.tspec",
+                     "Specs/examples/erc4626_snekmate.tspec"]
         var all: [Mutant] = []
         for file in files { all += try MutantGenerator.mutants(of: String(contentsOfFile: specPath(file), encoding: .utf8), path: file) }
         let ids = Set(all.map(\.id))
@@ -179,7 +181,8 @@ struct MutationTests {
         let sampled = all.filter { mutant in Self.stakingSample.contains { $0.selects(mutant) } }
         for pick in Self.stakingSample { #expect(sampled.contains { pick.selects($0) }, "no staking mutant \(pick)") }
         let chosen = sampled + all.filter { mutant in
-            equivalent.reason(for: mutant.id) == nil && ["GuardedVault", "InflatableVault", "Ownable2StepTimelock"].contains(mutant.model)
+            equivalent.reason(for: mutant.id) == nil && ["GuardedVault", "InflatableVault", "Ownable2StepTimelock", "SnekmateERC20",
+                                                          "SnekmateOwnable2Step", "WasmVault", "SnekmateVault"].contains(mutant.model)
         }
         let runner = MutationRunner(options: ProverOptions(timeoutSeconds: 10, jobs: 1, simulationSeconds: 0.5))
         let results = parallelMap(chosen.count, jobs: 2) { runner.run(chosen[$0]) }
