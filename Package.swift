@@ -57,11 +57,11 @@ let package = Package(
         // The typed IR: sorts, expressions, statements, models, properties. No I/O.
         .target(name: "TitanIR", dependencies: [.product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
         // The spec language: lexer, parser, type checker, diagnostics. Text -> IR.
-        .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
+        .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
         // The one definition of what IR means, generic over a value domain.
-        .target(name: "TitanSemantics", dependencies: ["TitanIR"], swiftSettings: hot),
+        .target(name: "TitanSemantics", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Concrete reading of the semantics: simulate, replay.
-        .target(name: "TitanInterp", dependencies: ["TitanSemantics"], swiftSettings: hot),
+        .target(name: "TitanInterp", dependencies: ["TitanIR", "TitanSemantics", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Z3 through its C API.
         // No pkgConfig: Debian's z3.pc adds -L/usr/lib/x86_64-linux-gnu ahead of .z3/lib (both are searched anyway).
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
@@ -69,7 +69,8 @@ let package = Package(
                 swiftSettings: v5, linkerSettings: z3Library),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
         .target(name: "TitanProver", dependencies: [
-            "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "Crypto", package: "swift-crypto"),
+            // CZ3: the prover still reads Z3 terms directly (SymbolicDomain, Query, ProofCache); issue #26 makes them opaque.
+            "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", "CZ3", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: v5),
         // Fixed-width 256-bit unsigned words: EVM words, titan.h amounts, storage slot numbers.
         .target(name: "TitanUInt256", swiftSettings: v5),
@@ -83,25 +84,25 @@ let package = Package(
             .product(name: "WasmParser", package: "WasmKit"),
         ], swiftSettings: v5),
         // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
-        .target(name: "TitanFuzz", dependencies: ["TitanSemantics", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
+        .target(name: "TitanFuzz", dependencies: ["TitanIR", "TitanSemantics", "TitanInterp", "TitanBackends", "TitanUInt256", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Conformance of an implementation (Vyper on titanoboa, WebAssembly, any process) to its model:
         // the same sequences on both, compared after every step. TOMLKit reads mapping files.
         .target(name: "TitanConform", dependencies: [
             "TitanIR", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt"), .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
-        .target(name: "TitanMutation", dependencies: ["TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
+        .target(name: "TitanMutation", dependencies: ["TitanIR", "TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
         // Helper invariants for true invariants that are not inductive: mined candidates, kept by Houdini.
         .target(name: "TitanSuggest", dependencies: ["TitanIR", "TitanSpec", "TitanProver"], swiftSettings: v5),
         // Result renderers.
-        .target(name: "TitanReport", dependencies: ["TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
+        .target(name: "TitanReport", dependencies: ["TitanIR", "TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
         .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
-            "TitanLanguageServer", "TitanSuggest",
+            "TitanIR", "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
+            "TitanLanguageServer", "TitanSuggest", "TitanBackends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -114,14 +115,14 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         .executableTarget(name: "tpm", dependencies: [
-            "TitanRegistry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "TitanRegistry", "TitanProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest",
-            .product(name: "PropertyBased", package: "swift-property-based"),
+            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest", "TitanIR", "TitanSemantics",
+            .product(name: "BigInt", package: "BigInt"), .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]
 )
