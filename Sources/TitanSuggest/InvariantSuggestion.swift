@@ -30,8 +30,10 @@ public struct InvariantSuggestion {
     /// A helper, as a line to paste into the model.
     public struct Helper: Equatable, Sendable {
         public var name: String
+        /// `k: address` for an invariant over every key, or empty.
+        public var parameters = ""
         public var expression: String
-        public var line: String { "invariant \(name): \(expression)" }
+        public var line: String { "invariant \(name)\(parameters.isEmpty ? "" : "(\(parameters))"): \(expression)" }
     }
 
     /// For each of `unknown` (names of invariants) that some helpers make inductive, the
@@ -39,9 +41,9 @@ public struct InvariantSuggestion {
     public func suggest(for unknown: [String]) -> [String: [Helper]] {
         let taken = Set(model.properties.map(\.name))
         var n = 0
-        let candidates = InvariantMining.candidates(of: model, walks: walks).map { text in
+        let candidates = InvariantMining.candidates(of: model, walks: walks).map { c in
             repeat { n += 1 } while taken.contains("suggested_\(n)")
-            return Helper(name: "suggested_\(n)", expression: text)
+            return Helper(name: "suggested_\(n)", parameters: c.parameters, expression: c.expression)
         }
         guard !candidates.isEmpty, !unknown.isEmpty else { return [:] }
         guard let all = verify(with: candidates) else { return [:] }
@@ -53,7 +55,9 @@ public struct InvariantSuggestion {
                 let fewer = kept.filter { $0 != helper }
                 if verify(with: fewer)?[target] == .proved { kept = fewer }
             }
-            out[target] = kept.enumerated().map { i, h in Helper(name: "\(target)_helper\(kept.count > 1 ? "_\(i + 1)" : "")", expression: h.expression) }
+            out[target] = kept.enumerated().map { i, h in
+                Helper(name: "\(target)_helper\(kept.count > 1 ? "_\(i + 1)" : "")", parameters: h.parameters, expression: h.expression)
+            }
         }
         return out
     }

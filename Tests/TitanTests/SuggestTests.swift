@@ -43,6 +43,38 @@ struct SuggestTests {
       invariant exclusive: !(owner_a && owner_b)
     }
 
+    model Token {
+      state supply: uint256
+      state balances: map<address, uint256>
+      arithmetic checked
+      action mint(to: address, n: uint256) {
+        supply = supply + n
+        balances[to] = balances[to] + n
+      }
+      action transfer(to: address, n: uint256) {
+        require balances[msg.sender] >= n
+        balances[msg.sender] = balances[msg.sender] - n
+        balances[to] = balances[to] + n
+      }
+      invariant bounded(a: address): balances[a] <= supply
+    }
+
+    model Deposits {
+      state deposited: map<address, uint64>
+      state active: map<address, bool>
+      action deposit(n: uint64) {
+        require n > 0 && n <= 1000 && !active[msg.sender]
+        deposited[msg.sender] = deposited[msg.sender] + n
+        active[msg.sender] = true
+      }
+      action withdraw() {
+        require active[msg.sender]
+        deposited[msg.sender] = 0
+        active[msg.sender] = false
+      }
+      invariant capped(a: address): deposited[a] <= 1000
+    }
+
     model Square {
       state x: uint64
       state y: uint64
@@ -71,6 +103,10 @@ struct SuggestTests {
         #expect(parity.map { $0.components(separatedBy: ": ").last! } == ["a % 2 == 0"], "\(r.stdout)")
         #expect(doubled.map { $0.components(separatedBy: ": ").last! } == ["b == 2 * a"], "\(r.stdout)")
         #expect(Set(mutex.map { $0.components(separatedBy: ": ").last! }) == ["owner_a ==> locked", "owner_b ==> locked"], "\(r.stdout)")
+        // Over maps: a total, and a flag map that marks the non-zero entries, for every key.
+        let token = helpers("Token.bounded"), deposits = helpers("Deposits.capped")
+        #expect(token == ["invariant bounded_helper: sum(balances) == supply"], "\(r.stdout)")
+        #expect(deposits == ["invariant capped_helper(k: address): active[k] == (deposited[k] != 0)"], "\(r.stdout)")
         // No template helps y == x * x: nothing is claimed for it.
         #expect(helpers("Square.never_two").isEmpty && r.stdout.contains("no helper found among the mined candidates"))
 
@@ -87,12 +123,13 @@ struct SuggestTests {
 
         // Pasted into the models, the helpers are proved and so are the invariants they help.
         var text = Self.models
-        for (property, found) in [("invariant never_15:", parity), ("invariant not_seven:", doubled), ("invariant exclusive:", mutex)] {
+        for (property, found) in [("invariant never_15:", parity), ("invariant not_seven:", doubled), ("invariant exclusive:", mutex),
+                                  ("invariant bounded(", token), ("invariant capped(", deposits)] {
             text = text.replacingOccurrences(of: "  " + property, with: found.map { "  " + $0 + "\n" }.joined() + "  " + property)
         }
         text = text.replacingOccurrences(of: "  invariant never_two: y != 2\n", with: "")
         try text.write(to: spec, atomically: true, encoding: .utf8)
         let again = try titan(["verify", spec.path, "--no-cache", "--simulate", "0", "--no-report"])
-        #expect(again.status == 0 && again.stdout.contains("7 proved, 0 violated, 0 unknown"), "\(again.stdout)")
+        #expect(again.status == 0 && again.stdout.contains("11 proved, 0 violated, 0 unknown"), "\(again.stdout)")
     }
 }
