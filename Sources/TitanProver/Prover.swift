@@ -736,15 +736,19 @@ public final class Prover {
 
         var failing: [Action] = []
         var reasons: [String] = []
+        // The first failing one-step check, read as a counterexample to induction.
+        var cti: CounterexampleToInduction?
         let cone = ConeOfInfluence(model: model)
         for action in actions {
             let name = actionName == nil ? "\(rule.name).rule.\(action.name)" : "\(rule.name).rule"
+            var terms: (pre: State<Term>, frame: RuleFrame)?
             func check(assuming assumed: [Property], _ suffix: String, _ note: String) -> Answer {
                 solve(name + suffix, "\(rule.name): rule on \(action.name) from any state satisfying the proved invariants\(note)",
                       inputs: ["question=rule", "rule=\(rule.name)", "action=\(action.name)", "assumed=\(Prover.names(assumed))",
-                               "lemmas=\(Prover.names(self.hints(for: rule)))"], needsModel: false, records: &recs) { q in
+                               "lemmas=\(Prover.names(self.hints(for: rule)))"], needsModel: cti == nil, records: &recs) { q in
                     let pre = q.freshState("0")
                     let f = ruleFrame(rule, action, q, pre: pre, tag: "0")
+                    terms = (pre, f)
                     q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
                     q.assume(assumed, in: pre)
                     q.assumeLemmas(self.hints(for: rule), states: [pre, f.frame.post ?? pre])
@@ -753,12 +757,21 @@ public final class Prover {
             }
             let relevant = cone.assumptions(for: rule, action: action, among: invariants)
             var answer = check(assuming: relevant, "", "")
+            var used = relevant
             if relevant.count < invariants.count, !answer.isUnsat {
                 answer = check(assuming: invariants, ".all", ", every one assumed")
+                used = invariants
             }
             switch answer {
             case .unsat: break
-            case .sat, .satisfiable:
+            case .sat(let q, let cached):
+                failing.append(action)
+                reasons.append("fails for \(action.name) from some state satisfying the invariants")
+                if cti == nil, let t = terms {
+                    cti = counterexampleToInduction(rule, action, q, solverModel(q, cached), pre: t.pre, post: t.frame.frame.post ?? t.pre,
+                                                    args: t.frame.args, params: t.frame.params, assumed: used.map(\.name))?.0
+                }
+            case .satisfiable:
                 failing.append(action)
                 reasons.append("fails for \(action.name) from some state satisfying the invariants")
             case .unknown(let why):
@@ -811,9 +824,11 @@ public final class Prover {
             }
             reason += "; no violation found by random simulation (\(String(format: "%g", seconds)) s)"
         }
-        return result(rule, .unknown, method: "bmc depth \(options.depth)",
-                      reason: "\(reason); no violation reachable within \(options.depth) steps",
-                      seconds: since(start), queries: recs)
+        var open = result(rule, .unknown, method: "bmc depth \(options.depth)",
+                          reason: "\(reason); no violation reachable within \(options.depth) steps",
+                          seconds: since(start), queries: recs)
+        open.counterexampleToInduction = cti
+        return open
     }
 
     func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: ModelValues, frame: RuleFrame, depth: Int,

@@ -193,7 +193,7 @@ public struct HTMLRenderer: Sendable {
         if let cex = r.counterexample { body += counterexample(cex, r) }
         if let cti = r.counterexampleToInduction { body += counterexampleToInduction(cti) }
         if let helpers = r.suggestedHelpers {
-            body += "<h2>Suggested helpers</h2>\n<p>With these invariants added to the model, induction proves this one (<code>--suggest</code>):</p>\n"
+            body += "<h2>Suggested helpers</h2>\n<p>With these invariants added to the model, this property is proved (<code>--suggest</code>):</p>\n"
             body += "<pre class=\"command\"><code>\(e(helpers.joined(separator: "\n")))</code></pre>\n"
         }
 

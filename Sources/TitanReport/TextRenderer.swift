@@ -41,7 +41,7 @@ public struct TextRenderer {
             if let cex = r.counterexample { out += renderTrace(cex, r) }
             if let cti = r.counterexampleToInduction { out += renderCTI(cti) }
             if let helpers = r.suggestedHelpers {
-                out += "      suggested helpers (induction proves it with these added):\n" + helpers.map { "        \($0)\n" }.joined()
+                out += "      suggested helpers (with these invariants added, it is proved):\n" + helpers.map { "        \($0)\n" }.joined()
             }
         }
         let s = report.summary

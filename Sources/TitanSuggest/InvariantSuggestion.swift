@@ -36,7 +36,7 @@ public struct InvariantSuggestion {
         public var line: String { "invariant \(name)\(parameters.isEmpty ? "" : "(\(parameters))"): \(expression)" }
     }
 
-    /// For each of `unknown` (names of invariants) that some helpers make inductive, the
+    /// For each of `unknown` (names of invariants and rules) that some helpers make provable, the
     /// smallest set found, by invariant name. An invariant missing from the answer got no help.
     public func suggest(for unknown: [String]) -> [String: [Helper]] {
         let taken = Set(model.properties.map(\.name))
@@ -71,7 +71,7 @@ public struct InvariantSuggestion {
               let file = try? SpecLoader.parse(text: text, path: specPath),
               let augmented = file.models.first(where: { $0.name == model.name }) else { return nil }
         var results: [String: Status] = [:]
-        for r in Prover(model: augmented, specPath: specPath, options: options).verify() where r.kind == "invariant" {
+        for r in Prover(model: augmented, specPath: specPath, options: options).verify() where r.kind == "invariant" || r.kind == "rule" {
             results[r.property] = r.status
         }
         return results

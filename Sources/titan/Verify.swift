@@ -115,7 +115,7 @@ extension Titan {
         @Flag(help: "Unknown properties (and cross-checks the second solver could not decide) do not fail the run.")
         var allowUnknown = false
 
-        @Flag(help: "For each invariant left unknown, mine candidate helper invariants from the states simulation reaches, keep those induction proves together with it, and print the smallest set found as lines to paste into the model.")
+        @Flag(help: "For each invariant or rule left unknown, mine candidate helper invariants from the states simulation reaches, keep those induction proves, and print the smallest set with which the property is proved, as lines to paste into the model.")
         var suggest = false
 
         @Flag(help: "Keep running: poll the spec files every 0.5 s and re-verify the models whose text changed, showing changed verdicts first. Ctrl-C exits 0.")
@@ -278,9 +278,9 @@ extension Titan {
             for file in specs {
                 guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
                 for model in file.models {
-                    let open = results.filter { $0.spec == file.path && $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+                    let open = results.filter { $0.spec == file.path && $0.model == model.name && ($0.kind == "invariant" || $0.kind == "rule") && $0.status == .unknown }
                     if open.isEmpty { continue }
-                    if progress ?? (isatty(2) != 0) { printError("suggest: mining helpers for \(open.count) unknown invariant(s) of \(model.name)") }
+                    if progress ?? (isatty(2) != 0) { printError("suggest: mining helpers for \(open.count) unknown invariant(s) and rule(s) of \(model.name)") }
                     let found = InvariantSuggestion(model: model, specText: text, specPath: file.path, options: options)
                         .suggest(for: open.map(\.property))
                     for (i, r) in results.enumerated() where r.spec == file.path && r.model == model.name {
@@ -293,9 +293,9 @@ extension Titan {
 
         /// What --suggest found, as lines to paste.
         func suggestionSummary(_ results: [PropertyResult]) -> String {
-            let open = results.filter { $0.kind == "invariant" && $0.status == .unknown }
-            if open.isEmpty { return "\nSuggested helpers (--suggest): no invariant is unknown." }
-            var out = "\nSuggested helpers (--suggest): with these added to the model, induction proves the invariant."
+            let open = results.filter { ($0.kind == "invariant" || $0.kind == "rule") && $0.status == .unknown }
+            if open.isEmpty { return "\nSuggested helpers (--suggest): no invariant or rule is unknown." }
+            var out = "\nSuggested helpers (--suggest): with these invariants added to the model, the property is proved."
             for r in open {
                 out += "\n  \(r.model).\(r.property) (\(r.spec):\(r.line))"
                 if let helpers = r.suggestedHelpers {

@@ -75,6 +75,23 @@ struct SuggestTests {
       invariant capped(a: address): deposited[a] <= 1000
     }
 
+    model Vault {
+      state total: uint64
+      state held: map<address, uint64>
+      arithmetic checked
+      action deposit(n: uint64) {
+        require n <= 1000 && total + n <= 1000000
+        held[msg.sender] = held[msg.sender] + n
+        total = total + n
+      }
+      action withdraw(n: uint64) {
+        held[msg.sender] = held[msg.sender] - n
+        total = total - n
+      }
+      view latest(): uint64 = block.timestamp
+      rule holders_can_withdraw on withdraw(n): n <= held[msg.sender] && block.timestamp >= latest() ==> !reverted
+    }
+
     model Square {
       state x: uint64
       state y: uint64
@@ -107,6 +124,9 @@ struct SuggestTests {
         let token = helpers("Token.bounded"), deposits = helpers("Deposits.capped")
         #expect(token == ["invariant bounded_helper: sum(balances) == supply"], "\(r.stdout)")
         #expect(deposits == ["invariant capped_helper(k: address): active[k] == (deposited[k] != 0)"], "\(r.stdout)")
+        // A rule that fails its one-step check: its counterexample to induction, and its helper.
+        let vault = helpers("Vault.holders_can_withdraw")
+        #expect(vault == ["invariant holders_can_withdraw_helper: sum(held) == total"], "\(r.stdout)")
         // No template helps y == x * x: nothing is claimed for it.
         #expect(helpers("Square.never_two").isEmpty && r.stdout.contains("no helper found among the mined candidates"))
 
@@ -115,6 +135,13 @@ struct SuggestTests {
         let results = try #require(json["results"] as? [[String: Any]])
         let entry = try #require(results.first { $0["property"] as? String == "never_15" })
         #expect(entry["suggestedHelpers"] as? [String] == parity)
+        // The rule's failing one-step check is reported as a counterexample to induction: a
+        // pre-state where some holder's entry exceeds the total, and the withdraw that reverts.
+        let rule = try #require(results.first { $0["property"] as? String == "holders_can_withdraw" })
+        let cti = try #require(rule["counterexampleToInduction"] as? [String: Any], "\(rule)")
+        #expect(cti["action"] as? String == "withdraw" && cti["invariant"] as? String == "holders_can_withdraw")
+        let pre = (cti["preState"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { $0[$1["name"] as? String ?? ""] = $1["value"] as? String }
+        #expect(pre["total"] != nil && pre["held"] != nil, "\(cti)")
         #expect(try ReportFormatTests().validate(dir.appendingPathComponent("report/report.json"), schema: "report.schema.json").status == 0)
         let pages = try #require(FileManager.default.enumerator(atPath: dir.appendingPathComponent("report").path))
             .compactMap { $0 as? String }.filter { $0.hasSuffix(".html") }
@@ -124,12 +151,12 @@ struct SuggestTests {
         // Pasted into the models, the helpers are proved and so are the invariants they help.
         var text = Self.models
         for (property, found) in [("invariant never_15:", parity), ("invariant not_seven:", doubled), ("invariant exclusive:", mutex),
-                                  ("invariant bounded(", token), ("invariant capped(", deposits)] {
+                                  ("invariant bounded(", token), ("invariant capped(", deposits), ("view latest()", vault)] {
             text = text.replacingOccurrences(of: "  " + property, with: found.map { "  " + $0 + "\n" }.joined() + "  " + property)
         }
         text = text.replacingOccurrences(of: "  invariant never_two: y != 2\n", with: "")
         try text.write(to: spec, atomically: true, encoding: .utf8)
         let again = try titan(["verify", spec.path, "--no-cache", "--simulate", "0", "--no-report"])
-        #expect(again.status == 0 && again.stdout.contains("11 proved, 0 violated, 0 unknown"), "\(again.stdout)")
+        #expect(again.status == 0 && again.stdout.contains("13 proved, 0 violated, 0 unknown"), "\(again.stdout)")
     }
 }
