@@ -10,6 +10,16 @@ import TitanSpec
 struct RealContractLanguageTests {
     static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
 
+    /// The text does not check, and the error names `line:column` and says `message`.
+    static func expectRefused(_ text: String, at position: String, _ message: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(sourceLocation: sourceLocation) {
+            _ = try SpecLoader.parse(text: text, path: "spec.tspec")
+        } throws: { error in
+            "\(error)".contains("spec.tspec:\(position)") && "\(error)".contains(message)
+        }
+    }
+
     static let reserves = """
     model Reserves {
       state reserve0: uint112
@@ -48,12 +58,7 @@ struct RealContractLanguageTests {
     @Test("a width that is not a multiple of 8 from 8 to 256 is refused at its line and column", arguments: ["uint12", "uint264", "uint0"])
     func badWidths(_ type: String) throws {
         let text = "model M {\n  state x: \(type)\n}\n"
-        #expect {
-            _ = try SpecLoader.parse(text: text, path: "bad.tspec")
-        } throws: { error in
-            let message = "\(error)"
-            return message.contains("bad.tspec:2:12") && message.contains("uint widths are multiples of 8 from 8 to 256")
-        }
+        Self.expectRefused(text, at: "2:12", "uint widths are multiples of 8 from 8 to 256")
     }
 
     static let clamp = """
@@ -143,11 +148,7 @@ struct RealContractLanguageTests {
                       ("for x in 0..2 { }", "4:9", "already a name here")])
     func unboundedLoops(_ loop: String, _ position: String, _ message: String) throws {
         let text = "model W {\n  state x: uint8\n  action a(n: uint8) {\n    \(loop)\n  }\n}\n"
-        #expect {
-            _ = try SpecLoader.parse(text: text, path: "w.tspec")
-        } throws: { error in
-            "\(error)".contains("w.tspec:\(position)") && "\(error)".contains(message)
-        }
+        Self.expectRefused(text, at: position, message)
     }
 
     static let fees = """
@@ -191,11 +192,7 @@ struct RealContractLanguageTests {
                       ("const X: uint8 = 1\n  state X: uint8", "3:9", "'X' is already a constant")])
     func badConstants(_ declaration: String, _ position: String, _ message: String) throws {
         let text = "model C {\n  \(declaration)\n}\n"
-        #expect {
-            _ = try SpecLoader.parse(text: text, path: "c.tspec")
-        } throws: { error in
-            "\(error)".contains("c.tspec:\(position)") && "\(error)".contains(message)
-        }
+        Self.expectRefused(text, at: position, message)
     }
 
     @Test("in a property, arithmetic is exact and a literal too large for the other operand's width is still read as written")
