@@ -245,8 +245,7 @@ extension TypeChecker {
     /// width. Written as a conditional over a comparison, so both readers share its meaning.
     private mutating func checkMinMax(max: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
         guard let xs = checkUintArguments(max ? "max" : "min", "a, b", args, at: location, scope: scope) else { return nil }
-        let w = xs.map { $0.sort.bitWidth! }.max()!
-        let (a, b) = (xs[0].sort.bitWidth! < w ? .widen(xs[0], to: w) : xs[0], xs[1].sort.bitWidth! < w ? .widen(xs[1], to: w) : xs[1])
+        let (a, b) = TypeChecker.widened(xs[0], xs[1])
         return .ite(.binary(max ? .ge : .le, a, b, arithmetic: .wrapping), a, b)
     }
 
