@@ -31,16 +31,19 @@ public enum InvariantMining {
         func scalar(_ s: Sort) -> Bool { if case .map = s { return false } else { return true } }
         let uintMaps = model.stateVars.filter { if case .map(let k, let v) = $0.sort { return scalar(k) && v.isUint } else { return false } }
         let boolMaps = model.stateVars.filter { if case .map(let k, .bool) = $0.sort { return scalar(k) } else { return false } }
+        // Every reached state has the model's one layout: the slots are looked up once.
+        let layout = interpreter.initialState().layout
+        let uintSlots = uints.compactMap(layout.slot), boolSlots = bools.compactMap(layout.slot)
+        let mapSlots = (uintMaps + boolMaps).map(\.name).compactMap(layout.slot)
         var numbers: [[BigUInt]] = []   // per state, in the order of `uints`
         var flags: [[Bool]] = []
         var maps: [[MapValue]] = []     // per state, `uintMaps` then `boolMaps`
         search.explore(walks: walks) { state, _, _ in
-            numbers.append(uints.map { name in state.layout.slot(name).map { state.values[$0].asBits } ?? 0 })
-            flags.append(bools.map { name in state.layout.slot(name).map { state.values[$0].asBool } ?? false })
-            maps.append((uintMaps + boolMaps).map { v in state.layout.slot(v.name).map { state.values[$0].asMap } ?? MapValue(defaultValue: .bits(0)) })
+            numbers.append(uintSlots.map { state.values[$0].asBits })
+            flags.append(boolSlots.map { state.values[$0].asBool })
+            maps.append(mapSlots.map { state.values[$0].asMap })
         }
         guard !numbers.isEmpty else { return [] }
-        var found: [Candidate] = []
         var plain: [String] = []
         func column(_ i: Int) -> [BigUInt] { numbers.map { $0[i] } }
 
@@ -77,7 +80,7 @@ public enum InvariantMining {
                 if zip(values, n).allSatisfy({ $0 || $1 == 0 }) { plain.append("!\(b) ==> \(x) == 0") }
             }
         }
-        found = plain.map { Candidate($0) } + found
+        var found = plain.map { Candidate($0) }
         mineMaps(uintMaps: uintMaps, boolMaps: boolMaps, maps: maps, uints: uints, numbers: numbers, into: &found)
         return found
     }

@@ -12,15 +12,19 @@ import TitanSpec
 /// the ordinary induction query on the model plus the helpers, never by the mining.
 public struct InvariantSuggestion {
     public let model: Model
-    /// The text of the spec file that holds the model, and its path.
-    public let specText: String
+    /// The path of the spec file that holds the model.
     public let specPath: String
     public var options: ProverOptions
     /// Random walks whose states the candidates are mined from.
     public var walks = 200
 
+    /// The spec text split before the closing brace of the model, where helpers go; found once,
+    /// since every Houdini and shrinking run inserts there.
+    private let insertionPoint: (before: String, after: String)?
+
     public init(model: Model, specText: String, specPath: String, options: ProverOptions) {
-        self.model = model; self.specText = specText; self.specPath = specPath
+        self.model = model; self.specPath = specPath
+        insertionPoint = Self.split(beforeClosingBraceOf: model.name, in: specText)
         var o = options
         // Induction only: the helpers must make the invariant inductive, not merely unrefuted.
         o.depth = 0; o.simulationSeconds = 0; o.maxInductionDepth = 1; o.progress = nil; o.emitDirectory = nil
@@ -67,8 +71,9 @@ public struct InvariantSuggestion {
     /// The status of every invariant of the model with `helpers` added, or nil when the text
     /// with them does not check (a template the language refuses for this model).
     func verify(with helpers: [Helper]) -> [String: Status]? {
-        guard let text = Self.adding(helpers.map { "  " + $0.line }, toModel: model.name, in: specText),
-              let file = try? SpecLoader.parse(text: text, path: specPath),
+        guard let (before, after) = insertionPoint else { return nil }
+        let text = before + "\n" + helpers.map { "  " + $0.line + "\n" }.joined() + after
+        guard let file = try? SpecLoader.parse(text: text, path: specPath),
               let augmented = file.models.first(where: { $0.name == model.name }) else { return nil }
         var results: [String: Status] = [:]
         for r in Prover(model: augmented, specPath: specPath, options: options).verify() where r.kind == "invariant" || r.kind == "rule" {
@@ -77,8 +82,8 @@ public struct InvariantSuggestion {
         return results
     }
 
-    /// The spec text with `lines` inserted before the closing brace of model `name`.
-    static func adding(_ lines: [String], toModel name: String, in text: String) -> String? {
+    /// The spec text before and from the closing brace of model `name`.
+    static func split(beforeClosingBraceOf name: String, in text: String) -> (before: String, after: String)? {
         let tokens = SpecLoader.tokens(of: text)
         guard let start = tokens.indices.first(where: { i in
             tokens[i].kind == .keyword && tokens[i].name == "model" && i + 1 < tokens.count && tokens[i + 1].name == name
@@ -90,8 +95,7 @@ public struct InvariantSuggestion {
                 depth -= 1
                 if depth == 0 {
                     let characters = Array(text)
-                    let before = String(characters[..<token.start]), after = String(characters[token.start...])
-                    return before + "\n" + lines.joined(separator: "\n") + "\n" + after
+                    return (String(characters[..<token.start]), String(characters[token.start...]))
                 }
             }
         }

@@ -278,7 +278,7 @@ extension Titan {
             for file in specs {
                 guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
                 for model in file.models {
-                    let open = results.filter { $0.spec == file.path && $0.model == model.name && ($0.kind == "invariant" || $0.kind == "rule") && $0.status == .unknown }
+                    let open = results.filter { $0.spec == file.path && $0.model == model.name && Self.mayNeedHelpers($0) }
                     if open.isEmpty { continue }
                     if progress ?? (isatty(2) != 0) { printError("suggest: mining helpers for \(open.count) unknown invariant(s) and rule(s) of \(model.name)") }
                     let found = InvariantSuggestion(model: model, specText: text, specPath: file.path, options: options)
@@ -291,9 +291,14 @@ extension Titan {
             return results
         }
 
+        /// An invariant or rule left unknown: what --suggest looks for helpers for.
+        static func mayNeedHelpers(_ r: PropertyResult) -> Bool {
+            (r.kind == "invariant" || r.kind == "rule") && r.status == .unknown
+        }
+
         /// What --suggest found, as lines to paste.
         func suggestionSummary(_ results: [PropertyResult]) -> String {
-            let open = results.filter { ($0.kind == "invariant" || $0.kind == "rule") && $0.status == .unknown }
+            let open = results.filter(Self.mayNeedHelpers)
             if open.isEmpty { return "\nSuggested helpers (--suggest): no invariant or rule is unknown." }
             var out = "\nSuggested helpers (--suggest): with these invariants added to the model, the property is proved."
             for r in open {
