@@ -33,6 +33,11 @@ enum WasmGlobalExports {
         // Sections in the binary's order: the export section (7) is rewritten with the entries
         // appended, or made before the first section that must follow it.
         let afterExports: Set<UInt8> = [8, 9, 10, 11, 12]
+        /// An export section of `count` entries: `existing` (already encoded), then the added ones.
+        func exportSection(count: Int, existing: ArraySlice<UInt8> = []) -> [UInt8] {
+            let content = leb(count + mutable.count) + Array(existing) + entries
+            return [7] + leb(content.count) + content
+        }
         var out = Array(bytes[0..<8])
         var position = 8
         var written = false
@@ -44,23 +49,18 @@ enum WasmGlobalExports {
             if id == 7 {
                 var q = p
                 let count = readLEB(bytes, &q)
-                let content = leb(count + mutable.count) + Array(bytes[q..<end]) + entries
-                out += [7] + leb(content.count) + content
+                out += exportSection(count: count, existing: bytes[q..<end])
                 written = true
             } else {
                 if !written && afterExports.contains(id) {
-                    let content = leb(mutable.count) + entries
-                    out += [7] + leb(content.count) + content
+                    out += exportSection(count: 0)
                     written = true
                 }
                 out += bytes[position..<end]
             }
             position = end
         }
-        if !written {
-            let content = leb(mutable.count) + entries
-            out += [7] + leb(content.count) + content
-        }
+        if !written { out += exportSection(count: 0) }
         return (out, names)
     }
 
