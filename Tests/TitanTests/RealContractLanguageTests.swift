@@ -10,6 +10,13 @@ import TitanSpec
 struct RealContractLanguageTests {
     static let options = ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0)
 
+    /// Each of `names` is among `results` and proved.
+    static func expectProved(_ results: [String: PropertyResult], _ names: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        for name in names {
+            #expect(results[name]?.status == .proved, "\(name): \(results[name]?.reason ?? "missing")", sourceLocation: sourceLocation)
+        }
+    }
+
     /// The text does not check, and the error names `line:column` and says `message`.
     static func expectRefused(_ text: String, at position: String, _ message: String,
                               sourceLocation: SourceLocation = #_sourceLocation) {
@@ -44,9 +51,7 @@ struct RealContractLanguageTests {
     @Test("uint112 and uint24: checked arithmetic reverts past 2^N - 1, unchecked wraps, and both readers agree")
     func oddWidths() throws {
         let proved = try verifiedByName(Self.reserves, Self.options)
-        for name in ["fits", "add_checked", "add_overflow_reverts", "wrap"] {
-            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
-        }
+        Self.expectProved(proved, ["fits", "add_checked", "add_overflow_reverts", "wrap"])
         // Wrapping where the spec says checked: the overflow at exactly 2^112 is found and replayed.
         let wrapping = Self.reserves.replacingOccurrences(of: "action add0(x: uint112) { reserve0 = reserve0 + x }",
                                                           with: "action add0(x: uint112) { unchecked { reserve0 = reserve0 + x } }")
@@ -83,9 +88,7 @@ struct RealContractLanguageTests {
     @Test("min and max in actions, properties and lemmas, across widths; swapped, the refutation replays")
     func minAndMax() throws {
         let proved = try verifiedByName(Self.clamp, Self.options)
-        for name in ["ordered", "capped", "spread", "order"] {
-            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
-        }
+        Self.expectProved(proved, ["ordered", "capped", "spread", "order"])
         let swapped = try verifiedByName(Self.clamp.replacingOccurrences(of: "z = max(a, b) - min(a, b)", with: "z = min(a, b) - max(a, b)"), Self.options)
         #expect(swapped["ordered"]?.status == .violated && swapped["ordered"]?.counterexample != nil)
         #expect(throws: (any Error).self) {
@@ -177,9 +180,7 @@ struct RealContractLanguageTests {
     @Test("const NAME: type = literal is usable in actions, invariants, rules and lemmas, and its value reaches both readers")
     func constants() throws {
         let proved = try verifiedByName(Self.fees, Self.options)
-        for name in ["fee_bounded", "capped", "fee_exact", "cap_is_large"] {
-            #expect(proved[name]?.status == .proved, "\(name): \(proved[name]?.reason ?? "missing")")
-        }
+        Self.expectProved(proved, ["fee_bounded", "capped", "fee_exact", "cap_is_large"])
         let dearer = try verifiedByName(Self.fees.replacingOccurrences(of: "const FEE_BPS: uint16 = 30", with: "const FEE_BPS: uint16 = 31"), Self.options)
         #expect(dearer["fee_exact"]?.status == .violated && dearer["fee_exact"]?.counterexample != nil)
         #expect(dearer["fee_bounded"]?.status == .proved)
@@ -210,7 +211,7 @@ struct RealContractLanguageTests {
         }
         """
         let results = try verifiedByName(text, Self.options)
-        for name in ["sum_ok", "wide", "r"] { #expect(results[name]?.status == .proved, "\(name): \(results[name]?.reason ?? "missing")") }
+        Self.expectProved(results, ["sum_ok", "wide", "r"])
         // 162 * 127 == 20574: exact, found and replayed.
         let product = try #require(results["product"])
         #expect(product.status == .violated && product.counterexample?.steps.last?.args.first { $0.name == "v" }?.value == "162")
