@@ -5,6 +5,7 @@
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
+//   BigInt <- TitanDifferential (the engine titan fuzz and titan conform share) <- TitanFuzz, TitanConform
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanBackends, TitanConform, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
 //   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanConform, TitanSpec (its lexer, to highlight source) <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
@@ -83,12 +84,16 @@ let package = Package(
             .product(name: "WasmKit", package: "WasmKit"), .product(name: "WAT", package: "WasmKit"),
             .product(name: "WasmParser", package: "WasmKit"),
         ], swiftSettings: v5),
-        // Differential fuzzing of the backends against the interpreter: generator, runner, shrinker, corpus.
-        .target(name: "TitanFuzz", dependencies: ["TitanIR", "TitanSemantics", "TitanInterp", "TitanBackends", "TitanUInt256", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
+        // The differential engine: sequences (fresh or built on a coverage corpus), comparison through a
+        // subject's mapping, known divergences, shrinking. Knows nothing of chains or models.
+        .target(name: "TitanDifferential", dependencies: [.product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
+        // Differential fuzzing of the backends against the interpreter: the kernel interface as a subject
+        // of the engine (its generator, its reference, its simplifications), and corpus files.
+        .target(name: "TitanFuzz", dependencies: ["TitanIR", "TitanSemantics", "TitanInterp", "TitanBackends", "TitanUInt256", "TitanDifferential", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Conformance of an implementation (Vyper on titanoboa, WebAssembly, any process) to its model:
         // the same sequences on both, compared after every step. TOMLKit reads mapping files.
         .target(name: "TitanConform", dependencies: [
-            "TitanIR", "TitanInterp", "TitanBackends", .product(name: "BigInt", package: "BigInt"), .product(name: "TOMLKit", package: "TOMLKit"),
+            "TitanIR", "TitanInterp", "TitanBackends", "TitanDifferential", .product(name: "BigInt", package: "BigInt"), .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         // Mutation testing of specs: mutants from the parser's mutation sites, verified by the prover.
         .target(name: "TitanMutation", dependencies: ["TitanIR", "TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
@@ -121,7 +126,7 @@ let package = Package(
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
             "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest", "TitanIR", "TitanSemantics",
+            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest", "TitanIR", "TitanSemantics", "TitanDifferential",
             .product(name: "BigInt", package: "BigInt"), .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),
     ]

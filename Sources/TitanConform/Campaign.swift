@@ -1,5 +1,6 @@
 import BigInt
 import Foundation
+import TitanDifferential
 import TitanIR
 import TitanInterp
 
@@ -17,7 +18,7 @@ public struct ConformOptions: Sendable {
 /// the actions per sequence (swarm testing), arguments from `ArgumentPools` (boundaries, the
 /// spec's constants, addresses from a small pool with 0), values the sequence already used, and
 /// a block time that only moves forward, by steps the spec's constants suggest.
-struct SequenceSource {
+struct ModelSequences: SequenceSource {
     let model: Model
     let actions: [Action]
     let pools: ArgumentPools
@@ -43,38 +44,29 @@ struct SequenceSource {
         start = deployTime
     }
 
-    /// Sequences that reached something no earlier one did (`Coverage`), kept to build on.
-    var corpus: [[Step]] = []
+    mutating func random(below n: Int) -> Int { Int(rng.next() % UInt64(max(1, n))) }
 
-    mutating func int(_ n: Int) -> Int { Int(rng.next() % UInt64(max(1, n))) }
-
-    /// Half the time a fresh sequence; otherwise one of the corpus, extended, with one argument
-    /// changed, or with a step repeated. A bug behind a deposit that must first succeed is then
-    /// one mutation away from the sequence that made it succeed.
-    mutating func next(maxLength: Int) -> [Step] {
-        guard !corpus.isEmpty, int(2) == 0 else { return fresh(maxLength: maxLength) }
-        var base = corpus[int(corpus.count)]
-        switch int(4) {
-        case 0:
-            if !base.isEmpty {
-                let i = int(base.count)
-                if let action = model.action(base[i].action) {
-                    let changed = pools.arguments(action.params, earlier: earlier(base), &rng)
-                    for p in action.params where Environment.names[p.name] == nil || (p.name == Environment.sender && int(2) == 0) {
-                        base[i].args[p.name] = masked(p, changed[p.name]!)
-                    }
-                }
-                return base
-            }
-        case 1:
-            if !base.isEmpty, base.count < maxLength * 2 {
-                let i = int(base.count)
-                base.insert(base[i], at: i)
-                return base
-            }
-        default: break
+    /// The step with its arguments drawn anew (the caller half the time).
+    mutating func varied(_ step: Step, after prefix: ArraySlice<Step>) -> Step {
+        guard let action = model.action(step.action) else { return step }
+        var out = step
+        let changed = pools.arguments(action.params, earlier: earlier(Array(prefix)), &rng)
+        for p in action.params where Environment.names[p.name] == nil || (p.name == Environment.sender && random(below: 2) == 0) {
+            out.args[p.name] = masked(p, changed[p.name]!)
         }
-        return base + fresh(maxLength: max(1, min(4, maxLength)), after: base)
+        return out
+    }
+
+    /// Block times made to move forward again where a splice joined a later piece to an earlier one.
+    func normalized(_ steps: [Step]) -> [Step] {
+        var time = start
+        return steps.map { st in
+            guard case .bits(let t)? = st.args[Environment.timestamp] else { return st }
+            var out = st
+            time = max(time, t)
+            out.args[Environment.timestamp] = .bits(time)
+            return out
+        }
     }
 
     func earlier(_ steps: [Step]) -> [Sort: [Value]] {
@@ -89,10 +81,10 @@ struct SequenceSource {
 
     /// A random sequence over a random subset of the actions, continuing `prefix` (its values
     /// and its time) when given.
-    mutating func fresh(maxLength: Int, after prefix: [Step] = []) -> [Step] {
+    mutating func fresh(continuing prefix: [Step], maxLength: Int) -> [Step] {
         var enabled = actions.filter { _ in rng.next() % 2 == 0 }
         if enabled.isEmpty { enabled = [actions[Int(rng.next() % UInt64(actions.count))]] }
-        let n = 1 + Int(rng.next() % UInt64(maxLength))
+        let n = 1 + Int(rng.next() % UInt64(max(1, maxLength)))
         var earlier = self.earlier(prefix)
         var time = prefix.last?.args[Environment.timestamp]?.asBits ?? start
         var steps: [Step] = []
@@ -113,45 +105,44 @@ struct SequenceSource {
 }
 
 extension Conformance {
-    /// Generates sequences until one diverges (shrunk, and checked again) or the budget is spent.
+    /// Runs the shared differential engine on this model and implementation: sequences until
+    /// one diverges (shrunk, and checked again) or the budget is spent.
     public func check(_ options: ConformOptions, spec: String) throws -> ConformResult {
-        let started = Date()
         let mapped = model.actions.filter { binding.calls[$0.name] != nil }
-        var source = SequenceSource(model: model, actions: mapped, seed: options.seed, deployTime: mapping.deployTime,
+        var source = ModelSequences(model: model, actions: mapped, seed: options.seed, deployTime: mapping.deployTime,
                                     addressBits: target.addressBits)
-        var result = ConformResult(spec: spec, model: model.name, target: target.summary, seed: options.seed)
-        var known: [String: Int] = [:]
-        var coverage = Coverage()
-        var lastProgress = 0.0
-        func elapsed() -> Double { Date().timeIntervalSince(started) }
-        while result.sequences < options.maxSequences, options.timeLimit.map({ elapsed() < $0 }) ?? true {
-            let steps = source.next(maxLength: options.maxLength)
-            result.sequences += 1
-            defer {
-                if let run = lastModelRun, coverage.add(run, steps, model: model), source.corpus.count < 512 { source.corpus.append(steps) }
+        var engine = DifferentialEngine<Conformance>.Options()
+        engine.maxSequences = options.maxSequences
+        engine.timeLimit = options.timeLimit
+        engine.maxLength = options.maxLength
+        engine.shrinkBudget = 400
+        engine.progressInterval = 5
+        if let progress = options.progress {
+            engine.progress = { p in
+                if let (length, d) = p.shrinking {
+                    progress("divergence in sequence \(p.sequences) (\(length) steps): \(d.summary); shrinking")
+                } else {
+                    progress("\(p.sequences) sequences, \(p.work) calls, \(String(format: "%.0f", p.elapsed)) s")
+                }
             }
-            if elapsed() >= lastProgress + 5 {
-                lastProgress = elapsed()
-                options.progress?("\(result.sequences) sequences, \(calls) calls, \(String(format: "%.0f", lastProgress)) s")
-            }
-            guard let d = try firstDivergence(steps) else { continue }
-            if let k = self.known(d, steps) { known[k.name, default: 0] += 1; continue }
-            result.searchSeconds = elapsed()
-            result.searchCalls = calls
-            options.progress?("divergence in sequence \(result.sequences) (\(steps.count) steps): \(d.summary); shrinking")
-            let small = try shrink(steps)
-            let final = try firstDivergence(small) ?? d
-            result.divergence = ConformFinding(divergence: final, trace: (deployment.map { [render($0)] } ?? []) + small.map(render),
-                                               steps: small.map { CorpusStep($0, model: model) }, originalLength: steps.count)
-            break
         }
-        if result.divergence == nil { result.searchSeconds = elapsed(); result.searchCalls = calls }
-        result.corpusSize = source.corpus.count
-        result.coverage = coverage.seen.count
-        result.actionOutcomes = coverage.seen.filter { $0.hasSuffix(":ok") || $0.hasSuffix(":revert") }.sorted()
-        result.seconds = elapsed()
+        let r = try DifferentialEngine(subjects: [self], options: engine).run(&source)
+        var result = ConformResult(spec: spec, model: model.name, target: target.summary, seed: options.seed)
+        result.sequences = r.sequences
+        result.searchSeconds = r.searchSeconds
+        result.searchCalls = r.work
+        if let f = r.divergence {
+            result.divergence = ConformFinding(divergence: f.difference, trace: (deployment.map { [render($0)] } ?? []) + f.trace.map(render),
+                                               steps: f.trace.map { CorpusStep($0, model: model) }, originalLength: f.originalLength)
+        }
+        result.corpusSize = r.corpusSize
+        result.coverage = r.reached.count
+        result.actionOutcomes = r.reached.filter { $0.hasSuffix(":ok") || $0.hasSuffix(":revert") }
+        result.seconds = r.elapsed
         result.calls = calls
         result.runs = runs
+        var known: [String: Int] = [:]
+        for k in r.known { if case .known(let name) = k.verdict { known[name, default: 0] += k.count } }
         result.known = known.sorted { $0.key < $1.key }.map { k in
             ConformResult.KnownCount(name: k.key, count: k.value, reason: mapping.known.first { $0.name == k.key }?.reason ?? "")
         }
@@ -291,31 +282,5 @@ public enum ConformCorpus {
         // Written whole or not at all.
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
-    }
-}
-
-/// What the model's runs have reached: each action completing or reverting, and, after each
-/// step, which state variables are zero and how many entries each map holds (0, 1, 2, many).
-/// A sequence that adds to it is kept in the corpus.
-struct Coverage {
-    var seen = Set<String>()
-
-    mutating func add(_ run: Conformance.ModelRun, _ steps: [Step], model: Model) -> Bool {
-        let before = seen.count
-        for (st, r) in zip(steps, run.steps) {
-            seen.insert("\(st.action):\(r.ok ? "ok" : "revert")")
-            guard r.ok else { continue }
-            var shape = st.action
-            for v in model.stateVars where !Model.isGhost(v.name) && v.name != Environment.timestamp {
-                let value = r.state[v.name]
-                if case .map(let m) = value {
-                    shape += ",\(v.name)#\(min(m.entries.count, 3))"
-                } else {
-                    shape += ",\(v.name)=\(value == Value.zero(v.sort) ? "0" : "x")"
-                }
-            }
-            seen.insert(shape)
-        }
-        return seen.count > before
     }
 }

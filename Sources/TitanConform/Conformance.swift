@@ -16,8 +16,9 @@ public final class Conformance {
     /// Calls made on the implementation so far (actions and getters), for speed figures.
     public private(set) var calls = 0
     public private(set) var runs = 0
-    /// The model's side of the latest run, for coverage.
+    /// The model's side of the latest run, and its steps, for coverage.
     var lastModelRun: ModelRun?
+    var lastSteps: [Step] = []
 
     public init(model: Model, mapping: ConformMapping, target: ConformTarget, mappingFile: String? = nil) throws {
         self.model = model; self.mapping = mapping; self.target = target
@@ -123,6 +124,7 @@ public final class Conformance {
         let observe = observations(for: steps, deploy: deploy)
         let modelRun = try runModel(steps, deploy: deploy)
         lastModelRun = modelRun
+        lastSteps = steps
         let implRun = try target.run(plan(steps, deploy: deploy, observe))
         runs += 1
         calls += 1 + observe.count + implRun.steps.count * (1 + observe.count)
@@ -176,68 +178,6 @@ public final class Conformance {
         if let s = step.args[Environment.sender] { text += " from \(s.rendered(as: .address))" }
         if let t = step.args[Environment.timestamp] { text += " at \(t)" }
         return text
-    }
-
-    // MARK: Shrinking
-
-    /// Removes steps, then makes numbers smaller, while the sequence still diverges (unknown
-    /// divergences only); at most `budget` runs of the implementation.
-    func shrink(_ steps: [Step], budget: Int = 400) throws -> [Step] {
-        var best = steps
-        var left = budget
-        func diverges(_ candidate: [Step]) throws -> Bool {
-            guard left > 0 else { return false }
-            left -= 1
-            // A shorter sequence can make a later step revert on one side only: still a divergence.
-            guard let d = try firstDivergence(candidate) else { return false }
-            return known(d, candidate) == nil
-        }
-        var changed = true
-        while changed && left > 0 {
-            changed = false
-            var chunk = max(1, best.count / 2)
-            while chunk >= 1 {
-                var i = 0
-                while i < best.count {
-                    var candidate = best
-                    candidate.removeSubrange(i..<min(best.count, i + chunk))
-                    if try diverges(candidate) { best = candidate; changed = true } else { i += chunk }
-                }
-                chunk /= 2
-            }
-            for i in best.indices {
-                for p in model.action(best[i].action)?.params ?? [] where p.sort.isUint && Environment.names[p.name] == nil {
-                    guard case .bits(let n)? = best[i].args[p.name], n > 1 else { continue }
-                    for small in [BigUInt(0), 1] {
-                        var candidate = best
-                        candidate[i].args[p.name] = .bits(small)
-                        if try diverges(candidate) { best = candidate; changed = true; break }
-                    }
-                    guard case .bits(let m)? = best[i].args[p.name], m > 1 else { continue }
-                    var lo = BigUInt(2), hi = m
-                    while lo < hi, left > 0 {
-                        let mid = (lo + hi) / 2
-                        var candidate = best
-                        candidate[i].args[p.name] = .bits(mid)
-                        if try diverges(candidate) { hi = mid } else { lo = mid + 1 }
-                    }
-                    if hi < m { best[i].args[p.name] = .bits(hi); changed = true }
-                }
-            }
-            // Times as early as they can be: each step at its predecessor's time (a timelock
-            // then shows the one jump that matters).
-            for i in best.indices {
-                guard case .bits(let t)? = best[i].args[Environment.timestamp] else { continue }
-                let earlier = i == 0 ? mapping.deployTime : best[i - 1].args[Environment.timestamp]?.asBits ?? mapping.deployTime
-                guard t > earlier else { continue }
-                var candidate = best
-                for j in i..<best.count {
-                    if case .bits(let later)? = best[j].args[Environment.timestamp] { candidate[j].args[Environment.timestamp] = .bits(later - (t - earlier)) }
-                }
-                if try diverges(candidate) { best = candidate; changed = true }
-            }
-        }
-        return best
     }
 }
 

@@ -1,15 +1,19 @@
 import Foundation
 import TitanBackends
+import TitanDifferential
 
-/// A fuzz campaign: generate sequences from a seed, run each on the reference and every
-/// backend, shrink the first instance of each known divergence (to report it) and stop at the
-/// first unknown divergence (shrunk, to fail the run).
+/// A fuzz campaign: sequences from a seed (fresh, or built on those that reached a new
+/// outcome), run on the reference and every backend by the differential engine; the first
+/// instance of each known divergence is shrunk (to report it) and the first unknown
+/// divergence stops the run (shrunk, to fail it).
 public final class Campaign {
     public struct Options {
         public var seed: UInt64 = 1
         public var maxSequences: Int? = nil
         public var timeLimit: Double? = nil
         public var maxLength = 24
+        /// Build half the sequences on the corpus of those that reached a new outcome.
+        public var useCorpus = true
         /// Called with a progress line at most every `progressInterval` seconds.
         public var progress: ((String) -> Void)? = nil
         public var progressInterval = 2.0
@@ -40,6 +44,9 @@ public final class Campaign {
         public var known: [Finding] = []
         /// The unknown divergence that stopped the run, if any.
         public var divergence: Finding?
+        /// Sequences kept for reaching something new, and how many outcomes were reached.
+        public var corpusSize = 0
+        public var reached = 0
         public var operationsPerSecond: Double { elapsed > 0 ? Double(operations) / elapsed : 0 }
         public var sequencesPerSecond: Double { elapsed > 0 ? Double(sequences) / elapsed : 0 }
     }
@@ -54,57 +61,40 @@ public final class Campaign {
         self.options = options
     }
 
+    /// The campaign on the shared differential engine, one subject per backend.
     public func run() throws -> Report {
-        var report = Report()
-        var generator = SequenceGenerator(seed: options.seed, maxLength: options.maxLength,
-                                          keyHints: backends.flatMap(\.keyHints))
-        let start = Date()
-        var lastProgress = start
-        var generated = 0
-        while true {
-            let counted = options.shard == nil ? report.sequences : generated
-            if let m = options.maxSequences, counted >= m { break }
-            if let t = options.timeLimit, Date().timeIntervalSince(start) >= t { break }
-            if options.maxSequences == nil && options.timeLimit == nil && counted >= 1000 { break }
-            let ops = generator.next()
-            generated += 1
-            if let shard = options.shard, (generated - 1) % shard.count != shard.index - 1 { continue }
-            report.sequences += 1
-            let expected = runner.expected(ops)
-            for backend in backends {
-                let all = ops
-                let ops = backend.applicableCalls(ops)
-                guard !ops.isEmpty else { continue }
-                let outcome = try runner.run(ops, on: backend, expected: ops.count == all.count ? expected : runner.expected(ops))
-                report.operations += (outcome.index.map { $0 + 1 } ?? ops.count)
-                guard outcome.verdict != .agree else { continue }
-                if case .known = outcome.verdict,
-                   let i = report.known.firstIndex(where: { $0.backend == backend.name && $0.verdict == outcome.verdict }) {
-                    report.known[i].count += 1
-                    continue
-                }
-                let trace = try Shrinker(runner: runner, backend: backend).shrink(ops, verdict: outcome.verdict)
-                let final = try runner.run(trace, on: backend)
-                var finding = Finding(backend: backend.name, verdict: outcome.verdict, trace: trace,
-                                      observation: final.observation ?? outcome.observation!, count: 1)
-                finding.notes = Campaign.notes(trace, on: backend)
-                if outcome.verdict == .divergence {
-                    report.divergence = finding
-                    report.elapsed = Date().timeIntervalSince(start)
-                    return report
-                }
-                report.known.append(finding)
-            }
-            let now = Date()
-            if let progress = options.progress, now.timeIntervalSince(lastProgress) >= options.progressInterval {
-                lastProgress = now
-                report.elapsed = now.timeIntervalSince(start)
+        let expected = ExpectedResults()
+        let subjects = backends.map { BackendSubject(backend: $0, runner: runner, expected: expected) }
+        var engine = DifferentialEngine<BackendSubject>.Options()
+        engine.maxSequences = options.maxSequences
+        engine.timeLimit = options.timeLimit
+        engine.maxLength = options.maxLength
+        engine.shard = options.shard
+        engine.shrinkKnown = true
+        engine.useCorpus = options.useCorpus
+        engine.progressInterval = options.progressInterval
+        if let progress = options.progress {
+            engine.progress = { p in
+                guard p.shrinking == nil else { return }
                 progress(String(format: "fuzz: %.0f s, %d sequences, %d operations (%.0f ops/s), %d known divergences, 0 divergences",
-                                report.elapsed, report.sequences, report.operations, report.operationsPerSecond,
-                                report.known.reduce(0) { $0 + $1.count }))
+                                p.elapsed, p.sequences, p.work, p.elapsed > 0 ? Double(p.work) / p.elapsed : 0, p.known))
             }
         }
-        report.elapsed = Date().timeIntervalSince(start)
+        var generator = SequenceGenerator(seed: options.seed, maxLength: options.maxLength, keyHints: backends.flatMap(\.keyHints))
+        let r = try DifferentialEngine(subjects: subjects, options: engine).run(&generator)
+        func finding(_ f: DifferentialEngine<BackendSubject>.Finding) -> Finding {
+            let backend = backends.first { $0.name == f.subject }!
+            return Finding(backend: f.subject, verdict: f.verdict, trace: f.trace, observation: f.difference.observation!,
+                           count: f.count, notes: Campaign.notes(f.trace, on: backend))
+        }
+        var report = Report()
+        report.sequences = r.sequences
+        report.operations = r.work
+        report.elapsed = r.elapsed
+        report.known = r.known.map(finding)
+        report.divergence = r.divergence.map(finding)
+        report.corpusSize = r.corpusSize
+        report.reached = r.reached.count
         return report
     }
 

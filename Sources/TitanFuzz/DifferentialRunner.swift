@@ -1,27 +1,8 @@
 import TitanBackends
+import TitanDifferential
 
-/// How one sequence went on one backend.
-public enum Verdict: Hashable, Sendable, CustomStringConvertible {
-    /// Every step gave the reference's result.
-    case agree
-    /// The first difference is one of the backend's documented known divergences.
-    case known(String)
-    /// The first difference is not explained: a bug in the backend (or the reference).
-    case divergence
-
-    public var description: String {
-        switch self {
-        case .agree: return "agree"
-        case .known(let n): return "known:\(n)"
-        case .divergence: return "divergence"
-        }
-    }
-
-    public init?(_ s: String) {
-        if s == "agree" { self = .agree } else if s == "divergence" { self = .divergence }
-        else if s.hasPrefix("known:") { self = .known(String(s.dropFirst(6))) } else { return nil }
-    }
-}
+/// How one sequence went on one backend: the engine's verdict.
+public typealias Verdict = TitanDifferential.Verdict
 
 /// The result of running one sequence: the verdict, and where the first difference was.
 public struct RunOutcome: Sendable {

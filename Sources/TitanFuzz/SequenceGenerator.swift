@@ -1,5 +1,6 @@
 import TitanInterp
 import TitanBackends
+import TitanDifferential
 import TitanUInt256
 
 /// Generates operation sequences biased to where backends go wrong: empty, one-byte and
@@ -7,7 +8,7 @@ import TitanUInt256
 /// a small key pool so keys repeat, plus the colliding keys backends hint at; buffers one
 /// byte too small; delete then read; amounts 0, 1, exact balances and every chain's width
 /// boundary; from == to.
-public struct SequenceGenerator {
+public struct SequenceGenerator: SequenceSource {
     public var rng: SplitMix64
     public var maxLength: Int
     let hints: [[UInt8]]
@@ -78,8 +79,14 @@ public struct SequenceGenerator {
 
     /// One sequence. It keeps its own rough picture of what it wrote and minted, only to aim
     /// buffer sizes and amounts at boundaries; the reference decides what is right.
-    public mutating func next() -> [TitanCall] {
-        let keys = keyPool()
+    public mutating func next() -> [TitanCall] { fresh(continuing: [], maxLength: maxLength) }
+
+    public mutating func random(below n: Int) -> Int { int(max(1, n)) }
+
+    /// A new sequence; after `prefix`, its keys join the pool so that the new calls meet them.
+    public mutating func fresh(continuing prefix: [TitanCall], maxLength: Int) -> [TitanCall] {
+        var keys = keyPool()
+        for k in prefix.compactMap(\.storageKey) where !keys.contains(k) { keys.append(k) }
         // On a hinted pair alone, keep values within one 32-byte word most of the time, so the
         // pair's slot is exercised rather than the value-size limit.
         let focused = keys.count == 2 && hints.contains(keys[0]) && hints.contains(keys[1])
@@ -87,7 +94,7 @@ public struct SequenceGenerator {
         var lengths: [[UInt8]: Int] = [:]
         var balances: [Address: UInt256] = [:]
         var ops: [TitanCall] = []
-        let n = 1 + int(maxLength)
+        let n = 1 + int(max(1, maxLength))
         while ops.count < n {
             let key = pick(keys)
             switch int(16) {
@@ -129,5 +136,21 @@ public struct SequenceGenerator {
             }
         }
         return ops
+    }
+
+    /// `call` with its value length, buffer size or amount drawn anew.
+    public mutating func varied(_ call: TitanCall, after prefix: ArraySlice<TitanCall>) -> TitanCall {
+        switch call {
+        case .storageWrite(let k, _):
+            return .storageWrite(key: k, value: bytes(chance(70) ? pick(SequenceGenerator.valueLengths) : int(ReferenceModel.valueMaxLength + 1)))
+        case .storageRead(let k, let n):
+            return .storageRead(key: k, bufLen: pick([0, max(0, n - 1), n + 1, pick(SequenceGenerator.valueLengths), ReferenceModel.valueMaxLength]))
+        case .mint(let to, let a):
+            return .mint(to: to, amount: amount(balance: a))
+        case .transfer(let f, let t, let a):
+            return chance(25) ? .transfer(from: f, to: f, amount: a) : .transfer(from: f, to: t, amount: amount(balance: a))
+        default:
+            return call
+        }
     }
 }

@@ -22,7 +22,7 @@ extension Titan {
         @Option(help: "Seed of the generator; the same seed gives the same run.")
         var seed: UInt64 = 1
 
-        @Option(help: "Run only shard i of n (1-based, e.g. 2/3) of the campaign's sequences: the same seed on n machines runs every sequence once.")
+        @Option(help: "Run only shard i of n (1-based, e.g. 2/3) of the campaign's sequences: the same seed on n machines runs every sequence once. Sharded campaigns draw every sequence fresh (as --fresh-only), since building on the corpus needs every result in one process.")
         var shard: Shard?
 
         @Option(help: "Also write the campaign's report (fuzz.json and an offline index.html: counts, backends, each divergence's shrunk trace) to this directory.")
@@ -36,6 +36,9 @@ extension Titan {
 
         @Option(help: "Longest generated sequence, in calls.")
         var maxLength: Int = 24
+
+        @Flag(help: "Draw every sequence fresh. By default half of them build on the corpus of sequences that reached a new outcome (a return code, a buffer boundary, a self-transfer): extended, spliced, with an argument changed or a call repeated.")
+        var freshOnly = false
 
         @Option(help: "A backend to fuzz (repeatable; default every built-in): a built-in (\(BuiltinBackends.names.joined(separator: ", "))) or a chain's real runtime, installed by ./scripts/setup (\(RuntimeBackends.names.joined(separator: ", "))).")
         var backend: [String] = []
@@ -198,6 +201,7 @@ extension Titan {
             options.maxSequences = maxSequences
             options.timeLimit = timeLimit
             options.maxLength = maxLength
+            options.useCorpus = !freshOnly
             options.progress = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             let report: Campaign.Report
             do {
@@ -209,6 +213,7 @@ extension Titan {
             print("titan fuzz: seed \(seed), \(report.sequences) sequences, \(report.operations) operations in "
                   + String(format: "%.1f s (%.0f ops/s, %.0f sequences/s)", report.elapsed, report.operationsPerSecond, report.sequencesPerSecond))
             print("backends: \(backends.map(\.name).joined(separator: ", "))")
+            print("coverage: \(report.reached) outcomes reached, \(report.corpusSize) sequences kept in the corpus")
             if let reportDir {
                 let summary = FuzzCampaignSummary(seed: seed, shard: shard.map { "\($0.index)/\($0.count)" },
                                                   backends: backends.map(\.name), report: report)

@@ -43,7 +43,8 @@ struct ShardingTests {
             // "titan fuzz: seed 5, S sequences, O operations ..."
             return (numbers.count > 2 ? numbers[1] : -1, numbers.count > 2 ? numbers[2] : -1)
         }
-        let whole = try operations([])
+        // Shards draw every sequence fresh, so the whole run they partition is the fresh-only one.
+        let whole = try operations(["--fresh-only"])
         let parts = try (1...3).map { try operations(["--shard", "\($0)/3"]) }
         #expect(parts.map(\.sequences) == [100, 100, 100])
         #expect(parts.map(\.operations).reduce(0, +) == whole.operations)

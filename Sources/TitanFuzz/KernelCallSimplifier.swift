@@ -1,59 +1,8 @@
 import TitanBackends
 import TitanUInt256
 
-/// Shrinks a sequence while it keeps its verdict: first fewer operations (chunks, then single
-/// operations), then smaller arguments (shorter byte strings, smaller amounts and buffers,
-/// the first addresses), until nothing smaller keeps the verdict.
-public struct Shrinker {
-    public let runner: DifferentialRunner
-    public let backend: ChainBackend
-    /// Upper bound on sequences tried, so a shrink always ends quickly.
-    public var budget = 4000
-
-    public init(runner: DifferentialRunner, backend: ChainBackend) { self.runner = runner; self.backend = backend }
-
-    public func shrink(_ ops: [TitanCall], verdict: Verdict) throws -> [TitanCall] {
-        var tries = 0
-        func keeps(_ candidate: [TitanCall]) throws -> Bool {
-            guard tries < budget, !candidate.isEmpty else { return false }
-            tries += 1
-            return try runner.run(candidate, on: backend).verdict == verdict
-        }
-        var best = ops
-        if let i = try runner.run(best, on: backend).index { best = Array(best[...i]) }
-        var progress = true
-        while progress && tries < budget {
-            progress = false
-            // Fewer operations: remove chunks, halving their size down to one.
-            var chunk = max(1, best.count / 2)
-            while chunk >= 1 {
-                var start = 0
-                while start < best.count {
-                    var candidate = best
-                    candidate.removeSubrange(start..<min(start + chunk, best.count))
-                    if try keeps(candidate) { best = candidate; progress = true } else { start += chunk }
-                }
-                chunk /= 2
-            }
-            // Simpler keys, renamed in every operation at once so reads still meet their writes.
-            for key in Set(best.compactMap(\.storageKey)) {
-                for simpler in Shrinker.shorter(key) where !best.contains(where: { $0.storageKey == simpler }) {
-                    let candidate = best.map { Shrinker.renaming($0, key, to: simpler) }
-                    if try keeps(candidate) { best = candidate; progress = true; break }
-                }
-            }
-            // Smaller arguments, one operation at a time.
-            for i in best.indices {
-                for smaller in Shrinker.simpler(best[i]) {
-                    var candidate = best
-                    candidate[i] = smaller
-                    if try keeps(candidate) { best = candidate; progress = true; break }
-                }
-            }
-        }
-        return best
-    }
-
+/// Simpler versions of kernel calls, simplest first, for shrinking.
+enum KernelCallSimplifier {
     static func renaming(_ op: TitanCall, _ key: [UInt8], to new: [UInt8]) -> TitanCall {
         switch op {
         case .storageWrite(key, let v): return .storageWrite(key: new, value: v)
