@@ -20,21 +20,30 @@ extension Conformance: DifferentialSubject {
     public func callIndex(of difference: Divergence) -> Int? { max(0, difference.step - 1) }
 
     /// What the model's latest run reached: each action completing or reverting, and, after
-    /// each completed step, which state variables are zero and how many entries each map
-    /// holds (0, 1, 2, many).
+    /// each completed step, the state's shape: which state variables are zero, how many
+    /// entries each map holds (0, 1, 2, many), and how each pair of numbers of one sort is
+    /// ordered (a vault whose assets exceed its shares is then new).
     public func reachedOnLatestRun() -> [String] {
         guard let run = lastModelRun else { return [] }
+        let observed = model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+        let numbers = observed.filter { $0.sort.isUint }
         var out: [String] = []
         for (st, r) in zip(lastSteps, run.steps) {
             out.append("\(st.action):\(r.ok ? "ok" : "revert")")
             guard r.ok else { continue }
             var shape = st.action
-            for v in model.stateVars where !Model.isGhost(v.name) && v.name != Environment.timestamp {
+            for v in observed {
                 let value = r.state[v.name]
                 if case .map(let m) = value {
                     shape += ",\(v.name)#\(min(m.entries.count, 3))"
                 } else {
                     shape += ",\(v.name)=\(value == Value.zero(v.sort) ? "0" : "x")"
+                }
+            }
+            for (i, a) in numbers.enumerated() {
+                for b in numbers[(i + 1)...] where b.sort == a.sort {
+                    let x = r.state[a.name].asBits, y = r.state[b.name].asBits
+                    shape += ",\(a.name)\(x < y ? "<" : x == y ? "=" : ">")\(b.name)"
                 }
             }
             out.append(shape)
