@@ -49,11 +49,18 @@ public struct InvariantSuggestion {
             repeat { n += 1 } while taken.contains("suggested_\(n)")
             return Helper(name: "suggested_\(n)", parameters: c.parameters, expression: c.expression)
         }
-        guard !candidates.isEmpty, !unknown.isEmpty else { return [:] }
+        return prove(unknown, with: candidates)
+    }
+
+    /// For each of `targets` that `candidates` make provable, the smallest set found: Houdini
+    /// keeps the candidates that are jointly inductive, then each target's set is made smaller
+    /// one helper at a time while induction still proves it.
+    public func prove(_ targets: [String], with candidates: [Helper]) -> [String: [Helper]] {
+        guard !candidates.isEmpty, !targets.isEmpty else { return [:] }
         guard let all = verify(with: candidates) else { return [:] }
         let survivors = candidates.filter { all[$0.name] == .proved }
         var out: [String: [Helper]] = [:]
-        for target in unknown where all[target] == .proved {
+        for target in targets where all[target] == .proved {
             var kept = survivors
             for helper in survivors {
                 let fewer = kept.filter { $0 != helper }
@@ -66,16 +73,38 @@ public struct InvariantSuggestion {
         return out
     }
 
+    /// Helpers from Z3's Spacer (`PDRSearch`) for each of `unknown` (invariants): the conjuncts
+    /// of the inductive invariant it finds, each kept only if the language accepts it, then
+    /// proved with the target by induction like any suggestion.
+    public func pdrHelpers(for unknown: [String], secondsEach: Double) -> [String: [Helper]] {
+        var out: [String: [Helper]] = [:]
+        let taken = Set(model.properties.map(\.name))
+        for name in unknown {
+            guard let property = model.properties.first(where: { $0.name == name && $0.kind == .invariant }) else { continue }
+            guard case .invariant(let conjuncts) = PDRSearch(model: model, timeoutMilliseconds: Int(secondsEach * 1000)).run(property) else { continue }
+            var n = 0
+            let helpers = conjuncts.compactMap { expression -> Helper? in
+                repeat { n += 1 } while taken.contains("pdr_\(n)")
+                let h = Helper(name: "pdr_\(n)", expression: expression)
+                return verify(with: [h], proving: false) == nil ? nil : h
+            }
+            if let proved = prove([name], with: helpers)[name] { out[name] = proved }
+        }
+        return out
+    }
+
     // MARK: Proving
 
-    /// The status of every invariant of the model with `helpers` added, or nil when the text
+    /// The status of every invariant of the model with `helpers` added (none are proved when
+    /// `proving` is false: only whether the text checks), or nil when the text
     /// with them does not check (a template the language refuses for this model).
-    func verify(with helpers: [Helper]) -> [String: Status]? {
+    func verify(with helpers: [Helper], proving: Bool = true) -> [String: Status]? {
         guard let (before, after) = insertionPoint else { return nil }
         let text = before + "\n" + helpers.map { "  " + $0.line + "\n" }.joined() + after
         guard let file = try? SpecLoader.parse(text: text, path: specPath),
               let augmented = file.models.first(where: { $0.name == model.name }) else { return nil }
         var results: [String: Status] = [:]
+        guard proving else { return results }
         for r in Prover(model: augmented, specPath: specPath, options: options).verify() where r.kind == "invariant" || r.kind == "rule" {
             results[r.property] = r.status
         }

@@ -118,6 +118,9 @@ extension Titan {
         @Flag(help: "For each invariant or rule left unknown, mine candidate helper invariants from the states simulation reaches, keep those induction proves, and print the smallest set with which the property is proved, as lines to paste into the model.")
         var suggest = false
 
+        @Option(name: .customLong("pdr"), help: "Seconds Z3's Spacer engine (PDR) may spend on each invariant left unknown. The inductive invariant it finds is translated into spec syntax and checked again by induction with the property; proved that way, the property is reported with method pdr and the helper invariants that made the proof. 0 turns it off.")
+        var pdrSeconds: Double = 10
+
         @Flag(help: "Keep running: poll the spec files every 0.5 s and re-verify the models whose text changed, showing changed verdicts first. Ctrl-C exits 0.")
         var watch = false
 
@@ -126,6 +129,7 @@ extension Titan {
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
             guard simulate >= 0 && simulate <= 3600 else { throw ValidationError("--simulate must be between 0 and 3600 seconds") }
             guard kInduction >= 1 && kInduction <= 16 else { throw ValidationError("--k-induction must be between 1 and 16") }
+            guard pdrSeconds >= 0 && pdrSeconds <= 3600 else { throw ValidationError("--pdr must be between 0 and 3600 seconds") }
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
             if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
@@ -234,6 +238,7 @@ extension Titan {
             }
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
+            if pdrSeconds > 0 { results = withPDR(results, specs: selected, options: verification.options) }
             if suggest { results = withSuggestions(results, specs: selected, options: verification.options) }
             var report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
@@ -285,6 +290,34 @@ extension Titan {
                         .suggest(for: open.map(\.property))
                     for (i, r) in results.enumerated() where r.spec == file.path && r.model == model.name {
                         if let helpers = found[r.property] { results[i].suggestedHelpers = helpers.map(\.line) }
+                    }
+                }
+            }
+            return results
+        }
+
+        /// The results with each unknown invariant that PDR proves (with helpers, checked again by
+        /// induction) marked proved by method pdr.
+        func withPDR(_ results: [PropertyResult], specs: [SpecFile], options: ProverOptions) -> [PropertyResult] {
+            var results = results
+            for file in specs {
+                for model in file.models {
+                    let open = results.filter { $0.spec == file.path && $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+                    if open.isEmpty { continue }
+                    guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
+                    if progress ?? (isatty(2) != 0) { printError("pdr: Spacer on \(open.count) unknown invariant(s) of \(model.name), up to \(pdrSeconds) s each") }
+                    let started = Date()
+                    let found = InvariantSuggestion(model: model, specText: text, specPath: file.path, options: options)
+                        .pdrHelpers(for: open.map(\.property), secondsEach: pdrSeconds)
+                    let each = Date().timeIntervalSince(started) / Double(open.count)
+                    for (i, r) in results.enumerated() where r.spec == file.path && r.model == model.name {
+                        guard let helpers = found[r.property] else { continue }
+                        results[i].status = .proved
+                        results[i].method = "pdr"
+                        results[i].reason = "not inductive alone; proved by induction together with the helper invariant\(helpers.count == 1 ? "" : "s") Z3's Spacer found"
+                        results[i].counterexampleToInduction = nil
+                        results[i].suggestedHelpers = helpers.map(\.line)
+                        results[i].seconds += each
                     }
                 }
             }

@@ -233,7 +233,10 @@ struct RuntimeBackendTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let stats = dir.appendingPathComponent("stats.json").path
-        let r = try Self.fuzz("bitcoin-script", seed: 7, environment: ["TITAN_BITCOIN_SCRIPT_STATS": stats], limit: 30, sequences: 1500)
+        // Fresh sequences only: the spread of witness kinds is the generator's, which building on
+        // the corpus (whose outcomes do not tell witness kinds apart) would thin out.
+        let r = try Self.fuzz("bitcoin-script", seed: 7, environment: ["TITAN_BITCOIN_SCRIPT_STATS": stats], limit: 30, sequences: 1500,
+                              extra: ["--fresh-only"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("bitcoin-script: ledger only"))
         #expect(r.stdout.contains("no divergence"))
@@ -259,8 +262,10 @@ struct RuntimeBackendTests {
     func bitcoinScriptPlanted(plant: String, note: String, result: String) throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // Fresh sequences only, so that seed 1's campaign (and the trace it shrinks) stays the one
+        // described here: a guided campaign finds the plant too, through another call.
         let r = try Self.fuzz("bitcoin-script", seed: 1, environment: ["TITAN_BITCOIN_SCRIPT_PLANT": plant], limit: 40, sequences: 2000,
-                              extra: ["--report-dir", dir.path])
+                              extra: ["--report-dir", dir.path, "--fresh-only"])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         // The witnesses go into fuzz.json too, beside the calls they sign.
         let json = try readJSON(dir.appendingPathComponent("fuzz.json"))

@@ -5,9 +5,8 @@ import Testing
 /// prove, mined from reached states and kept only when induction proves the invariant with them.
 @Suite("Suggested helper invariants", .watched)
 struct SuggestTests {
-    /// Three true invariants, each with a correct counterexample to induction and no proof by
-    /// induction or k-induction alone (the stuttering action defeats k-induction in Mutex).
-    static let models = """
+    /// True invariants that need a helper, shared with `PDRTests`.
+    static let parity = """
     model Parity {
       state a: uint64
       action two() { require a < 1000
@@ -16,16 +15,9 @@ struct SuggestTests {
         a = a + 4 }
       invariant never_15: a != 15
     }
+    """
 
-    model Doubled {
-      state a: uint64
-      state b: uint64
-      action bump() { require a < 1000
-        a = a + 1
-        b = b + 2 }
-      invariant not_seven: b != 7
-    }
-
+    static let mutex = """
     model Mutex {
       state locked: bool
       state owner_a: bool
@@ -42,7 +34,21 @@ struct SuggestTests {
       action stutter() { }
       invariant exclusive: !(owner_a && owner_b)
     }
+    """
 
+    /// The models: three true invariants, each with a correct counterexample to induction and no proof by
+    /// induction or k-induction alone (the stuttering action defeats k-induction in Mutex).
+    static let models = parity + "\n\n" + """
+    model Doubled {
+      state a: uint64
+      state b: uint64
+      action bump() { require a < 1000
+        a = a + 1
+        b = b + 2 }
+      invariant not_seven: b != 7
+    }
+
+    """ + "\n\n" + mutex + "\n\n" + """
     model Token {
       state supply: uint256
       state balances: map<address, uint256>
@@ -108,7 +114,7 @@ struct SuggestTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("helpers.tspec")
         try Self.models.write(to: spec, atomically: true, encoding: .utf8)
-        let r = try titan(["verify", spec.path, "--suggest", "--no-cache", "--simulate", "0.5", "--report-dir", dir.appendingPathComponent("report").path])
+        let r = try titan(["verify", spec.path, "--suggest", "--pdr", "0", "--no-cache", "--simulate", "0.5", "--report-dir", dir.appendingPathComponent("report").path])
         #expect(r.status == 3, "unknown invariants exit 3: \(r.stdout)\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         /// The helper lines printed under `Model.property`.
