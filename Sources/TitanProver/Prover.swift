@@ -543,7 +543,9 @@ public final class Prover {
         if !open.isEmpty, options.simulationSeconds > 0 {
             let start = clock()
             var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
-            search.hints = hints(from: ctiSteps)
+            // Towards the CTIs' values, and on from the states the scenarios reach.
+            search.hints = hints(from: ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
+            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
             let found = search.search(open.map { .invariant($0) })
             let elapsed = since(start)
             for inv in open {
@@ -814,7 +816,8 @@ public final class Prover {
             // where many rules are open, e.g. every query timing out, stays bounded.
             let rules = max(1, model.properties.filter { if case .rule = $0.kind { return true }; return false }.count)
             let seconds = max(min(options.simulationSeconds, 0.5), options.simulationSeconds / Double(rules))
-            let search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds)
+            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds)
+            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
             if let v = search.search([.rule(rule, actions: failing)])[rule.name], let last = v.steps.last,
                let action = model.action(last.action) {
                 var r = confirmRuleViolation(rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,

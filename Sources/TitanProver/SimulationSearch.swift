@@ -84,6 +84,12 @@ struct SimulationSearch {
         var open = targets
         var found: [String: Violation] = [:]
         var walks = 0
+        // Coverage guidance: runs that reached a new shape of state are kept, and half the
+        // walks go on from one of them, so a bug behind several steps that each must succeed
+        // (fund, propose, approve) is searched from the states on its way.
+        let shape = StateShape(model: model)
+        var shapes = Set<UInt64>()
+        var corpus: [(steps: [Step], state: ConcreteState)] = []
         while !open.isEmpty, walks < maxWalks, !(stopAtFirst && !found.isEmpty) {
             if walks % 16 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
             walks += 1
@@ -91,12 +97,17 @@ struct SimulationSearch {
             var enabled = model.actions.filter { _ in rng.next() % 2 == 0 }
             if enabled.isEmpty { enabled = [model.actions[Int(rng.next() % UInt64(model.actions.count))]] }
             seenArguments = [:]
+            seen.steps = []
             guard let deployment = deploy(pools, &rng) else { continue }
             var state = deployment.state
             var steps = deployment.steps
-            // Half the walks go on from where a scenario got to (its steps start with the deployment).
-            if !prefixes.isEmpty, rng.next() % 2 == 0 {
-                (steps, state) = prefixes[Int(rng.next() % UInt64(prefixes.count))]
+            // Half the walks go on from where a scenario got to (its steps start with the
+            // deployment), or from a state some walk reached first (the corpus).
+            let starts = prefixes.count + corpus.count
+            if starts > 0, rng.next() % 2 == 0 {
+                let i = Int(rng.next() % UInt64(starts))
+                (steps, state) = i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
+                for st in steps { if let a = model.action(st.action) { remember(st, a) } }
             }
             /// Checks the open invariants in the state the walk has reached, with drawn parameters.
             func checkInvariants() {
@@ -130,6 +141,7 @@ struct SimulationSearch {
                 state = out.state
                 steps.append(step)
                 remember(step, action)
+                if corpus.count < 256, shapes.insert(shape.of(action.name, state)).inserted { corpus.append((steps, state)) }
                 checkInvariants()
                 if open.isEmpty { break }
             }
@@ -176,14 +188,30 @@ struct SimulationSearch {
         nonmutating set { seen.values = newValue }
     }
     private let seen = Seen()
-    private final class Seen: @unchecked Sendable { var values: [Sort: [Value]] = [:] }
+    private final class Seen: @unchecked Sendable {
+        var values: [Sort: [Value]] = [:]
+        /// The arguments of each completed step of the current walk, by parameter name.
+        var steps: [[String: Value]] = []
+    }
 
     func remember(_ step: Step, _ action: Action) {
         ArgumentPools.remember(step, action, in: &seen.values)
+        seen.steps.append(step.args)
     }
 
+    /// Arguments from the pools; half the time, those named like a parameter of an earlier
+    /// completed step are copied from it together. A protocol's actions name what they share
+    /// alike (`assign(t, i, w)`, then `submit(t, i, w, h)`), and values drawn one by one would
+    /// almost never match all at once.
     func arguments(_ params: [Param], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
-        ArgumentPools(values: pools).arguments(params, earlier: seenArguments, &rng)
+        var args = ArgumentPools(values: pools).arguments(params, earlier: seenArguments, &rng)
+        let steps = seen.steps
+        guard !steps.isEmpty, rng.next() % 2 == 0 else { return args }
+        let earlier = steps[Int(rng.next() % UInt64(steps.count))]
+        for p in params where Environment.names[p.name] == nil || p.name == Environment.sender {
+            if let v = earlier[p.name] { args[p.name] = v }
+        }
+        return args
     }
 
     func ruleHolds(_ rule: Property, _ action: Action, args: [String: Value], params: [String: Value],
@@ -289,5 +317,55 @@ struct SimulationSearch {
             if !changed { break }
         }
         return best
+    }
+}
+
+/// The abstraction of a state that coverage guidance tells runs apart by: after which action,
+/// which booleans are set, which numbers are zero, how many entries each map holds, counted
+/// through nested maps (0 to 3, or many: a task's third worker is news), and how each pair of
+/// numbers of one sort is ordered. Hashed (FNV-1a) to a word.
+struct StateShape {
+    let scalars: [(name: String, sort: Sort)]
+    let maps: [String]
+    /// Pairs of same-sort numbers whose order is part of the shape (at most 28 pairs).
+    let pairs: [(String, String)]
+
+    init(model: Model) {
+        let vars = model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+        scalars = vars.filter { !$0.sort.isMap }.map { ($0.name, $0.sort) }
+        maps = vars.filter { $0.sort.isMap }.map(\.name)
+        let numbers = scalars.filter { $0.sort.isUint }.prefix(8)
+        var pairs: [(String, String)] = []
+        for (i, a) in numbers.enumerated() { for b in numbers.dropFirst(i + 1) where b.sort == a.sort { pairs.append((a.name, b.name)) } }
+        self.pairs = pairs
+    }
+
+    func of(_ action: String, _ state: ConcreteState) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ x: UInt64) { h = (h ^ x) &* 0x0000_0100_0000_01b3 }
+        for b in action.utf8 { mix(UInt64(b)) }
+        for v in scalars {
+            switch state[v.name] {
+            case .bool(let b): mix(b ? 1 : 2)
+            case let value: mix(value.asBits == 0 ? 3 : 4)
+            }
+        }
+        for m in maps { mix(UInt64(StateShape.leaves(state[m], upTo: 4)) + 5) }
+        for (a, b) in pairs {
+            let x = state[a].asBits, y = state[b].asBits
+            mix(x < y ? 9 : x == y ? 10 : 11)
+        }
+        return h
+    }
+
+    /// The entries of a map, nested maps' entries counted one by one, stopping at `limit`.
+    static func leaves(_ v: Value, upTo limit: Int) -> Int {
+        guard case .map(let m) = v else { return 1 }
+        var n = 0
+        for (_, inner) in m.entries {
+            n += leaves(inner, upTo: limit - n)
+            if n >= limit { return limit }
+        }
+        return n
     }
 }

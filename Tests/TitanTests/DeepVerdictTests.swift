@@ -49,6 +49,21 @@ struct DeepVerdictTests {
         #expect(inv.seconds < 10)
     }
 
+    /// Copies of the shipped Proof-of-Task spec with one check removed (`bench/deep/`): the bug
+    /// needs 6 (penalize) or 8 (reward) related actions, the same task, slots and workers and
+    /// two agreeing results. Random walks alone never got there; walks that go on from the
+    /// states the spec's scenarios reach, and that copy a parameter's value from an earlier step
+    /// of the same name, do. BMC is kept shallow here only to keep the test quick in debug.
+    @Test("planted bugs 6 and 8 protocol steps deep in a shipped spec are refuted by simulation, shrunk to that depth",
+          arguments: [("pot_penalize_any_result", "no_penalty_for_agreeing", 6), ("pot_reward_any_result", "no_reward_for_disagreeing", 8)])
+    func deepPlantedBugs(file: String, invariant: String, depth: Int) throws {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("bench/deep/\(file).tspec"), encoding: .utf8)
+        let r = try verify(text, ProverOptions(depth: 1, jobs: 2))
+        let inv = try #require(r[invariant])
+        #expect(inv.status == .violated && inv.method.hasPrefix("simulation"), "\(inv.method): \(inv.reason ?? "")")
+        #expect(inv.counterexample?.steps.count == depth && inv.counterexample?.replayed == true)
+    }
+
     @Test("a true invariant that needs 2-induction is proved")
     func twoInduction() throws {
         let r = try verify("""
