@@ -306,19 +306,10 @@ extension Titan {
                     if open.isEmpty { continue }
                     guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
                     if progress ?? (isatty(2) != 0) { printError("pdr: Spacer on \(open.count) unknown invariant(s) of \(model.name), up to \(pdrSeconds) s each") }
-                    let started = Date()
-                    let found = InvariantSuggestion(model: model, specText: text, specPath: file.path, options: options)
-                        .pdrHelpers(for: open.map(\.property), secondsEach: pdrSeconds)
-                    let each = Date().timeIntervalSince(started) / Double(open.count)
-                    for (i, r) in results.enumerated() where r.spec == file.path && r.model == model.name {
-                        guard let helpers = found[r.property] else { continue }
-                        results[i].status = .proved
-                        results[i].method = "pdr"
-                        results[i].reason = "not inductive alone; proved by induction together with the helper invariant\(helpers.count == 1 ? "" : "s") Z3's Spacer found"
-                        results[i].counterexampleToInduction = nil
-                        results[i].suggestedHelpers = helpers.map(\.line)
-                        results[i].seconds += each
-                    }
+                    let mine = results.indices.filter { results[$0].spec == file.path }
+                    let updated = PDRProof.apply(to: mine.map { results[$0] }, model: model, specText: text, specPath: file.path,
+                                                 options: options, secondsEach: pdrSeconds)
+                    for (i, r) in zip(mine, updated) { results[i] = r }
                 }
             }
             return results

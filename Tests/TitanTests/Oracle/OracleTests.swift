@@ -5,7 +5,8 @@
 /// shares nothing with the product's semantics. A verdict the oracle refutes fails the test:
 /// proved or vacuous but violated, a counterexample that does not replay, unknown although
 /// violated within the depth with every query decided, vacuous although what can never happen
-/// happens. True properties the prover leaves unknown are listed, not failed.
+/// happens. Invariants left unknown go through PDR as in `titan verify`, so a wrong pdr proof
+/// fails too. True properties the prover leaves unknown are listed, not failed.
 ///
 /// Knobs (environment variables):
 /// - `TITAN_ORACLE_MODELS`: how many models to generate (default 200).
@@ -21,6 +22,7 @@ import Testing
 import TitanIR
 import TitanProver
 import TitanSpec
+import TitanSuggest
 
 /// What the comparison of one model found.
 struct OracleComparison {
@@ -35,6 +37,8 @@ struct OracleComparison {
     var unknownUnsettled: [String] = []
     /// Unknown because the solver gave up on some query, though the oracle sees it fail within the depth.
     var undecidedFailing: [String] = []
+    /// Proved by PDR (helpers from Spacer, checked by induction): judged like every proof.
+    var pdrProofs: [String] = []
 
     /// The random simulation past the bound spends its whole time box on every property it
     /// cannot refute, and many generated properties are true: it runs on every fourth model only.
@@ -50,6 +54,7 @@ struct OracleComparison {
         unknownFailingDeeper += other.unknownFailingDeeper
         unknownUnsettled += other.unknownUnsettled
         undecidedFailing += other.undecidedFailing
+        pdrProofs += other.pdrProofs
     }
 
     /// Proves the model with the product and checks every verdict against the oracle.
@@ -63,7 +68,13 @@ struct OracleComparison {
             out.failures.append("the generated spec does not parse or type-check: \(error)")
             return out
         }
-        let results = Prover(model: parsed, specPath: "\(c.model.name).tspec", options: proverOptions(simulating: simulating)).verify()
+        let options = proverOptions(simulating: simulating)
+        let proved = Prover(model: parsed, specPath: "\(c.model.name).tspec", options: options).verify()
+        // What `titan verify` does next: unknown invariants go to PDR, whose helpers are checked
+        // by induction. A pdr proof of a property the oracle sees fail is judged like any proof.
+        let results = PDRProof.apply(to: proved, model: parsed, specText: text, specPath: "\(c.model.name).tspec",
+                                     options: options, secondsEach: 2)
+        out.pdrProofs = results.filter { $0.method == "pdr" }.map { "\(c.model.name).\($0.property)" }
         // The tool also reports each `require` that can never pass, as a result of its own.
         let sites = c.model.requireSites
         for r in results where r.kind == "require" {
@@ -227,7 +238,7 @@ struct OracleTests {
               + "\(total.unknownFailingDeeper.count) failing beyond depth \(depth), \(total.unknownUnsettled.count) not settled by the oracle, "
               + "\(total.undecidedFailing.count) failing within depth \(depth) but left undecided by the solver); "
               + "\(failing.count) models with refuted verdicts (\(list(failing))); "
-              + "true but unknown: \(list(total.trueUnknowns))"
+              + "true but unknown: \(list(total.trueUnknowns)); proved by pdr: \(list(total.pdrProofs))"
               + (total.undecidedFailing.isEmpty ? "" : "; undecided by the solver: \(list(total.undecidedFailing))")
               + String(format: " (%.1f s)", Date().timeIntervalSince(start)))
     }
