@@ -167,6 +167,8 @@ struct Parser {
             return .constant(ConstantSyntax(name: name, type: type, value: try parseExpression()))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
+        case .identifier(let word) where Parser.notInTheLanguage[word] != nil:
+            throw error("'\(word)' is not part of the spec language: \(Parser.notInTheLanguage[word]!)")
         default:
             throw expected("'arithmetic', 'const', 'state', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
@@ -370,12 +372,32 @@ struct Parser {
             kind = .bytes(32)
         case .identifier(let name) where name.hasPrefix("uint"):
             throw error("unknown type '\(name)'; uint widths are multiples of 8 from 8 to 256 (uint8, uint16, ..., uint112, ..., uint256)")
+        case .identifier("mapping"):
+            throw error("'mapping(K => V)' is written 'map<K, V>' in a spec")
+        case .identifier(let name) where name == "int" || (name.hasPrefix("int") && Int(name.dropFirst(3)) != nil):
+            throw error("signed integers ('\(name)') are not supported yet; model the value as a magnitude and a sign, or as a uint offset by 2^(N-1)")
+        case .identifier("string"):
+            throw error("'string' is not a spec type; use 'bytes<N>' with a maximum length")
         default:
             throw expected("a type")
         }
         advance()
         return TypeSyntax(kind: kind, location: token.location)
     }
+
+    /// Solidity and Vyper words a model may reach for, with what to write instead.
+    static let notInTheLanguage: [String: String] = [
+        "struct": "use one map per field, all keyed alike (state owner: map<uint256, address>, state amount: map<uint256, uint256>)",
+        "enum": "use a uint8 state variable and constants ('const OPEN: uint8 = 1')",
+        "modifier": "write its checks as a 'function' called at the start of each action, or as 'require's",
+        "event": "events are not modelled; keep what an event records in state",
+        "mapping": "a map state variable is written 'state name: map<K, V>'",
+        "contract": "a contract is written 'model Name { ... }'",
+        "interface": "a model has no interfaces; model the calls it makes as actions",
+        "library": "write shared logic as a 'function' or a 'view' in the model",
+        "constant": "a constant is written 'const NAME: type = value'",
+        "immutable": "immutable state is not supported yet; set a 'state' variable in the 'constructor' and never write it again",
+    ]
 
     // MARK: Statements
 
@@ -461,6 +483,18 @@ struct Parser {
                 indices.append(try parseExpression())
                 indexRanges.append(start..<previous.end)
                 try expect(.rbracket, "after index")
+            }
+            if case .punct(let p) = current.kind, [.plus, .minus, .star, .slash, .percent].contains(p) {
+                let op = current.text
+                if next.isPunct(.assign) {
+                    throw error("compound assignment '\(name) \(op)= e' is written '\(name) = \(name) \(op) e'")
+                }
+                if next.isPunct(p) && (p == .plus || p == .minus) {
+                    throw error("'\(name)\(op)\(op)' is written '\(name) = \(name) \(op) 1'")
+                }
+            }
+            if indices.isEmpty, name == "emit" {
+                throw error("'emit' is not part of the spec language: events are not modelled; keep what an event records in state", at: token.location)
             }
             try expect(.assign, "after assignment target")
             let lvalue = LValueSyntax(root: NameSyntax(name: name, location: token.location), indices: indices)

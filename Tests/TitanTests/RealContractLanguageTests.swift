@@ -154,6 +154,22 @@ struct RealContractLanguageTests {
         Self.expectRefused(text, at: position, message)
     }
 
+    @Test("a Solidity or Vyper construct the language lacks is named, with what to write instead",
+          arguments: [("  state m: mapping(address => uint256)", "3:12", "'mapping(K => V)' is written 'map<K, V>'"),
+                      ("  struct Position { size: uint256 }", "3:3", "'struct' is not part of the spec language: use one map per field"),
+                      ("  enum Phase { Open }", "3:3", "'enum' is not part of the spec language"),
+                      ("  event Moved(to: address)", "3:3", "events are not modelled"),
+                      ("  modifier onlyOwner() { }", "3:3", "'modifier' is not part of the spec language"),
+                      ("  state debt: int256", "3:15", "signed integers ('int256') are not supported yet"),
+                      ("  state name: string", "3:15", "'string' is not a spec type; use 'bytes<N>'"),
+                      ("  action a() { emit Moved(1) }", "3:16", "'emit' is not part of the spec language"),
+                      ("  action a() { x += 1 }", "3:18", "compound assignment 'x += e' is written 'x = x + e'"),
+                      ("  action a() { x-- }", "3:17", "'x--' is written 'x = x - 1'")])
+    func constructsNamed(_ line: String, _ position: String, _ message: String) throws {
+        let text = "model W {\n  state x: uint8\n\(line)\n}\n"
+        Self.expectRefused(text, at: position, message)
+    }
+
     static let fees = """
     model Fees {
       const FEE_BPS: uint16 = 30
