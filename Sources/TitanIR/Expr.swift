@@ -51,6 +51,9 @@ public indirect enum Expr: Hashable, Sendable {
     case reverted
     /// A uint or int as a mathematical integer (sort `int(width)`), inserted by `MathInt.lift`.
     case toInt(Expr, width: Int)
+    /// The floor square root, `r` with `r * r <= x < (r + 1) * (r + 1)`, of the operand's sort;
+    /// 0 for a negative int (only a property's exact arithmetic can make one).
+    case sqrt(Expr)
 
     public var sort: Sort {
         switch self {
@@ -66,6 +69,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .length: return .uint256
         case .widen(_, let w), .narrow(_, let w, _): return .uint(w)
         case .toInt(_, let w): return .int(w)
+        case .sqrt(let a): return a.sort
         }
     }
 }
@@ -76,7 +80,7 @@ extension Expr {
         switch self {
         case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _): return []
         case .sum(_, let k?, _): return [k]
-        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _): return [a]
+        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _), .sqrt(let a): return [a]
         case .binary(_, let a, let b, _), .select(let a, let b): return [a, b]
         case .ite(let a, let b, let c): return [a, b, c]
         }

@@ -145,7 +145,7 @@ public struct Model: Hashable, Sendable {
         func visit(_ e: Expr) {
             switch e {
             case .sum(let n, let k, _): names.insert(n); if let k { visit(k) }
-            case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _): visit(a)
+            case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _), .sqrt(let a): visit(a)
             case .binary(_, let a, let b, _), .select(let a, let b): visit(a); visit(b)
             case .ite(let a, let b, let c): visit(a); visit(b); visit(c)
             default: break
@@ -190,6 +190,7 @@ extension Model {
         func visit(_ e: Expr) -> Bool {
             switch e {
             case .binary(let op, let a, let b, _): return [.mul, .div, .mod].contains(op) || visit(a) || visit(b)
+            case .sqrt: return true
             case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _): return visit(a)
             case .sum(_, let k?, _): return visit(k)
             case .select(let a, let b): return visit(a) || visit(b)

@@ -78,6 +78,13 @@ public struct ConcreteDomain: Domain {
         let d = ConcreteDomain.signed(b.asBits, width)
         return d == 0 ? .bits(0) : bits(ConcreteDomain.signed(a.asBits, width) % d, width)
     }
+    public func sqrt(_ a: Value, width: Int, signed: Bool) -> Value {
+        if signed {
+            let v = ConcreteDomain.signed(a.asBits, width)
+            return v.sign == .minus ? .bits(0) : .bits(v.magnitude.squareRoot())
+        }
+        return .bits(a.asBits.squareRoot())
+    }
     public func slt(_ a: Value, _ b: Value, width: Int) -> Value {
         .bool(ConcreteDomain.signed(a.asBits, width) < ConcreteDomain.signed(b.asBits, width))
     }

@@ -39,6 +39,7 @@ public struct PDRSearch {
             case .length(let a): return .length(e(a))
             case .widen(let a, let w): return .widen(e(a), to: w)
             case .toInt(let a, let w): return .toInt(e(a), width: w)
+            case .sqrt(let a): return .sqrt(e(a))
             case .bool, .number, .state, .post, .name, .reverted: return x
             }
         }

@@ -22,6 +22,8 @@ public final class SymbolicDomain: Domain {
     /// Facts every well-formed value satisfies (range bounds of values read from maps), to be
     /// asserted with the query.
     public private(set) var rangeFacts: [Term] = []
+    /// Square roots made so far, to name each one's unknown apart.
+    var sqrtCount = 0
     /// Every map key the semantics touched, by sort: the terms quantified invariants are
     /// instantiated with.
     public private(set) var pool: [Sort: [Term]] = [:]
@@ -155,6 +157,30 @@ public final class SymbolicDomain: Domain {
     }
     func negative(_ a: Term) -> Term { z3.lt(a, z3.integer(0)) }
     func magnitude(_ a: Term) -> Term { z3.ite(negative(a), z3.sub(z3.integer(0), a), a) }
+    /// A fresh unknown `r`, defined by facts: `r * r <= a < (r + 1) * (r + 1)` (in twice the
+    /// width plus two bits, over bit-vectors, so that no square overflows), and 0 for a
+    /// negative int. The facts pin `r` to one value, so asserting them is sound on every path.
+    public func sqrt(_ a: Term, width: Int, signed: Bool) -> Term {
+        sqrtCount += 1
+        let r = z3.constant("#sqrt\(sqrtCount)", bitVectors ? z3.bitVectorSort(width) : z3.intSort())
+        let defined: Term
+        if bitVectors {
+            let wide = 2 * width + 2
+            let x = z3.zeroExtend(a, by: wide - width), y = z3.zeroExtend(r, by: wide - width)
+            let next = z3.bvadd(y, z3.bitVector(1, width: wide))
+            defined = z3.and([z3.bvule(z3.bvmul(y, y), x), z3.bvult(x, z3.bvmul(next, next))])
+            guard signed else { rangeFacts.append(defined); return r }
+            let zero = z3.bitVector(0, width: width)
+            rangeFacts.append(z3.ite(z3.bvslt(a, zero), z3.eq(r, zero), defined))
+        } else {
+            let next = z3.add(r, z3.integer(1))
+            defined = z3.and([z3.le(z3.integer(0), r), z3.le(z3.mul(r, r), a), z3.lt(a, z3.mul(next, next))])
+            guard signed else { rangeFacts.append(defined); return r }
+            rangeFacts.append(z3.ite(z3.lt(a, z3.integer(0)), z3.eq(r, z3.integer(0)), defined))
+        }
+        return r
+    }
+
     public func slt(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvslt(a, b) : z3.lt(a, b) }
     public func sle(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvsle(a, b) : z3.le(a, b) }
 

@@ -44,6 +44,8 @@ public protocol Domain {
     func intMul(_ a: Value, _ b: Value, width: Int) -> Value
     func intDiv(_ a: Value, _ b: Value, width: Int) -> Value
     func intRem(_ a: Value, _ b: Value, width: Int) -> Value
+    /// The floor square root of a uint, or of an int (`signed`; 0 when negative), of `width` bits.
+    func sqrt(_ a: Value, width: Int, signed: Bool) -> Value
     func slt(_ a: Value, _ b: Value, width: Int) -> Value
     func sle(_ a: Value, _ b: Value, width: Int) -> Value
 

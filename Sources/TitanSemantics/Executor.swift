@@ -541,6 +541,10 @@ extension Executor {
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
                 return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
+            case .sqrt(let a):
+                let ac = expr(a, scope)
+                let w = a.sort.bitWidth!, signed = a.sort.isInt
+                return { s, x in d.sqrt(ac(&s, &x), width: w, signed: signed) }
             case .toInt(let a, let w):
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w

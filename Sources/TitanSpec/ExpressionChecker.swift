@@ -21,7 +21,7 @@ extension TypeChecker {
     }
 
     /// Names a call may use without declaring them; no view or function may take them.
-    static let builtinFunctions: Set<String> = ["mulDiv", "mulDivUp", "min", "max"]
+    static let builtinFunctions: Set<String> = ["mulDiv", "mulDivUp", "min", "max", "sqrt"]
 
     /// Whether the expression's sort comes entirely from its context.
     static func isLiteralOnly(_ e: ExprSyntax) -> Bool {
@@ -149,6 +149,10 @@ extension TypeChecker {
         }
         if views[name] == nil, name == "min" || name == "max" {
             return checkMinMax(max: name == "max", args, at: location, scope: scope)
+        }
+        if views[name] == nil, name == "sqrt" {
+            // The floor square root, of the argument's width (Uniswap's first mint, `Math.sqrt`).
+            return checkUintArguments("sqrt", "x", args, at: location, scope: scope).map { .sqrt($0[0]) }
         }
         guard let view = views[name] else {
             report("unknown view '\(name)'", at: location)

@@ -30,6 +30,8 @@ enum MathInt {
             return .unary(op, lift(a))
         case .length(let a):
             return .length(lift(a))
+        case .sqrt(let a):
+            return .sqrt(lift(a))
         case .select(let m, let k):
             return .select(lift(m), asUint(lift(k), k.sort))
         case .widen(let a, let w):

@@ -23,6 +23,7 @@ enum ViewExpansion {
             case .narrow(let a, let w, _): return .narrow(go(a), to: w, arithmetic: arithmetic)
             case .length(let a): return .length(go(a))
             case .toInt(let a, let w): return .toInt(go(a), width: w)
+            case .sqrt(let a): return .sqrt(go(a))
             }
         }
         return go(e)

@@ -196,6 +196,7 @@ enum WeightedSumTerm {
             case .widen(let a, let w): return .widen(go(a), to: w)
             case .narrow(let a, let w, let arith): return .narrow(go(a), to: w, arithmetic: arith)
             case .toInt(let a, let w): return .toInt(go(a), width: w)
+            case .sqrt(let a): return .sqrt(go(a))
             }
         }
         return go(e)
@@ -211,7 +212,7 @@ enum WeightedSumTerm {
         case .binary(.add, let a, let b, _), .binary(.sub, let a, let b, _):
             return isZeroAtZero(a, key: key) && isZeroAtZero(b, key: key)
         case .binary(.div, let a, _, _), .binary(.mod, let a, _, _): return isZeroAtZero(a, key: key)
-        case .widen(let a, _), .narrow(let a, _, _), .toInt(let a, _): return isZeroAtZero(a, key: key)
+        case .widen(let a, _), .narrow(let a, _, _), .toInt(let a, _), .sqrt(let a): return isZeroAtZero(a, key: key)
         case .ite(let c, let t, let f):
             let zt = isZeroAtZero(t, key: key), zf = isZeroAtZero(f, key: key)
             return (zt && zf) || (isFalseAtZero(c, key: key) && zf) || (isTrueAtZero(c, key: key) && zt)
