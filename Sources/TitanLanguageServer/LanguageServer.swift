@@ -1,4 +1,5 @@
 import Foundation
+import TitanIR
 import TitanSpec
 
 /// A Language Server Protocol server for `.tspec` files. Messages go in through `handle` (one
@@ -137,7 +138,7 @@ public final class LanguageServer {
             "completionProvider": ["triggerCharacters": ["."]],
             "executeCommandProvider": ["commands": [LanguageServer.verifyCommand]],
         ]
-        return ["capabilities": capabilities, "serverInfo": ["name": "titan", "version": "0.1.0"]]
+        return ["capabilities": capabilities, "serverInfo": ["name": "titan", "version": TitanVersion.current]]
     }
 
     // MARK: Documents and diagnostics

@@ -7,7 +7,7 @@ import TitanSpec
 /// The registry's own re-check of a bundle's claimed properties: it parses the bundled specs and
 /// runs its prover. Publisher certificates in the bundle are never consulted for the verdict.
 public struct Recheck: Sendable {
-    public static let toolVersion = "0.1.0"
+    public static let toolVersion = TitanVersion.current
     /// Recorded with every verdict; `tpm audit` calls a verdict stale when this changes.
     public static var checkedWith: String { "titan \(toolVersion); \(Prover.solverName)" }
 

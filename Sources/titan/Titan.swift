@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import TitanIR
 
 @main
 struct Titan: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = TitanVersion.current
     static let configuration = CommandConfiguration(
         commandName: "titan",
         abstract: "Titan Verify: prove a model's invariants with Z3, or refute them with a replayed counterexample.",
