@@ -16,6 +16,8 @@ struct Parser {
     private var owner: String?
     private var model = ""
     private var namesInScope: [String] = []
+    /// The model's constants whose value is a number, by name: a loop's bound may name one.
+    private var numberConstants: [String: BigUInt] = [:]
 
     init(source: SourceFile, tokens: [Token]) {
         self.source = source
@@ -108,6 +110,7 @@ struct Parser {
         advance() // 'model'
         let name = try identifier("model name after 'model'")
         model = name.name
+        numberConstants = [:]
         try expect(.lbrace, "after model name")
         var members: [MemberSyntax] = []
         while !accept(.rbrace) {
@@ -164,7 +167,9 @@ struct Parser {
             try expect(.colon, "after constant name '\(name.name)' (a constant is written 'const \(name.name): type = value')")
             let type = try parseType()
             try expect(.assign, "after the type of constant '\(name.name)'")
-            return .constant(ConstantSyntax(name: name, type: type, value: try parseExpression()))
+            let value = try parseExpression()
+            if case .number(let n) = value.kind { numberConstants[name.name] = n }
+            return .constant(ConstantSyntax(name: name, type: type, value: value))
         case .endOfFile:
             throw expected("'}' to close model '\(model)'")
         case .identifier(let word) where Parser.notInTheLanguage[word] != nil:
@@ -445,8 +450,12 @@ struct Parser {
             guard case .number(let low) = current.kind, low == 0 else { throw expected("0, the start of the loop's range 0..N") }
             advance()
             try expect(.range, "in the loop's range 0..N")
-            guard case .number(let high) = current.kind else {
-                throw error("loops need a constant bound: write 'for \(name.name) in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound)")
+            let high: BigUInt
+            switch current.kind {
+            case .number(let n): high = n
+            case .identifier(let c) where numberConstants[c] != nil: high = numberConstants[c]!
+            default:
+                throw error("loops need a constant bound: write 'for \(name.name) in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound), or a constant declared above with such a value")
             }
             guard high >= 1, high <= BigUInt(Parser.maxLoopBound) else {
                 throw error("a loop runs at most \(Parser.maxLoopBound) times (it is unrolled), found 0..\(high)")

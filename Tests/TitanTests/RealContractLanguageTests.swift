@@ -142,6 +142,13 @@ struct RealContractLanguageTests {
         // One pass too many: the rule about slot 4 is refuted with a replayed trace.
         let five = try verifiedByName(Self.batch.replacingOccurrences(of: "for i in 0..4 {\n      slots[i] = v + i", with: "for i in 0..5 {\n      slots[i] = v + i"), Self.options)
         #expect(five["filled"]?.status == .violated && five["filled"]?.counterexample != nil)
+        // The bound may be a constant declared above: the same model, the same verdicts.
+        let named = Self.batch.replacingOccurrences(of: "  state total: uint64\n", with: "  const SLOTS: uint8 = 4\n  state total: uint64\n")
+            .replacingOccurrences(of: "for i in 0..4 {", with: "for i in 0..SLOTS {")
+        let constant = try verifiedByName(named, Self.options)
+        #expect(constant["filled"]?.status == .proved && constant["tallied"]?.status == .proved)
+        Self.expectRefused(named.replacingOccurrences(of: "const SLOTS: uint8 = 4", with: "const SLOTS: uint8 = 65"), at: "7:17",
+                           "a loop runs at most 64 times")
     }
 
     @Test("a loop without a constant bound, or over 64, is refused with a message that says how to write it",
