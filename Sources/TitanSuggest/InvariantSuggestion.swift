@@ -81,7 +81,8 @@ public struct InvariantSuggestion {
         let taken = Set(model.properties.map(\.name))
         for name in unknown {
             guard let property = model.properties.first(where: { $0.name == name && $0.kind == .invariant }) else { continue }
-            guard case .invariant(let conjuncts) = PDRSearch(model: model, timeoutMilliseconds: Int(secondsEach * 1000)).run(property) else { continue }
+            guard case .invariant(let conjuncts) = PDRSearch(model: model, timeoutMilliseconds: Int(secondsEach * 1000)).run(property),
+                  conjuncts.count <= PDRProofLimits.maxHelpers else { continue }
             var n = 0
             let helpers = conjuncts.compactMap { expression -> Helper? in
                 repeat { n += 1 } while taken.contains("pdr_\(n)")
@@ -130,4 +131,11 @@ public struct InvariantSuggestion {
         }
         return nil
     }
+}
+
+/// Bounds on the re-check of Spacer's invariants. Each helper set is re-checked by induction,
+/// then shrunk one helper at a time, a prover run each: an invariant of more conjuncts than
+/// this would cost many runs and read as no explanation at all, so it is not tried.
+enum PDRProofLimits {
+    static let maxHelpers = 16
 }
