@@ -10,7 +10,9 @@ public struct DeltaShrinker<Subject: DifferentialSubject> {
 
     public init(subject: Subject, budget: Int) { self.subject = subject; self.budget = budget }
 
-    public func shrink(_ calls: [Subject.Call], keeping verdict: Verdict) throws -> [Subject.Call] {
+    /// `difference` is what `calls` showed when it was found: where it shows says where to cut,
+    /// without running the sequence again.
+    public func shrink(_ calls: [Subject.Call], keeping verdict: Verdict, at difference: Subject.Difference) throws -> [Subject.Call] {
         var left = budget
         func keeps(_ candidate: [Subject.Call]) throws -> Bool {
             // The empty sequence is a candidate too: a difference at deployment needs no call.
@@ -19,7 +21,7 @@ public struct DeltaShrinker<Subject: DifferentialSubject> {
             return try DifferentialEngine<Subject>.verdict(of: candidate, on: subject).verdict == verdict
         }
         var best = calls
-        if let d = try subject.firstDifference(best), let i = subject.callIndex(of: d), i + 1 < best.count {
+        if let i = subject.callIndex(of: difference), i + 1 < best.count {
             best = Array(best[...i])
         }
         var progress = true

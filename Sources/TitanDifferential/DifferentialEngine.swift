@@ -104,7 +104,7 @@ public final class DifferentialEngine<Subject: DifferentialSubject> {
         func shrunk(_ calls: [Subject.Call], _ verdict: Verdict, _ difference: Subject.Difference, on subject: Subject) throws -> Finding {
             let before = subject.work
             defer { shrinkWork += subject.work - before }
-            var trace = try DeltaShrinker(subject: subject, budget: options.shrinkBudget).shrink(calls, keeping: verdict)
+            var trace = try DeltaShrinker(subject: subject, budget: options.shrinkBudget).shrink(calls, keeping: verdict, at: difference)
             var final = try DifferentialEngine.verdict(of: trace, on: subject)
             if final.verdict != verdict {
                 // Only a subject that is not deterministic gets here: report what was seen.

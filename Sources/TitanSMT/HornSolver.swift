@@ -119,9 +119,6 @@ public final class HornSolver {
         Z3_solver_assert(context.ctx, solver, context.universallyClosed(context.implies(body, head)).ast)
     }
 
-    /// The clauses as SMT-LIB2 text (for `z3 file.smt2` and bug reports).
-    public var text: String { String(cString: Z3_solver_to_string(context.ctx, solver)) }
-
     /// Solves the clauses; on success, reads `relation`'s interpretation.
     public func solve(for relation: Relation) throws -> HornResult {
         let ctx = context.ctx
