@@ -43,13 +43,22 @@ public struct InvariantSuggestion {
     /// For each of `unknown` (names of invariants and rules) that some helpers make provable, the
     /// smallest set found, by invariant name. An invariant missing from the answer got no help.
     public func suggest(for unknown: [String]) -> [String: [Helper]] {
-        let taken = Set(model.properties.map(\.name))
-        var n = 0
-        let candidates = InvariantMining.candidates(of: model, walks: walks).map { c in
-            repeat { n += 1 } while taken.contains("suggested_\(n)")
-            return Helper(name: "suggested_\(n)", parameters: c.parameters, expression: c.expression)
+        let mined = InvariantMining.candidates(of: model, walks: walks)
+        let candidates = zip(freshNames("suggested", count: mined.count), mined).map { name, c in
+            Helper(name: name, parameters: c.parameters, expression: c.expression)
         }
         return prove(unknown, with: candidates)
+    }
+
+    /// `prefix_1`, `prefix_2`, ...: `count` names no property of the model has.
+    func freshNames(_ prefix: String, count: Int) -> [String] {
+        let taken = Set(model.properties.map(\.name))
+        var names: [String] = [], n = 0
+        while names.count < count {
+            n += 1
+            if !taken.contains("\(prefix)_\(n)") { names.append("\(prefix)_\(n)") }
+        }
+        return names
     }
 
     /// For each of `targets` that `candidates` make provable, the smallest set found: Houdini
@@ -78,15 +87,12 @@ public struct InvariantSuggestion {
     /// proved with the target by induction like any suggestion.
     public func pdrHelpers(for unknown: [String], secondsEach: Double) -> [String: [Helper]] {
         var out: [String: [Helper]] = [:]
-        let taken = Set(model.properties.map(\.name))
         for name in unknown {
             guard let property = model.properties.first(where: { $0.name == name && $0.kind == .invariant }) else { continue }
             guard case .invariant(let conjuncts) = PDRSearch(model: model, timeoutMilliseconds: Int(secondsEach * 1000)).run(property),
                   conjuncts.count <= PDRProofLimits.maxHelpers else { continue }
-            var n = 0
-            let helpers = conjuncts.compactMap { expression -> Helper? in
-                repeat { n += 1 } while taken.contains("pdr_\(n)")
-                let h = Helper(name: "pdr_\(n)", expression: expression)
+            let helpers = zip(freshNames("pdr", count: conjuncts.count), conjuncts).compactMap { name, expression -> Helper? in
+                let h = Helper(name: name, expression: expression)
                 return verify(with: [h], proving: false) == nil ? nil : h
             }
             if let proved = prove([name], with: helpers)[name] { out[name] = proved }

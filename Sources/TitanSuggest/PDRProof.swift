@@ -7,9 +7,14 @@ import TitanProver
 /// (`InvariantSuggestion.pdrHelpers`), and marks the ones proved that way with method `pdr`.
 public enum PDRProof {
     /// `results` of `model` with every unknown invariant that PDR proves marked proved.
+    /// The invariants of `model` among `results` that PDR is tried on: those left unknown.
+    public static func candidates(in results: [PropertyResult], model: Model) -> [PropertyResult] {
+        results.filter { $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+    }
+
     public static func apply(to results: [PropertyResult], model: Model, specText: String, specPath: String,
                              options: ProverOptions, secondsEach: Double) -> [PropertyResult] {
-        let open = results.filter { $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+        let open = candidates(in: results, model: model)
         guard !open.isEmpty, secondsEach > 0 else { return results }
         let started = Date()
         let found = InvariantSuggestion(model: model, specText: specText, specPath: specPath, options: options)

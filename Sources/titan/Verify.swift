@@ -302,11 +302,11 @@ extension Titan {
             var results = results
             for file in specs {
                 for model in file.models {
-                    let open = results.filter { $0.spec == file.path && $0.model == model.name && $0.kind == "invariant" && $0.status == .unknown }
+                    let mine = results.indices.filter { results[$0].spec == file.path }
+                    let open = PDRProof.candidates(in: mine.map { results[$0] }, model: model)
                     if open.isEmpty { continue }
                     guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
                     if progress ?? (isatty(2) != 0) { printError("pdr: Spacer on \(open.count) unknown invariant(s) of \(model.name), up to \(pdrSeconds) s each") }
-                    let mine = results.indices.filter { results[$0].spec == file.path }
                     let updated = PDRProof.apply(to: mine.map { results[$0] }, model: model, specText: text, specPath: file.path,
                                                  options: options, secondsEach: pdrSeconds)
                     for (i, r) in zip(mine, updated) { results[i] = r }
