@@ -16,6 +16,7 @@ public enum InterpreterError: Error, CustomStringConvertible, Equatable {
     case missingArgument(action: String, param: String)
     case reverted(step: Int, action: String)
     case ghostMismatch(map: String)
+    case argumentOutOfRange(action: String, param: String)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum InterpreterError: Error, CustomStringConvertible, Equatable {
         case .missingArgument(let a, let p): return "action '\(a)' needs argument '\(p)'"
         case .reverted(let i, let a): return "step \(i + 1) (\(a)) reverted"
         case .ghostMismatch(let m): return "internal error: the running sum of '\(m)' differs from the sum of its entries"
+        case .argumentOutOfRange(let a, let p): return "argument '\(p)' of action '\(a)' is not a value of its type"
         }
     }
 }
@@ -100,9 +102,21 @@ public struct Interpreter {
     }
 
     /// Replays steps from `start`, requiring each to complete. Returns the state after each step.
+    /// Every argument a value of its parameter's type. A replay that confirms a counterexample
+    /// checks it: a trace no real caller could send is no counterexample. (Searches that draw
+    /// arguments by type skip the check on each step.)
+    public func checkArguments(_ step: Step) throws {
+        guard let action = model.action(step.action) else { throw InterpreterError.unknownAction(step.action) }
+        for p in action.params {
+            guard let v = step.args[p.name] else { throw InterpreterError.missingArgument(action: action.name, param: p.name) }
+            guard v.fits(p.sort) else { throw InterpreterError.argumentOutOfRange(action: action.name, param: p.name) }
+        }
+    }
+
     public func replay(_ steps: [Step], from start: ConcreteState) throws -> [ConcreteState] {
         var states = [start]
         for (i, st) in steps.enumerated() {
+            try checkArguments(st)
             let out = try step(st, from: states.last!)
             guard out.ok.asBool else { throw InterpreterError.reverted(step: i, action: st.action) }
             states.append(out.state)

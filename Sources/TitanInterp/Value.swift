@@ -56,6 +56,22 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A byte string as a value of sort `bytes<maxLength>` (see `Sort.bytes`).
+    /// Whether this is a value of `sort`: a bool of bool, a number within a uint's or an
+    /// address's width, a byte string's encoding within its length. An argument that is not
+    /// never reaches an action (see `Interpreter.step`).
+    public func fits(_ sort: Sort) -> Bool {
+        switch (self, sort) {
+        case (.bool, .bool): return true
+        case (.bits(let n), .uint), (.bits(let n), .address): return n.bitWidth <= sort.bitWidth!
+        case (.bits, .bytes(let max)):
+            let data = byteArray(maxLength: max)
+            return data.count <= max && Value.bytes(data, maxLength: max) == self
+        case (.bits(let n), .int(let w)): return n.bitWidth <= w
+        case (.map, .map): return true
+        default: return false
+        }
+    }
+
     public static func bytes(_ data: [UInt8], maxLength: Int) -> Value {
         precondition(data.count <= maxLength, "a byte string longer than its sort admits")
         // Built word by word: the length sits at bit 8 * maxLength, the content below it.

@@ -7,8 +7,10 @@ import TitanIR
 struct ConeOfInfluence {
     private var footprints: [String: (reads: Set<String>, writes: Set<String>)] = [:]
     private var reads: [String: Set<String>] = [:]
+    private let actions: [Action]
 
     init(model: Model) {
+        actions = model.actions
         for a in model.actions { footprints[a.name] = a.footprint }
         for p in model.properties { reads[p.name] = p.body.stateReads }
     }
@@ -27,5 +29,43 @@ struct ConeOfInfluence {
         let f = footprints[action.name] ?? action.footprint
         let touched = reads(property).union(f.reads).union(f.writes)
         return candidates.filter { !reads($0).isDisjoint(with: touched) }
+    }
+
+    /// The actions (by index) a bounded search for a violation of `invariant` needs: those that
+    /// write what it reads, closed under what those actions read in turn. Every other action
+    /// changes nothing any of them reads, so leaving its steps out of a trace changes neither
+    /// whether the others complete nor the invariant: a violation within n steps is one within
+    /// n steps of these actions alone. Time is the exception that proves the rule: every step
+    /// moves `block.timestamp` forward, and a later step may always take the time a left-out one
+    /// took, so moving time alone does not make an action needed, unless the property itself
+    /// reads the time (then the time a trace ends at matters).
+    func actionsNeeded(by invariant: Property) -> [Int] {
+        actionsNeeded(reading: reads(invariant), timeRead: reads(invariant).contains(Environment.timestamp))
+    }
+
+    /// The actions a trace leading to a step of `actions` on which `rule` may fail needs: what
+    /// the rule reads and what those actions read.
+    func actionsNeeded(by rule: Property, before actions: [Action]) -> [Int] {
+        var seeds = reads(rule)
+        for a in actions { seeds.formUnion((footprints[a.name] ?? a.footprint).reads) }
+        return actionsNeeded(reading: seeds, timeRead: reads(rule).contains(Environment.timestamp))
+    }
+
+    private func actionsNeeded(reading seeds: Set<String>, timeRead: Bool) -> [Int] {
+        var cone = seeds
+        let timeOnly: Set<String> = timeRead ? [] : [Environment.timestamp]
+        var needed = Set<Int>()
+        var changed = true
+        while changed {
+            changed = false
+            for (i, a) in actions.enumerated() where !needed.contains(i) {
+                let f = footprints[a.name] ?? a.footprint
+                guard !f.writes.subtracting(timeOnly).isDisjoint(with: cone) else { continue }
+                needed.insert(i)
+                cone.formUnion(f.reads)
+                changed = true
+            }
+        }
+        return needed.sorted()
     }
 }

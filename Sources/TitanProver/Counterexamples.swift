@@ -129,8 +129,8 @@ extension Prover {
 
     /// The model a counterexample is read from: the solver's own. A cached answer keeps only the
     /// scalar constants it was stored with, so the query is solved again (only refutations pay).
-    func solverModel(_ q: Query, _ m: ModelValues) -> ModelValues {
-        guard m is CachedModel, case .sat(let fresh)? = try? q.solver.check() else { return m }
+    func solverModel(_ q: Query, _ m: ModelValues, assuming: [Term] = []) -> ModelValues {
+        guard m is CachedModel, case .sat(let fresh)? = try? q.solver.check(assuming: assuming) else { return m }
         return fresh
     }
 

@@ -131,6 +131,9 @@ public final class Prover {
     /// Property names as a proof-cache key input: in order, one string.
     static func names(_ properties: [Property]) -> String { properties.map(\.name).joined(separator: ",") }
 
+    /// Seconds the invariants' simulation took (see `simulationLeft`).
+    var simulationSpent = 0.0
+
     /// Proved lemmas by name: what `using` may assume. Set before invariants and rules are tried.
     var provedLemmas: [String: Property] = [:]
 
@@ -162,8 +165,16 @@ public final class Prover {
         } else if options.stopAtFirstFailure {
             for r in verifyRulesUntilOneFails(rules, assuming: proved) { results[r.property] = r }
         } else {
-            // Rules are independent of each other once the invariants are settled.
-            for r in parallelMap(rules.count, { i in self.settled(self.verifyRule(rules[i], assuming: proved)) }) { results[r.property] = r }
+            // Rules are independent of each other once the invariants are settled; those left
+            // open share one simulation.
+            var open: [OpenRule] = []
+            for outcome in parallelMap(rules.count, { i in self.checkRule(rules[i], assuming: proved) }) {
+                switch outcome {
+                case .settled(let r): results[r.property] = settled(r)
+                case .open(let o): open.append(o)
+                }
+            }
+            for r in simulate(open, seconds: simulationLeft) { results[r.property] = settled(r) }
         }
         if options.stopAtFirstFailure {
             for p in model.properties where results[p.name] == nil {
@@ -195,11 +206,24 @@ public final class Prover {
     /// Rules one at a time, in order, until one fails the gate (the rest are left out).
     func verifyRulesUntilOneFails(_ rules: [Property], assuming proved: [Property]) -> [PropertyResult] {
         var out: [PropertyResult] = []
+        var open: [OpenRule] = []
         for rule in rules {
-            out.append(settled(verifyRule(rule, assuming: proved)))
-            if out.last!.failsAsRefutation { break }
+            switch checkRule(rule, assuming: proved) {
+            case .settled(let r):
+                out.append(settled(r))
+                if r.failsAsRefutation { return out }
+            case .open(let o): open.append(o)
+            }
         }
-        return out
+        return out + simulate(open, seconds: simulationLeft, stopAtFirst: true).map(settled)
+    }
+
+    /// The model's simulation budget (`--simulate`) is spent in order of need: the open
+    /// invariants' search first, stopping once each has a violation; the open rules then share
+    /// what is left, and never less than a quarter of the budget, so that an invariant that
+    /// stays open does not leave them none.
+    var simulationLeft: Double {
+        max(options.simulationSeconds - simulationSpent, options.simulationSeconds / 4)
     }
 
     /// Tells the progress hook that a property is settled (vacuity may still change a proof).
@@ -354,33 +378,63 @@ public final class Prover {
             out[inv.name] = result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
         }
 
-        // Bounded model checking from the initial state for the rest, one invariant per job; then
-        // k-induction for what has no violation within the bound.
+        // For the rest, cheapest first: bounded model checking from the initial state, one
+        // invariant per job; random simulation deeper than the bound; then k-induction for what
+        // has no violation within the bound. A violation found early spares the costly steps.
         let proved = candidates
         let stopped = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
             || beforeBoundedSearch?(proved) == true
         let rest = stopped ? [] : invariants.filter { out[$0.name] == nil }
-        let bmcOne: (Int) -> PropertyResult = { i in
-            let inv = rest[i]
-            var recs = records[inv.name] ?? []
-            var unknowns: [String] = []
-            for depth in 1...max(1, self.options.depth) {
-                var params: [String: Term] = [:]
-                let answer = self.solve("\(inv.name).bmc.\(depth)", "\(inv.name): violation reachable in \(depth) steps?",
-                                        inputs: ["question=bmc", "invariant=\(inv.name)", "depth=\(depth)"], records: &recs) { q in
-                    var s = q.deployed()
-                    for i in 0..<depth { s = q.transition(from: s, step: i).next }
-                    params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                    q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s, names: params))))
-                }
-                if case .sat(let q, let cached) = answer {
-                    let m = self.solverModel(q, cached)
-                    return self.confirmInvariantViolation(inv, steps: self.readSteps(q, m, depth: depth),
-                                                          params: self.read(inv.params, params, q, m),
-                                                          depth: depth, records: recs, seconds: seconds(recs))
-                }
-                if case .unknown(let why) = answer { unknowns.append("depth \(depth): \(why)") }
+        let bmc = BoundedModelCheck(prover: self, cone: cone)
+        let bmcOne: (Int) -> (BoundedModelCheck.Outcome, [QueryRecord]) = { i in
+            var recs = records[rest[i].name] ?? []
+            return (bmc.search(rest[i], depth: self.options.depth, records: &recs), recs)
+        }
+        var searched: [(BoundedModelCheck.Outcome, [QueryRecord])] = []
+        if options.stopAtFirstFailure {
+            for i in rest.indices {
+                searched.append(bmcOne(i))
+                if case .violated(let r) = searched.last!.0, r.failsAsRefutation { break }
             }
+        } else {
+            searched = parallelMap(rest.count, bmcOne)
+        }
+        var undecided: [String: [String]] = [:]
+        for (inv, (outcome, recs)) in zip(rest, searched) {
+            records[inv.name] = recs
+            switch outcome {
+            case .violated(let r): out[inv.name] = r
+            case .none(let why): undecided[inv.name] = why
+            }
+        }
+
+        let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
+        var open = failed ? [] : rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
+        var simulated = 0.0
+        if !open.isEmpty, options.simulationSeconds > 0 {
+            let start = clock()
+            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
+            // Towards the CTIs' values, and on from the states the scenarios reach.
+            search.hints = hints(from: ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
+            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
+            let found = search.search(open.map { .invariant($0) })
+            simulated = since(start)
+            simulationSpent += simulated
+            for inv in open {
+                guard let v = found[inv.name] else { continue }
+                let recs = records[inv.name] ?? []
+                var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
+                                                  records: recs, seconds: seconds(recs) + simulated)
+                if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
+                out[inv.name] = r
+            }
+            open.removeAll { out[$0.name] != nil }
+        }
+
+        let settled: [PropertyResult] = parallelMap(open.count) { i in
+            let inv = open[i]
+            var recs = records[inv.name] ?? []
+            let unknowns = undecided[inv.name] ?? []
             // The base of k-induction: no violation within k - 1 steps, which BMC has shown.
             let clean = unknowns.isEmpty ? self.options.depth : 0
             if clean >= 1, let k = KInduction(prover: self).prove(inv, assuming: proved, upTo: min(self.options.maxInductionDepth, clean + 1),
@@ -389,53 +443,20 @@ public final class Prover {
                 let method = others.isEmpty ? "\(k)-induction"
                     : others.count <= 2 ? "\(k)-induction (assuming \(others.joined(separator: ", ")))"
                     : "\(k)-induction (assuming \(others.count) proved invariants)"
-                return self.result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
+                return self.result(inv, .proved, method: method, seconds: seconds(recs) + simulated, queries: recs)
             }
             let why = (failures[inv.name] ?? []).joined(separator: "; ")
-            let bound = unknowns.isEmpty ? "no violation within \(self.options.depth) steps" :
+            var bound = unknowns.isEmpty ? "no violation within \(self.options.depth) steps" :
                 "no violation found within \(self.options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
+            if self.options.simulationSeconds > 0 {
+                bound += "; no violation found by random simulation (\(String(format: "%g", self.options.simulationSeconds)) s)"
+            }
             var r = self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
-                                reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs), queries: recs)
+                                reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs) + simulated, queries: recs)
             r.counterexampleToInduction = ctis[inv.name]
             return r
         }
-        var bmc: [PropertyResult] = []
-        if options.stopAtFirstFailure {
-            for i in rest.indices {
-                bmc.append(bmcOne(i))
-                if bmc.last!.failsAsRefutation { break }
-            }
-        } else {
-            bmc = parallelMap(rest.count, bmcOne)
-        }
-        for (inv, r) in zip(rest, bmc) { out[inv.name] = r }
-
-        // Deeper than the bound: random simulation from the initial state, towards the CTIs.
-        let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
-        let open = failed ? [] : rest.filter { out[$0.name]?.status == .unknown }
-        if !open.isEmpty, options.simulationSeconds > 0 {
-            let start = clock()
-            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
-            // Towards the CTIs' values, and on from the states the scenarios reach.
-            search.hints = hints(from: ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
-            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
-            let found = search.search(open.map { .invariant($0) })
-            let elapsed = since(start)
-            for inv in open {
-                guard let v = found[inv.name], let before = out[inv.name] else {
-                    if var r = out[inv.name], options.simulationSeconds > 0 {
-                        r.reason = (r.reason ?? "") + "; no violation found by random simulation (\(String(format: "%g", options.simulationSeconds)) s)"
-                        r.seconds += elapsed
-                        out[inv.name] = r
-                    }
-                    continue
-                }
-                var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
-                                                  records: before.queries, seconds: before.seconds + elapsed)
-                if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
-                out[inv.name] = r
-            }
-        }
+        for (inv, r) in zip(open, settled) { out[inv.name] = r }
         return invariants.compactMap { out[$0.name] }
     }
 }

@@ -143,12 +143,15 @@ final class Query {
         var args: [[String: Term]]
     }
 
-    func transition(from s: State<Term>, step i: Int) -> Transition {
+    /// `among` limits the step to some of the model's actions (by index, which the selector
+    /// keeps, so a trace reads back the same way): the cone of influence of a bounded search.
+    func transition(from s: State<Term>, step i: Int, among: [Int]? = nil) -> Transition {
         let next = freshState(String(i + 1))
         let selector = z3.constant(Query.selectorName(i), z3.intSort())
         var choices: [Term] = []
         var allArgs: [[String: Term]] = []
-        for (idx, action) in model.actions.enumerated() {
+        for idx in among ?? Array(model.actions.indices) {
+            let action = model.actions[idx]
             let args = freshArgs(action, tag: String(i))
             allArgs.append(args)
             let out = exec.run(action, args: args, from: s)
@@ -262,12 +265,22 @@ final class Query {
     /// asserted only when something else in the query mentions that variable: each can be met on
     /// its own, so leaving out those of variables nothing else mentions gives an equisatisfiable
     /// query, and one that does not grow with every state variable of the model.
+    ///
+    /// A query solved more than once (incremental BMC) calls it after each addition: only facts
+    /// not asserted before are asserted.
     func assertRangeFacts() {
-        for f in domain.rangeFacts { solver.assert(f) }
-        guard !ownFacts.isEmpty else { return }
+        for f in domain.rangeFacts[rangeFactsAsserted...] { solver.assert(f) }
+        rangeFactsAsserted = domain.rangeFacts.count
+        guard ownFactsAsserted.count < ownFacts.count else { return }
         let mentioned = solver.constantsMentioned()
-        for (constant, fact) in ownFacts where mentioned.contains(z3.id(constant)) { solver.assert(fact) }
+        for (i, (constant, fact)) in ownFacts.enumerated() where !ownFactsAsserted.contains(i) && mentioned.contains(z3.id(constant)) {
+            solver.assert(fact)
+            ownFactsAsserted.insert(i)
+        }
     }
+
+    private var rangeFactsAsserted = 0
+    private var ownFactsAsserted = Set<Int>()
 
     /// Facts that mention one constant and nothing else, with that constant (see `assertRangeFacts`).
     var ownFacts: [(constant: Term, fact: Term)] = []

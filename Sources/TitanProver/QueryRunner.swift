@@ -42,35 +42,57 @@ extension Prover {
 
     func solve(_ name: String, _ description: String, inputs: [String], needsModel: Bool, records: inout [QueryRecord], bitVectors: Bool,
                build: (Query) -> Void) -> Answer {
-        var start = DispatchTime.now().uptimeNanoseconds
-        // A reference leads from what determines the query to its answer before anything is
-        // built: a proved query is answered, and named by its text's hash, without Z3. Only a
-        // refutation whose trace is read from the query, or an emitted file, needs the query.
-        // Certificates are checked against the text itself, always built.
-        var referenceKey: String?
-        var reference: QueryReference?
-        var hit: CachedAnswer?
-        if let cache = options.cache, options.certifiedQueries == nil, let fingerprint = modelFingerprint {
-            let query = (["name=\(name)", "bit-vectors=\(bitVectors)"] + inputs).joined(separator: "\n")
-            referenceKey = ProofCache.referenceKey(model: fingerprint, query: query, solver: Prover.solverName, timeoutSeconds: options.timeoutSeconds)
-            reference = cache.reference(referenceKey!)
-            if let reference {
-                hit = cache.lookup(reference.textKey)
-                if let hit, hit.verdict == "unsat" || (hit.verdict == "sat" && !needsModel), options.emitDirectory == nil {
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    records.append(QueryRecord(name: name, verdict: hit.verdict, seconds: seconds, file: nil, sha256: reference.sha256,
-                                               fromCertificate: nil, fromCache: true))
-                    return hit.verdict == "unsat" ? .unsat : .satisfiable
-                }
-            }
-        }
+        let lookup = lookUp(name, inputs: inputs, needsModel: needsModel, records: &records, bitVectors: bitVectors)
+        if let early = lookup.answer { return early }
         let q = Query(model: model, timeoutMilliseconds: Int(options.timeoutSeconds * 1000), bitVectors: bitVectors)
         build(q)
         q.assertRangeFacts()
+        return settle(q, name, description, lookup: lookup, records: &records)
+    }
+
+    /// What the proof cache knows of a query before it is built.
+    struct Lookup {
+        var referenceKey: String?
+        var reference: QueryReference?
+        var hit: CachedAnswer?
+        /// The answer, when the cache settles the query without building it.
+        var answer: Answer?
+    }
+
+    /// A reference leads from what determines the query to its answer before anything is
+    /// built: a proved query is answered, and named by its text's hash, without Z3. Only a
+    /// refutation whose trace is read from the query, or an emitted file, needs the query.
+    /// Certificates are checked against the text itself, always built.
+    func lookUp(_ name: String, inputs: [String], needsModel: Bool, records: inout [QueryRecord], bitVectors: Bool) -> Lookup {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var lookup = Lookup()
+        guard let cache = options.cache, options.certifiedQueries == nil, let fingerprint = modelFingerprint else { return lookup }
+        let query = (["name=\(name)", "bit-vectors=\(bitVectors)"] + inputs).joined(separator: "\n")
+        let referenceKey = ProofCache.referenceKey(model: fingerprint, query: query, solver: Prover.solverName, timeoutSeconds: options.timeoutSeconds)
+        lookup.referenceKey = referenceKey
+        lookup.reference = cache.reference(referenceKey)
+        guard let reference = lookup.reference else { return lookup }
+        lookup.hit = cache.lookup(reference.textKey)
+        if let hit = lookup.hit, hit.verdict == "unsat" || (hit.verdict == "sat" && !needsModel), options.emitDirectory == nil {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            records.append(QueryRecord(name: name, verdict: hit.verdict, seconds: seconds, file: nil, sha256: reference.sha256,
+                                       fromCertificate: nil, fromCache: true))
+            lookup.answer = hit.verdict == "unsat" ? .unsat : .satisfiable
+        }
+        return lookup
+    }
+
+    /// Answers a built query: from a certificate, the cache or the solver, with `assuming`
+    /// holding for this answer only (part of the query's text). Records it, and writes its
+    /// SMT-LIB2 file when asked.
+    func settle(_ q: Query, _ name: String, _ description: String, lookup: Lookup, records: inout [QueryRecord],
+                assuming: [Term] = []) -> Answer {
+        var hit = lookup.hit
+        let reference = lookup.reference
         // Built whenever the query is: certificates name every query by the hash of this exact text.
-        let text = q.solver.smtlib2(logic: q.logic)
+        let text = q.solver.smtlib2(logic: q.logic, assuming: assuming)
         let hash = sha256Hex(text)
-        start = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds
         let answer: Answer
         var fromCertificate: Bool?
         var fromCache: Bool?
@@ -78,7 +100,7 @@ extension Prover {
         if options.certifiedQueries == nil, let cache = options.cache, let cacheKey {
             // Through a reference the answer was looked up already (a miss there is not asked again).
             if reference?.textKey != cacheKey { hit = cache.lookup(cacheKey) }
-            if let referenceKey, reference?.textKey != cacheKey || reference?.sha256 != hash {
+            if let referenceKey = lookup.referenceKey, reference?.textKey != cacheKey || reference?.sha256 != hash {
                 cache.store(reference: QueryReference(textKey: cacheKey, sha256: hash), under: referenceKey)
             }
         }
@@ -90,7 +112,7 @@ extension Prover {
             answer = hit.verdict == "unsat" ? .unsat : .sat(q, CachedModel(context: q.z3, values: hit.values ?? [:]))
         } else {
             do {
-                switch try q.solver.check() {
+                switch try q.solver.check(assuming: assuming) {
                 case .unsat:
                     answer = .unsat
                     if let cache = options.cache, let cacheKey { cache.store(cacheKey, CachedAnswer(verdict: "unsat")) }

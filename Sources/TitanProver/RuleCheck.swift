@@ -26,15 +26,16 @@ extension Prover {
         return RuleFrame(frame: .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok)), args: args, params: params)
     }
 
-    func verifyRule(_ rule: Property, assuming invariants: [Property]) -> PropertyResult {
+    /// The one-step check from the proved invariants, then bounded model checking.
+    func checkRule(_ rule: Property, assuming invariants: [Property]) -> RuleOutcome {
         let start = clock()
         guard case .rule(let actionName, _) = rule.kind else {
-            return result(rule, .error, method: "rule", reason: "internal error: not a rule", seconds: 0, queries: [])
+            return .settled(result(rule, .error, method: "rule", reason: "internal error: not a rule", seconds: 0, queries: []))
         }
         let actions = actionName.map { name in model.actions.filter { $0.name == name } } ?? model.actions
         if let p = (actions.flatMap(\.params) + rule.params).first(where: { $0.sort.isMap }) {
-            return result(rule, .error, method: "rule", reason: "parameter '\(p.name)' has a map type, which rules cannot quantify over",
-                          seconds: 0, queries: [])
+            return .settled(result(rule, .error, method: "rule", reason: "parameter '\(p.name)' has a map type, which rules cannot quantify over",
+                                   seconds: 0, queries: []))
         }
         var recs: [QueryRecord] = []
         let assumed = invariants.map(\.name)
@@ -88,57 +89,57 @@ extension Prover {
                 reasons.append("the solver could not decide the rule for \(action.name): \(why)")
             }
         }
-        if failing.isEmpty { return result(rule, .proved, method: method, seconds: since(start), queries: recs) }
+        if failing.isEmpty { return .settled(result(rule, .proved, method: method, seconds: since(start), queries: recs)) }
 
         // Look for a reachable violation: a trace of `depth` actions, then the rule's action.
-        var unknowns: [String] = []
-        for depth in 0..<max(1, options.depth) {
-            for action in failing {
-                let suffix = actionName == nil ? ".\(action.name)" : ""
-                var frame: RuleFrame?
-                let answer = solve("\(rule.name).bmc.\(depth + 1)\(suffix)", "\(rule.name): violation reachable after \(depth) steps?",
-                                   inputs: ["question=rule-bmc", "rule=\(rule.name)", "action=\(action.name)", "depth=\(depth)"], records: &recs) { q in
-                    var s = q.deployed()
-                    for i in 0..<depth { s = q.transition(from: s, step: i).next }
-                    let f = ruleFrame(rule, action, q, pre: s, tag: "rule")
-                    frame = f
-                    q.solver.assert(q.z3.not(q.exec.evaluate(rule.body, in: f.frame)))
-                }
-                switch answer {
-                case .unsat: continue
-                case .unknown(let why): unknowns.append("depth \(depth + 1) (\(action.name)): \(why)")
-                case .satisfiable: unknowns.append("depth \(depth + 1) (\(action.name)): internal error: no model to read a trace from")
-                case .sat(let q, let cached):
-                    let m = self.solverModel(q, cached)
-                    return confirmRuleViolation(rule, action: action, q: q, m: m, frame: frame!, depth: depth,
-                                                records: recs, seconds: since(start))
-                }
-            }
+        let bmc = BoundedModelCheck(prover: self, cone: cone)
+        switch bmc.search(rule: rule, on: failing, everyAction: actionName == nil, depth: options.depth, records: &recs, seconds: { self.since(start) }) {
+        case .violated(let r): return .settled(r)
+        case .none(let unknowns):
+            var reason = reasons.joined(separator: "; ")
+            if !unknowns.isEmpty { reason += "; undecided at \(unknowns.joined(separator: ", "))" }
+            var open = result(rule, .unknown, method: "bmc depth \(options.depth)",
+                              reason: "\(reason); no violation reachable within \(options.depth) steps",
+                              seconds: since(start), queries: recs)
+            open.counterexampleToInduction = cti
+            return .open(OpenRule(rule: rule, actions: failing, result: open))
         }
-        var reason = reasons.joined(separator: "; ")
-        if !unknowns.isEmpty { reason += "; undecided at \(unknowns.joined(separator: ", "))" }
-        // Deeper than the bound: random simulation from the initial state.
-        if options.simulationSeconds > 0 {
-            // The model's budget is shared by its rules (at least half a second each), so a run
-            // where many rules are open, e.g. every query timing out, stays bounded.
-            let rules = max(1, model.properties.filter { if case .rule = $0.kind { return true }; return false }.count)
-            let seconds = max(min(options.simulationSeconds, 0.5), options.simulationSeconds / Double(rules))
-            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds)
-            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
-            if let v = search.search([.rule(rule, actions: failing)])[rule.name], let last = v.steps.last,
-               let action = model.action(last.action) {
-                var r = confirmRuleViolation(rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,
-                                             depth: v.steps.count - 1, records: recs, seconds: since(start))
+    }
+
+    /// A rule the solver left open: it fails its one-step check on `actions`, and no violation
+    /// is within the bound. Simulation may still find one deeper.
+    struct OpenRule {
+        var rule: Property
+        var actions: [Action]
+        var result: PropertyResult
+    }
+
+    enum RuleOutcome {
+        case settled(PropertyResult)
+        case open(OpenRule)
+    }
+
+    /// Deeper than the bound: one random simulation for all open rules together, for `seconds`.
+    func simulate(_ open: [OpenRule], seconds: Double, stopAtFirst: Bool = false) -> [PropertyResult] {
+        guard !open.isEmpty else { return [] }
+        guard seconds > 0 else { return open.map(\.result) }
+        let start = clock()
+        var search = SimulationSearch(model: model, interpreter: interpreter, seconds: seconds)
+        search.prefixes = Prover.scenarioPrefixes(model, interpreter)
+        let found = search.search(open.map { .rule($0.rule, actions: $0.actions) }, stopAtFirst: stopAtFirst)
+        let elapsed = since(start)
+        return open.map { o in
+            if let v = found[o.rule.name], let last = v.steps.last, let action = model.action(last.action) {
+                var r = confirmRuleViolation(o.rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,
+                                             depth: v.steps.count - 1, records: o.result.queries, seconds: o.result.seconds + elapsed)
                 if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
                 return r
             }
-            reason += "; no violation found by random simulation (\(String(format: "%g", seconds)) s)"
+            var r = o.result
+            r.reason = (r.reason ?? "") + "; no violation found by random simulation (\(String(format: "%.2g", seconds)) s, shared by \(open.count) open rule\(open.count == 1 ? "" : "s"))"
+            r.seconds += elapsed
+            return r
         }
-        var open = result(rule, .unknown, method: "bmc depth \(options.depth)",
-                          reason: "\(reason); no violation reachable within \(options.depth) steps",
-                          seconds: since(start), queries: recs)
-        open.counterexampleToInduction = cti
-        return open
     }
 
     func confirmRuleViolation(_ rule: Property, action: Action, q: Query, m: ModelValues, frame: RuleFrame, depth: Int,
@@ -173,6 +174,7 @@ extension Prover {
         do {
             var states = try interpreter.replay(prefix, from: interpreter.initialState())
             let last = Step(action: action.name, args: args)
+            try interpreter.checkArguments(last)
             let out = try interpreter.step(last, from: states.last!)
             let names = rule.frameNames(for: action, args: args, result: out.result).merging(params) { a, _ in a }
             let concrete = Executor<ConcreteDomain>.Frame(pre: states.last!, post: out.state, names: names, reverted: .bool(!out.ok.asBool))

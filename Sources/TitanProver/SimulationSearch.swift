@@ -190,13 +190,16 @@ struct SimulationSearch {
     private let seen = Seen()
     private final class Seen: @unchecked Sendable {
         var values: [Sort: [Value]] = [:]
-        /// The arguments of each completed step of the current walk, by parameter name.
-        var steps: [[String: Value]] = []
+        /// The arguments of each completed step of the current walk, with their sorts, by
+        /// parameter name.
+        var steps: [[String: (sort: Sort, value: Value)]] = []
     }
 
     func remember(_ step: Step, _ action: Action) {
         ArgumentPools.remember(step, action, in: &seen.values)
-        seen.steps.append(step.args)
+        var args: [String: (sort: Sort, value: Value)] = [:]
+        for p in action.params { if let v = step.args[p.name] { args[p.name] = (p.sort, v) } }
+        seen.steps.append(args)
     }
 
     /// Arguments from the pools; half the time, those named like a parameter of an earlier
@@ -209,7 +212,8 @@ struct SimulationSearch {
         guard !steps.isEmpty, rng.next() % 2 == 0 else { return args }
         let earlier = steps[Int(rng.next() % UInt64(steps.count))]
         for p in params where Environment.names[p.name] == nil || p.name == Environment.sender {
-            if let v = earlier[p.name] { args[p.name] = v }
+            // Only a value of the same sort: `k` may be a bool in one action and an id in another.
+            if let v = earlier[p.name], v.sort == p.sort { args[p.name] = v.value }
         }
         return args
     }

@@ -40,9 +40,13 @@ public final class Solver {
     /// The assertions as a standalone SMT-LIB2 script (declarations, asserts, `(check-sat)`)
     /// that both z3 and cvc5 accept. Printed from the assertions rather than by the solver,
     /// which would first set itself up (milliseconds per query) and add Z3-only commands.
-    public func smtlib2(logic: String, header: [String] = []) -> String {
+    ///
+    /// `assuming` are printed as assertions after the others: the text of a check under those
+    /// assumptions (see `check(assuming:)`) is the standalone query it answers.
+    public func smtlib2(logic: String, header: [String] = [], assuming: [Term] = []) -> String {
         let ctx = context.ctx
-        var all = assertions.isEmpty ? [Optional(Z3_mk_true(ctx))] : assertions
+        let asserted = assertions + assuming.map { Optional($0.ast) }
+        var all = asserted.isEmpty ? [Optional(Z3_mk_true(ctx))] : asserted
         let last = all.removeLast()
         let body = String(cString: Z3_benchmark_to_smtlib_string(ctx, "", logic, "unknown", "", UInt32(all.count), &all, last))
         // Z3 opens with a comment line holding the (empty) benchmark name.
@@ -101,14 +105,18 @@ public final class Solver {
         return constants
     }
 
-    public func check() throws -> CheckResult {
+    /// Whether the assertions, together with `assuming` (Boolean terms), can all hold. The
+    /// assumptions hold for this check only, so one solver can answer a series of related
+    /// questions and keep what it learned from the earlier ones (incremental solving).
+    public func check(assuming: [Term] = []) throws -> CheckResult {
         let ctx = context.ctx
         try context.check()
         for a in assertions[handedOver...] { Z3_solver_assert(ctx, solver, a) }
         handedOver = assertions.count
         try context.check()
+        var literals = assuming.map { Optional($0.ast) }
         let (r, expired) = Deadlines.shared.run(context: ctx, milliseconds: timeoutMilliseconds) {
-            Z3_solver_check(ctx, solver)
+            literals.isEmpty ? Z3_solver_check(ctx, solver) : Z3_solver_check_assumptions(ctx, solver, UInt32(literals.count), &literals)
         }
         try context.check()
         if r == Z3_L_TRUE {

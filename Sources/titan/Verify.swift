@@ -58,7 +58,7 @@ extension Titan {
         @Option(help: "The titan mutate report whose scores the report shows next to each model's proved count (default Reports/mutation/mutation.json, when it exists).")
         var mutationReport: String?
 
-        @Option(help: "Seconds of random simulation from the initial state that search for violations deeper than --depth, per model for invariants and per rule left open (0 turns it off). A violation found is replayed and shrunk.")
+        @Option(help: "Seconds of random simulation per model that search for violations deeper than --depth: open invariants first, then the open rules share what is left (at least a quarter). 0 turns it off. A violation found is replayed and shrunk.")
         var simulate: Double = 5
 
         @Option(name: .customLong("k-induction"), help: "Largest k tried by k-induction on invariants that are not inductive but have no violation within --depth (1 turns it off).")

@@ -440,6 +440,9 @@ struct OracleCase {
     var exploration: OExploration
     /// By property name.
     var verdicts: [String: OVerdict]
+    /// Built with a bug deeper than the bound (`OracleCase.deep`): a violation the oracle sees
+    /// at any depth must be refuted, and unknown counts as missed.
+    var deepBug = false
 
     static let depth = 4
     static let stateCap = 400

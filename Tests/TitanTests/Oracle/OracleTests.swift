@@ -42,8 +42,8 @@ struct OracleComparison {
 
     /// The random simulation past the bound spends its whole time box on every property it
     /// cannot refute, and many generated properties are true: it runs on every fourth model only.
-    static func proverOptions(simulating: Bool) -> ProverOptions {
-        ProverOptions(depth: OracleCase.depth, timeoutSeconds: 5, jobs: 1, simulationSeconds: simulating ? 0.1 : 0)
+    static func proverOptions(simulating: Bool, simulationSeconds: Double = 0.1) -> ProverOptions {
+        ProverOptions(depth: OracleCase.depth, timeoutSeconds: 5, jobs: 1, simulationSeconds: simulating ? simulationSeconds : 0)
     }
 
     /// Adds another model's findings to these.
@@ -58,7 +58,7 @@ struct OracleComparison {
     }
 
     /// Proves the model with the product and checks every verdict against the oracle.
-    static func run(_ c: OracleCase, simulating: Bool) -> OracleComparison {
+    static func run(_ c: OracleCase, simulating: Bool, simulationSeconds: Double = 0.1) -> OracleComparison {
         var out = OracleComparison()
         let text = c.model.text
         let parsed: Model
@@ -68,7 +68,7 @@ struct OracleComparison {
             out.failures.append("the generated spec does not parse or type-check: \(error)")
             return out
         }
-        let options = proverOptions(simulating: simulating)
+        let options = proverOptions(simulating: simulating, simulationSeconds: simulationSeconds)
         let proved = Prover(model: parsed, specPath: "\(c.model.name).tspec", options: options).verify()
         // What `titan verify` does next: unknown invariants go to PDR, whose helpers are checked
         // by induction. A pdr proof of a property the oracle sees fail is judged like any proof.
@@ -131,6 +131,9 @@ struct OracleComparison {
                 }
                 undecidedFailing.append(qualified)
                 return nil
+            }
+            if c.deepBug, let seen {
+                return "unknown (\(r.reason ?? "")), but the oracle sees it fail \(seen.depth) steps deep: a deep violation missed: \(seen)"
             }
             if c.holdsEverywhere(p) {
                 trueUnknowns.append(qualified)
@@ -240,6 +243,42 @@ struct OracleTests {
               + "\(failing.count) models with refuted verdicts (\(list(failing))); "
               + "true but unknown: \(list(total.trueUnknowns)); proved by pdr: \(list(total.pdrProofs))"
               + (total.undecidedFailing.isEmpty ? "" : "; undecided by the solver: \(list(total.undecidedFailing))")
+              + String(format: " (%.1f s)", Date().timeIntervalSince(start)))
+    }
+
+    @Test("generated deep models: every bug 5 to 10 steps deep is refuted at default settings, and no pdr proof is wrong")
+    func deepModels() throws {
+        let count = Int(try OracleTests.knob("TITAN_ORACLE_DEEP_MODELS", fallback: 18))
+        let seed = try OracleTests.knob("TITAN_ORACLE_SEED", fallback: 0x7174_616E)
+        var total = OracleComparison()
+        var deepBugs = 0, trueInvariants = 0
+        let start = Date()
+        for index in 0..<count {
+            let c = OracleCase.deep(seed: seed, index: index)
+            // The oracle itself must see what the case was built for.
+            let seen = c.verdicts["inv0"]?.violation
+            if c.deepBug {
+                let depth = try #require(seen?.depth, "\(c.model.name): the oracle sees no violation\n\(c.model.text)")
+                #expect((5...10).contains(depth), "\(c.model.name): violated at depth \(depth)\n\(c.model.text)")
+                deepBugs += 1
+            } else {
+                #expect(seen == nil && c.holdsEverywhere(c.model.properties[0]), "\(c.model.name): not true everywhere\n\(c.model.text)")
+                trueInvariants += 1
+            }
+            // A deep bug gets the default budget (the search stops when it finds it); a true
+            // invariant would spend all of it for nothing.
+            let result = OracleComparison.run(c, simulating: true, simulationSeconds: c.deepBug ? 5 : 0.5)
+            total.absorb(result)
+            if ProcessInfo.processInfo.environment["TITAN_ORACLE_VERBOSE"] == "1" { print(c.model.text + "// \(result.statuses)") }
+            if !result.failures.isEmpty {
+                Issue.record("\(c.model.name) (seed \(seed)):\n\(result.failures.map { "  - " + $0 }.joined(separator: "\n"))\n\(c.model.text)")
+            }
+        }
+        // Spacer proves parity and mutual exclusion; what it proves is re-checked by induction.
+        if trueInvariants > 0 { #expect(!total.pdrProofs.isEmpty, "no true invariant proved by pdr") }
+        print("oracle, deep models: \(count) (seed \(seed)): \(deepBugs) with a bug 5 to 10 steps deep, \(trueInvariants) true and not inductive; "
+              + total.statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+              + "; proved by pdr: \(total.pdrProofs.count); true but unknown: \(total.trueUnknowns.isEmpty ? "none" : total.trueUnknowns.joined(separator: ", "))"
               + String(format: " (%.1f s)", Date().timeIntervalSince(start)))
     }
 
