@@ -74,7 +74,8 @@ struct BoundedModelCheck {
             let q = unrolling.q
             let goals = unrolling.goals(at: depth)
             var retryParams: [String: Term] = [:]
-            var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: goals)
+            var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: goals,
+                                       anew: !prover.options.incrementalBMC)
             if case .unknown = answer, prover.options.certifiedQueries == nil, prover.admitsBitVectors {
                 // Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
                 let retry = prover.solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: true,
@@ -124,7 +125,8 @@ struct BoundedModelCheck {
                 if let early = lookup.answer, early.isUnsat { continue }
                 let q = unrolling.q
                 let goal = unrolling.goals(at: depth)[k]
-                var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: [goal])
+                var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: [goal],
+                                           anew: !prover.options.incrementalBMC)
                 var retryFrame: Prover.RuleFrame?
                 if case .unknown = answer, prover.options.certifiedQueries == nil, prover.admitsBitVectors {
                     let retry = prover.solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: true,

@@ -22,7 +22,7 @@ public struct ProverOptions: Sendable {
     /// Where solver answers are kept between runs; nil to always solve.
     public var cache: ProofCache?
     /// Time box of the random simulation that searches for violations deeper than `depth`, per
-    /// model for invariants and per rule; 0 turns it off.
+    /// model (see `Prover.simulationLeft`); 0 turns it off.
     public var simulationSeconds: Double
     /// The largest k tried by k-induction on invariants that are true within `depth` but not
     /// inductive; 1 turns it off.
@@ -35,6 +35,10 @@ public struct ProverOptions: Sendable {
     /// asks whether something fails, and a rule's violation is often found in seconds where the
     /// bounded search of a non-inductive invariant spends its timeouts.
     public var stopAtFirstFailure = false
+    /// Bounded model checking solves each depth on the one solver the unrolling is built in,
+    /// under an assumption (incremental), rather than with a fresh solver over the same text.
+    /// Both answer the same queries; which is faster depends on the model (Reports/bench/bmc.md).
+    public var incrementalBMC = false
     public init(depth: Int = 4, timeoutSeconds: Double = 30, emitDirectory: String? = nil,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, certifiedQueries: [String: String]? = nil,
                 cache: ProofCache? = nil, simulationSeconds: Double = 5, maxInductionDepth: Int = 3) {

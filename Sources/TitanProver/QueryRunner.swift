@@ -86,7 +86,7 @@ extension Prover {
     /// holding for this answer only (part of the query's text). Records it, and writes its
     /// SMT-LIB2 file when asked.
     func settle(_ q: Query, _ name: String, _ description: String, lookup: Lookup, records: inout [QueryRecord],
-                assuming: [Term] = []) -> Answer {
+                assuming: [Term] = [], anew: Bool = false) -> Answer {
         var hit = lookup.hit
         let reference = lookup.reference
         // Built whenever the query is: certificates name every query by the hash of this exact text.
@@ -112,7 +112,7 @@ extension Prover {
             answer = hit.verdict == "unsat" ? .unsat : .sat(q, CachedModel(context: q.z3, values: hit.values ?? [:]))
         } else {
             do {
-                switch try q.solver.check(assuming: assuming) {
+                switch try q.solver.check(assuming: assuming, anew: anew) {
                 case .unsat:
                     answer = .unsat
                     if let cache = options.cache, let cacheKey { cache.store(cacheKey, CachedAnswer(verdict: "unsat")) }

@@ -108,11 +108,28 @@ public final class Solver {
     /// Whether the assertions, together with `assuming` (Boolean terms), can all hold. The
     /// assumptions hold for this check only, so one solver can answer a series of related
     /// questions and keep what it learned from the earlier ones (incremental solving).
-    public func check(assuming: [Term] = []) throws -> CheckResult {
+    ///
+    /// `anew` answers the same question with a solver of its own, holding the assertions and the
+    /// assumptions as assertions: nothing is learned from or kept for other checks, but Z3 may
+    /// simplify the whole query first, which it does not do once a solver is used incrementally.
+    public func check(assuming: [Term] = [], anew: Bool = false) throws -> CheckResult {
         let ctx = context.ctx
         try context.check()
+        if anew {
+            let fresh = Z3_mk_solver(ctx)!
+            Z3_solver_inc_ref(ctx, fresh)
+            defer { Z3_solver_dec_ref(ctx, fresh) }
+            for a in assertions { Z3_solver_assert(ctx, fresh, a) }
+            for t in assuming { Z3_solver_assert(ctx, fresh, t.ast) }
+            return try check(fresh, assuming: [])
+        }
         for a in assertions[handedOver...] { Z3_solver_assert(ctx, solver, a) }
         handedOver = assertions.count
+        return try check(solver, assuming: assuming)
+    }
+
+    private func check(_ solver: Z3_solver, assuming: [Term]) throws -> CheckResult {
+        let ctx = context.ctx
         try context.check()
         var literals = assuming.map { Optional($0.ast) }
         let (r, expired) = Deadlines.shared.run(context: ctx, milliseconds: timeoutMilliseconds) {

@@ -162,6 +162,8 @@ extension Titan {
                                        simulationSeconds: simulate, maxInductionDepth: kInduction),
                 toolVersion: Titan.version)
             verification.shard = shard.map { ($0.index, $0.count) }
+            // For benchmarks: bounded model checking on one incremental solver (Reports/bench/bmc.md).
+            verification.options.incrementalBMC = ProcessInfo.processInfo.environment["TITAN_BMC_INCREMENTAL"] == "1"
             if progress ?? (isatty(2) != 0) {
                 let start = Date()
                 verification.options.progress = { line in printError(String(format: "%7.1fs  ", Date().timeIntervalSince(start)) + line) }

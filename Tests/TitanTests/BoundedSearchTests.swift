@@ -74,6 +74,20 @@ struct BoundedSearchTests {
         #expect(warm.counterexample?.steps.map(\.args) == cold.counterexample?.steps.map(\.args))
     }
 
+    @Test("solved on one incremental solver or fresh per depth, the queries and the verdicts are the same")
+    func incrementalAgrees() throws {
+        var options = ProverOptions(jobs: 1, simulationSeconds: 0)
+        let fresh = try verifiedByName(Self.counter, options)
+        options.incrementalBMC = true
+        let incremental = try verifiedByName(Self.counter, options)
+        for name in ["below_three", "noise_small", "bump_needs_arming"] {
+            let (a, b) = (try #require(fresh[name]), try #require(incremental[name]))
+            #expect(a.status == b.status && a.method == b.method)
+            #expect(a.queries.map(\.sha256) == b.queries.map(\.sha256))
+            #expect(a.counterexample?.steps.map(\.action) == b.counterexample?.steps.map(\.action))
+        }
+    }
+
     @Test("simulation comes before k-induction: a deep bug costs no k-induction query")
     func simulationFirst() throws {
         let r = try verifiedByName(DeepVerdictTests.settlement, ProverOptions(jobs: 1))
