@@ -24,7 +24,7 @@ extension Prover {
     /// its arguments, what it changed, and the invariant's parameters.
     func counterexampleToInduction(_ inv: Property, _ action: Action, _ q: Query, _ model: ModelValues,
                                    pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term],
-                                   assumed: [String]) -> (CounterexampleToInduction, Step)? {
+                                   assumed: [String]) -> (CounterexampleToInduction, Step, SimulationSearch.Goal)? {
         var m = model
         // A cached answer holds scalar constants only; the map entries need the solver's own model.
         if m is CachedModel, case .sat(let fresh)? = try? q.solver.check() { m = fresh }
@@ -42,7 +42,10 @@ extension Prover {
         let cti = CounterexampleToInduction(preState: preState, action: action.name, args: rendered(action.params, argValues),
                                             changes: changes, invariant: inv.name, invariantParams: rendered(inv.params, paramValues),
                                             assumed: assumed)
-        return (cti, Step(action: action.name, args: argValues))
+        let step = Step(action: action.name, args: argValues)
+        // Where a simulation may steer to: the pre-state's scalars, then the failing step.
+        let scalars = before.filter { name, _ in self.model.stateVar(name).map { !$0.sort.isMap && !Model.isGhost(name) } ?? false }
+        return (cti, step, SimulationSearch.Goal(scalars: scalars, step: step))
     }
 
     /// The trace a solver's model shows: the constructor's step (for a model that has one),

@@ -316,13 +316,14 @@ public final class Prover {
         var failures: [String: [String]] = [:]
         var ctis: [String: CounterexampleToInduction] = [:]
         var ctiSteps: [Step] = []
+        var ctiGoals: [SimulationSearch.Goal] = []
         var changed = true
         let cone = ConeOfInfluence(model: model)
         while changed {
             let assumed = candidates
             // An action that writes nothing the invariant reads preserves it: no query.
             let pairs = assumed.flatMap { inv in model.actions.filter { cone.mayChange(inv, by: $0) }.map { (inv, $0) } }
-            let steps: [(String?, [QueryRecord], (CounterexampleToInduction, Step)?)] = parallelMap(pairs.count) { i in
+            let steps: [(String?, [QueryRecord], (CounterexampleToInduction, Step, SimulationSearch.Goal)?)] = parallelMap(pairs.count) { i in
                 let (inv, action) = pairs[i]
                 var recs: [QueryRecord] = []
                 var terms: (pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term])?
@@ -364,7 +365,7 @@ public final class Prover {
             for ((inv, _), (failure, recs, cti)) in zip(pairs, steps) {
                 records[inv.name, default: []] += recs
                 if let failure { failures[inv.name, default: []].append(failure) }
-                if let cti, ctis[inv.name] == nil { ctis[inv.name] = cti.0; ctiSteps.append(cti.1) }
+                if let cti, ctis[inv.name] == nil { ctis[inv.name] = cti.0; ctiSteps.append(cti.1); ctiGoals.append(cti.2) }
             }
             candidates.removeAll { failures[$0.name] != nil }
             changed = candidates.count != assumed.count && !candidates.isEmpty
@@ -421,6 +422,7 @@ public final class Prover {
             // Towards the CTIs' values, and on from the states the scenarios reach.
             search.hints = hints(from: ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
             search.prefixes = Prover.scenarioPrefixes(model, interpreter)
+            search.goals = ctiGoals
             let found = search.search(open.map { .invariant($0) })
             simulated = since(start)
             simulationSpent += simulated

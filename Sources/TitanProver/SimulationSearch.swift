@@ -47,6 +47,22 @@ struct SimulationSearch {
     /// a period started, a stake placed) are where a random walk rarely gets by itself.
     var prefixes: [(steps: [Step], state: ConcreteState)] = []
 
+    /// A state to steer towards, and the step to try there: a counterexample to induction's
+    /// pre-state (its scalar variables) and failing action. When that pre-state is reachable,
+    /// the step from it is a violation.
+    struct Goal {
+        var scalars: [String: Value]
+        var step: Step
+
+        /// How many of the goal's scalars `state` does not match: 0 is there.
+        func distance(_ state: ConcreteState) -> Int {
+            scalars.reduce(0) { $0 + (state[$1.key] == $1.value ? 0 : 1) }
+        }
+    }
+    /// Goals to steer towards: a quarter of the walks go on from the kept run closest to one,
+    /// and a walk that reaches a goal's pre-state tries its step at once.
+    var goals: [Goal] = []
+
     init(model: Model, interpreter: Interpreter, seconds: Double, maxWalks: Int = 200_000, walkLength: Int = 64, seed: UInt64 = 0x7174_616E) {
         self.model = model; self.interpreter = interpreter; self.seconds = seconds
         self.maxWalks = maxWalks; self.walkLength = walkLength; self.seed = seed
@@ -90,6 +106,8 @@ struct SimulationSearch {
         let shape = StateShape(model: model)
         var shapes = Set<UInt64>()
         var corpus: [(steps: [Step], state: ConcreteState)] = []
+        var closest = 0, closestDistance = Int.max
+        func distance(_ state: ConcreteState) -> Int { goals.map { $0.distance(state) }.min() ?? Int.max }
         while !open.isEmpty, walks < maxWalks, !(stopAtFirst && !found.isEmpty) {
             if walks % 16 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
             walks += 1
@@ -104,7 +122,12 @@ struct SimulationSearch {
             // Half the walks go on from where a scenario got to (its steps start with the
             // deployment), or from a state some walk reached first (the corpus).
             let starts = prefixes.count + corpus.count
-            if starts > 0, rng.next() % 2 == 0 {
+            if !goals.isEmpty, !corpus.isEmpty, rng.next() % 4 == 0 {
+                // Towards a goal: the kept run closest to one, the most recent among equals.
+                let (steps0, state0) = corpus[closest]
+                (steps, state) = (steps0, state0)
+                for st in steps { if let a = model.action(st.action) { remember(st, a) } }
+            } else if starts > 0, rng.next() % 2 == 0 {
                 let i = Int(rng.next() % UInt64(starts))
                 (steps, state) = i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
                 for st in steps { if let a = model.action(st.action) { remember(st, a) } }
@@ -141,8 +164,22 @@ struct SimulationSearch {
                 state = out.state
                 steps.append(step)
                 remember(step, action)
-                if corpus.count < 256, shapes.insert(shape.of(action.name, state)).inserted { corpus.append((steps, state)) }
+                if corpus.count < 256, shapes.insert(shape.of(action.name, state)).inserted {
+                    corpus.append((steps, state))
+                    let d = distance(state)
+                    if d <= closestDistance { closest = corpus.count - 1; closestDistance = d }
+                }
                 checkInvariants()
+                if open.isEmpty { break }
+                // At a goal's pre-state: its failing step, with the counterexample's arguments.
+                for goal in goals where goal.distance(state) == 0 {
+                    guard let a = model.action(goal.step.action), let out = try? interpreter.step(goal.step, from: state), out.ok.asBool else { continue }
+                    state = out.state
+                    steps.append(goal.step)
+                    remember(goal.step, a)
+                    checkInvariants()
+                    break
+                }
                 if open.isEmpty { break }
             }
         }
