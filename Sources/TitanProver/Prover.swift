@@ -138,6 +138,9 @@ public final class Prover {
     /// Seconds the invariants' simulation took (see `simulationLeft`).
     var simulationSpent = 0.0
 
+    /// Where `verify()` spent its wall time, phase by phase.
+    public internal(set) var phases = PhaseTimes()
+
     /// Proved lemmas by name: what `using` may assume. Set before invariants and rules are tried.
     var provedLemmas: [String: Property] = [:]
 
@@ -148,7 +151,9 @@ public final class Prover {
         var results: [String: PropertyResult] = [:]
         // Lemmas first: invariants and rules may use them.
         let lemmas = model.properties.filter { $0.kind == .lemma }
+        var started = clock()
         for r in parallelMap(lemmas.count, { i in self.settled(self.verifyLemma(lemmas[i])) }) { results[r.property] = r }
+        phases.add("lemmas", since(started))
         provedLemmas = Dictionary(lemmas.filter { results[$0.name]?.status == .proved }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if !model.invariants.isEmpty { options.progress?("\(model.name): \(model.invariants.count) invariant(s): induction, then BMC, k-induction and simulation for what is left") }
         let rules = model.properties.filter { if case .rule = $0.kind { return true }; return false }
@@ -161,6 +166,7 @@ public final class Prover {
             return settled.contains(where: \.failsAsRefutation)
         }
         for r in verifyInvariants(beforeBoundedSearch: beforeBoundedSearch) { results[r.property] = settled(r) }
+        started = clock()
         let proved = model.invariants.filter { results[$0.name]?.status == .proved }
         if let early, early.assumed == proved.map(\.name) || early.results.contains(where: \.failsAsRefutation) {
             for r in early.results { results[r.property] = r }
@@ -180,6 +186,7 @@ public final class Prover {
             }
             for r in simulate(open, seconds: simulationLeft) { results[r.property] = settled(r) }
         }
+        phases.add("rules", since(started))
         if options.stopAtFirstFailure {
             for p in model.properties where results[p.name] == nil {
                 results[p.name] = result(p, .unknown, method: "not checked", reason: "not checked: the run stopped at the first failure",
@@ -197,13 +204,17 @@ public final class Prover {
             }
             results[p.name] = r
         }
+        started = clock()
         let scenarios = model.scenarios.map { settled(ScenarioRun(prover: self).run($0)) }
+        phases.add("scenarios", since(started))
         let ordered = model.properties.compactMap { results[$0.name] }
         // Certificates hold unsat queries only: checking them cannot look for witnesses. Nothing
         // proved, nothing can be vacuous: no queries are spent (a run where every query times out
         // stays as short as before).
         guard options.certifiedQueries == nil, ordered.contains(where: { $0.status == .proved }),
               !(options.stopAtFirstFailure && ordered.contains(where: \.failsAsRefutation)) else { return ordered + scenarios }
+        started = clock()
+        defer { phases.add("vacuity", since(started)) }
         return VacuityCheck(prover: self, proved: proved).check(ordered) + scenarios
     }
 
@@ -269,6 +280,7 @@ public final class Prover {
     /// search of the others; when it returns true (something failed), that search is skipped.
     /// Stopping at the first failure, the bounded search also ends at the first violation.
     func verifyInvariants(beforeBoundedSearch: (([Property]) -> Bool)? = nil) -> [PropertyResult] {
+        var started = clock()
         let invariants = model.invariants
         var records: [String: [QueryRecord]] = [:]
         var out: [String: PropertyResult] = [:]
@@ -387,8 +399,12 @@ public final class Prover {
         // invariant per job; random simulation deeper than the bound; then k-induction for what
         // has no violation within the bound. A violation found early spares the costly steps.
         let proved = candidates
+        phases.add("induction", since(started))
+        started = clock()
         let stopped = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
             || beforeBoundedSearch?(proved) == true
+        phases.add("rules", since(started))
+        started = clock()
         let rest = stopped ? [] : invariants.filter { out[$0.name] == nil }
         let bmc = BoundedModelCheck(prover: self, cone: cone)
         let bmcOne: (Int) -> (BoundedModelCheck.Outcome, [QueryRecord]) = { i in
@@ -413,6 +429,7 @@ public final class Prover {
             }
         }
 
+        phases.add("bmc", since(started))
         let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
         var open = failed ? [] : rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
         var simulated = 0.0
@@ -426,6 +443,7 @@ public final class Prover {
             let found = search.search(open.map { .invariant($0) })
             simulated = since(start)
             simulationSpent += simulated
+            phases.add("simulation", simulated)
             for inv in open {
                 guard let v = found[inv.name] else { continue }
                 let recs = records[inv.name] ?? []
@@ -437,6 +455,8 @@ public final class Prover {
             open.removeAll { out[$0.name] != nil }
         }
 
+        started = clock()
+        defer { phases.add("k-induction", since(started)) }
         let settled: [PropertyResult] = parallelMap(open.count) { i in
             let inv = open[i]
             var recs = records[inv.name] ?? []

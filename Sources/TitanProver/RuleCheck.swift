@@ -128,6 +128,9 @@ extension Prover {
         search.prefixes = Prover.scenarioPrefixes(model, interpreter)
         let found = search.search(open.map { .rule($0.rule, actions: $0.actions) }, stopAtFirst: stopAtFirst)
         let elapsed = since(start)
+        // Counted under simulation rather than rules (it is taken out of the rules' phase).
+        phases.add("simulation", elapsed)
+        phases.add("rules", -elapsed)
         return open.map { o in
             if let v = found[o.rule.name], let last = v.steps.last, let action = model.action(last.action) {
                 var r = confirmRuleViolation(o.rule, action: action, prefix: Array(v.steps.dropLast()), args: last.args, params: v.params,

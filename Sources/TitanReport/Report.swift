@@ -15,6 +15,18 @@ public struct Report: Codable, Sendable {
     public var summary: Summary
     /// The latest `titan mutate` score of each model in this run that has one (optional).
     public var specStrength: [SpecStrength]?
+    /// Where the run's wall time went (optional; a merge of shards has none).
+    public var timing: Timing?
+
+    public struct Timing: Codable, Sendable, Equatable {
+        public var wallSeconds: Double
+        /// Phases in run order; with several models, each phase is summed over them.
+        public var phases: [PhaseTimes.Phase]
+        public init(wallSeconds: Double, phases: PhaseTimes) { self.wallSeconds = wallSeconds; self.phases = phases.phases }
+
+        /// Wall time no phase accounts for (process start, loading the cache, printing).
+        public var unaccounted: Double { wallSeconds - phases.reduce(0) { $0 + $1.seconds } }
+    }
 
     /// How much a model's proofs are worth: the share of planted bugs its properties caught.
     public struct SpecStrength: Codable, Sendable, Equatable {

@@ -33,6 +33,8 @@ public struct Verification {
         public var written: [String] = []
         public var removed: [String] = []
         public var writeErrors: [String] = []
+        /// Where the proving time went, summed over the models.
+        public var phases = PhaseTimes()
         public init(results: [PropertyResult]) { self.results = results }
     }
 
@@ -59,7 +61,7 @@ public struct Verification {
                 if let models, !models.contains(index) { continue }
                 let start = Date()
                 options.progress?("[\(index + 1)/\(total)] \(spec.path) model \(model.name): \(model.properties.count) properties")
-                var results = verify(model, in: spec, options: options)
+                var results = verify(model, in: spec, options: options, phases: &outcome.phases)
                 if let progress = options.progress {
                     let proved = results.filter { $0.status == .proved }.count
                     progress("[\(index + 1)/\(total)] \(model.name): \(proved) of \(results.count) proved in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
@@ -83,10 +85,13 @@ public struct Verification {
     /// Proves a model, or, with `checkProofs`, replays its certificates without solving when every
     /// property's certificate is fresh. Any stale or missing certificate re-proves the whole model:
     /// rules are proved assuming the model's invariants, so a partial replay could rest on a stale proof.
-    func verify(_ model: Model, in spec: SpecFile, options: ProverOptions) -> [PropertyResult] {
-        guard checkProofs, let proofs else {
-            return Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
+    func verify(_ model: Model, in spec: SpecFile, options: ProverOptions, phases: inout PhaseTimes) -> [PropertyResult] {
+        func prove(_ options: ProverOptions, source: Bool = true) -> [PropertyResult] {
+            let prover = Prover(model: model, specPath: spec.path, options: options, source: source ? Prover.source(of: model, in: spec) : nil)
+            defer { phases.add(prover.phases) }
+            return prover.verify()
         }
+        guard checkProofs, let proofs else { return prove(options) }
         var stale: [String: String] = [:]
         var certified: [String: String] = [:]
         for p in model.properties {
@@ -99,7 +104,7 @@ public struct Verification {
         if stale.isEmpty {
             var replay = options
             replay.certifiedQueries = certified
-            var results = Prover(model: model, specPath: spec.path, options: replay).verify()
+            var results = prove(replay, source: false)
             let uncertified = results.flatMap { r in r.queries.filter { $0.fromCertificate != true }.map(\.name) }
             if results.allSatisfy({ $0.status == .proved }) && uncertified.isEmpty {
                 for i in results.indices { results[i].certificate = CertificateCheck(state: .fresh) }
@@ -112,7 +117,7 @@ public struct Verification {
             for r in failingInvariants.isEmpty ? failing : failingInvariants { stale[r.property] = "query changed" }
             if stale.isEmpty { stale[model.properties.first?.name ?? ""] = "query changed" }
         }
-        var results = Prover(model: model, specPath: spec.path, options: options, source: Prover.source(of: model, in: spec)).verify()
+        var results = prove(options)
         let first = model.properties.first { stale[$0.name] != nil }.map { "\($0.name): \(stale[$0.name]!)" } ?? ""
         for i in results.indices {
             let own = stale[results[i].property]

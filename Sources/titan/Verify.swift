@@ -184,9 +184,11 @@ extension Titan {
 
         func run() throws {
             if watch { try watchLoop() }
+            let wall = ContinuousClock.now
+            var phases = PhaseTimes()
             let specs: [SpecFile]
             do {
-                specs = try SpecLoader.load(paths: paths)
+                specs = try phases.measure("parsing") { try SpecLoader.load(paths: paths) }
             } catch let e as SpecErrors {
                 printError(e.description)
                 throw ExitCode(2)
@@ -231,6 +233,7 @@ extension Titan {
             defer { interrupt.cancel() }
             let positions = selected.reduce(0) { $0 + $1.models.count }
             let outcome: Verification.Outcome
+            let proving = ContinuousClock.now
             if jobs > 1, shard == nil, positions >= 2, jobsIn == .processes {
                 let workers = VerifyWorkers.partition(selected, into: min(jobs, positions))
                 outcome = VerifyWorkers.run(selected, workers: workers, threadsEach: max(1, jobs / workers.count),
@@ -238,22 +241,29 @@ extension Titan {
             } else {
                 outcome = verification.run(selected)
             }
+            // Worker processes report results only: their time is one phase.
+            if outcome.phases.phases.isEmpty { phases.add("proving", (ContinuousClock.now - proving).seconds) } else { phases.add(outcome.phases) }
             var results = outcome.results
             if !property.isEmpty { results = results.filter { property.contains($0.property) } }
-            if pdrSeconds > 0 { results = withPDR(results, specs: selected, options: verification.options) }
-            if suggest { results = withSuggestions(results, specs: selected, options: verification.options) }
+            if pdrSeconds > 0 { results = phases.measure("pdr") { withPDR(results, specs: selected, options: verification.options) } }
+            if suggest { results = phases.measure("suggestions") { withSuggestions(results, specs: selected, options: verification.options) } }
             var report = Report(toolVersion: Titan.version, options: verification.reportOptions,
                                 specs: specs.map(\.path), results: results)
             report.specStrength = specStrength(for: report)
             // Files first, so that the summary can say whether they were written.
             var writeErrors = outcome.writeErrors.map { "error: proof certificate: \($0)" }
+            let reporting = ContinuousClock.now
             if !noReport {
                 do {
+                    // report.json carries the time up to here; the summary adds writing it.
+                    report.timing = Report.Timing(wallSeconds: (ContinuousClock.now - wall).seconds, phases: phases)
                     try report.write(to: reportDir)
                 } catch {
                     writeErrors.append("error: report: \(error)")
                 }
             }
+            phases.add("reports", (ContinuousClock.now - reporting).seconds)
+            report.timing = Report.Timing(wallSeconds: (ContinuousClock.now - wall).seconds, phases: phases)
             let code: Int32 = writeErrors.isEmpty ? report.exitCode(allowUnknown: allowUnknown) : 2
 
             // Side notes go to stderr when stdout carries JSON.

@@ -135,3 +135,30 @@ struct BoundedSearchTests {
         }
     }
 }
+
+@Suite("Time accounting", .watched)
+struct TimeAccountingTests {
+    @Test("the summary and report.json say where the wall time went, and the phases add up to it")
+    func phasesAddUp() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("settlement.tspec")
+        try DeepVerdictTests.settlement.write(to: spec, atomically: true, encoding: .utf8)
+        let report = dir.appendingPathComponent("report")
+        let r = try run(titanBinary, ["verify", spec.path, "--no-cache", "--report-dir", report.path])
+        #expect(r.status == 1)
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("Time: ") })
+        // Phases under 5 ms are left out of the line, not of report.json.
+        #expect(line.contains(" s wall"), "\(line)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any]
+        let timing = try #require(json?["timing"] as? [String: Any])
+        let wall = try #require(timing["wallSeconds"] as? Double)
+        let phases = try #require(timing["phases"] as? [[String: Any]])
+        let names = phases.compactMap { $0["name"] as? String }
+        #expect(["parsing", "induction", "bmc", "simulation"].allSatisfy(names.contains), "\(names)")
+        // In run order, and together no more than the wall time.
+        #expect(names == PhaseTimes.order.filter(names.contains))
+        let total = phases.compactMap { $0["seconds"] as? Double }.reduce(0, +)
+        #expect(total > 0 && total <= wall + 0.01, "\(total) of \(wall)")
+    }
+}

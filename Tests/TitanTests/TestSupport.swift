@@ -156,7 +156,7 @@ func makeRunner() throws -> DifferentialRunner { DifferentialRunner(reference: t
 /// A report's JSON with every timing removed: what must not depend on jobs, shards or caches.
 func withoutTimings(_ data: Data) throws -> String {
     func strip(_ v: Any) -> Any {
-        if let d = v as? [String: Any] { return d.filter { $0.key != "seconds" }.mapValues(strip) }
+        if let d = v as? [String: Any] { return d.filter { $0.key != "seconds" && $0.key != "timing" }.mapValues(strip) }
         if let a = v as? [Any] { return a.map(strip) }
         return v
     }
