@@ -479,7 +479,13 @@ public final class Prover {
             }
             var r = self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
                                 reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs) + simulated, queries: recs)
-            r.counterexampleToInduction = ctis[inv.name]
+            // The pre-state satisfies every invariant assumed in that round; only those proved
+            // are named, since one dropped later may be refuted in this same run.
+            r.counterexampleToInduction = ctis[inv.name].map { cti in
+                var cti = cti
+                cti.assumed = cti.assumed.filter { name in proved.contains { $0.name == name } }
+                return cti
+            }
             return r
         }
         for (inv, r) in zip(open, settled) { out[inv.name] = r }

@@ -119,6 +119,32 @@ struct BoundedSearchTests {
         }
     }
 
+    @Test("a counterexample to induction names as assumed only the invariants that were proved")
+    func ctiNamesOnlyProvedInvariants() throws {
+        let model = """
+        model Assumed {
+          arithmetic checked
+          state x: uint8
+          state z: uint8
+          state k: uint8
+          action incX() { require x < 200  x = x + 1 }
+          action step2() { require z < 40  z = z + 2 }
+          action setK(v: uint8) { k = v }
+          invariant small_x: x < 10
+          invariant z_never_three: z != 3
+          invariant k_fits: k <= 255
+        }
+        """
+        let r = try verifiedByName(model, ProverOptions(jobs: 1, simulationSeconds: 0.5))
+        #expect(r["small_x"]?.status == .violated)
+        #expect(r["k_fits"]?.status == .proved)
+        let open = try #require(r["z_never_three"])
+        #expect(open.status == .unknown)
+        // In the first round small_x was assumed too; it was refuted since.
+        let cti = try #require(open.counterexampleToInduction)
+        #expect(cti.assumed == ["k_fits"])
+    }
+
     @Test("an argument that is not a value of its type never replays")
     func argumentsFitTheirTypes() throws {
         let model = try parseModel("""
