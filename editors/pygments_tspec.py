@@ -51,7 +51,7 @@ class TspecLexer(RegexLexer):
             (r"(model)(\s+)(" + _ID + r")", bygroups(Keyword.Declaration, Whitespace, Name.Class)),
             (r"(action|view|function|invariant|rule|lemma)(\s+)(" + _ID + r")",
              bygroups(Keyword.Declaration, Whitespace, Name.Function)),
-            (r"(state|let|var)(\s+)(" + _ID + r")", bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
+            (r"(state|immutable|let|var)(\s+)(" + _ID + r")", bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
             (r"(const)(\s+)(" + _ID + r")", bygroups(Keyword.Declaration, Whitespace, Name.Constant)),
             (r"(for)(\s+)(" + _ID + r")(\s+)(in)" + _END, bygroups(Keyword, Whitespace, Name.Variable, Whitespace, Keyword)),
             (r"(constructor)(?=\s*[({])", Keyword.Declaration),

@@ -119,6 +119,8 @@ struct StateSyntax: Sendable {
     var name: NameSyntax
     var type: TypeSyntax
     var initial: ExprSyntax?
+    /// `immutable name: type`: only the constructor may write it.
+    var immutable = false
 }
 
 struct ActionSyntax: Sendable {

@@ -160,6 +160,11 @@ struct Parser {
         case .identifier("constructor"):
             advance()
             return .constructor(try parseConstructor(keyword: keyword))
+        case .identifier("immutable") where { if case .identifier = next.kind { return true } else { return false } }():
+            advance()
+            var state = try parseState(after: "'immutable'")
+            state.immutable = true
+            return .state(state)
         case .identifier("const") where { if case .identifier = next.kind { return true } else { return false } }():
             advance()
             let name = NameSyntax(name: current.text, location: current.location)
@@ -175,7 +180,7 @@ struct Parser {
         case .identifier(let word) where Parser.notInTheLanguage[word] != nil:
             throw error("'\(word)' is not part of the spec language: \(Parser.notInTheLanguage[word]!)")
         default:
-            throw expected("'arithmetic', 'const', 'state', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
+            throw expected("'arithmetic', 'const', 'state', 'immutable', 'constructor', 'action', 'function', 'view', 'invariant', 'rule', 'lemma', 'scenario' or '}' in model '\(model)'")
         }
     }
 
@@ -228,8 +233,8 @@ struct Parser {
         return ScenarioSyntax(name: name, steps: steps, sourceText: source.text(from: keyword.start, to: previous.end))
     }
 
-    private mutating func parseState() throws -> StateSyntax {
-        let name = try identifier("state variable name after 'state'")
+    private mutating func parseState(after keyword: String = "'state'") throws -> StateSyntax {
+        let name = try identifier("state variable name after \(keyword)")
         try expect(.colon, "after state variable name")
         let type = try parseType()
         var initial: ExprSyntax?
@@ -401,7 +406,6 @@ struct Parser {
         "interface": "a model has no interfaces; model the calls it makes as actions",
         "library": "write shared logic as a 'function' or a 'view' in the model",
         "constant": "a constant is written 'const NAME: type = value'",
-        "immutable": "immutable state is not supported yet; set a 'state' variable in the 'constructor' and never write it again",
     ]
 
     // MARK: Statements

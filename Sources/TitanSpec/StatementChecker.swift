@@ -95,6 +95,10 @@ extension TypeChecker {
             }
             return .set(scope.ir(root.name), v)
         } else if let state = states[root.name] {
+            if immutables.contains(root.name), !scope.setsImmutables {
+                report("cannot assign to '\(root.name)': it is immutable, and only the constructor sets it", at: root.location)
+                return nil
+            }
             rootSort = state
         } else {
             report("unknown name '\(root.name)'", at: root.location)

@@ -24,6 +24,8 @@ struct Scope {
     /// The indices of the `for` loops around: each a number in one unrolled copy of the body,
     /// read like a literal (its sort comes from where it is used).
     var loopIndices: [String: BigUInt] = [:]
+    /// Only in the constructor: whether `immutable` state may be assigned.
+    var setsImmutables = false
 
     /// The IR name of a local. The environment's names belong to the action, and names holding
     /// '#' were made by the checker (already unique), so neither takes the prefix.
@@ -41,6 +43,8 @@ struct TypeChecker {
     var states: [String: Sort?] = [:]
     /// The model's `const`s, each a typed number or bool.
     var constants: [String: Expr] = [:]
+    /// State variables declared `immutable`: only the constructor assigns them.
+    var immutables: Set<String> = []
     /// The current model's views, checked, by name.
     var views: [String: CheckedView] = [:]
     var modelArithmetic: Arithmetic = .wrapping
@@ -208,6 +212,7 @@ struct TypeChecker {
         var actions: [Action] = []
         for (decl, params, locals, returns) in actionDecls {
             var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
+            scope.setsImmutables = decl.name.name == Action.constructorName
             var params = params
             var prologue: [Stmt] = []
             if environment {
@@ -417,6 +422,7 @@ struct TypeChecker {
             return nil
         }
         states[name] = .some(sort)
+        if decl.immutable { immutables.insert(name) }
         guard let sort else { return nil }
         var initial: Expr?
         if let value = decl.initial {
