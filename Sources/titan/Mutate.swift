@@ -33,8 +33,8 @@ extension Titan {
         @Option(help: "Verify only shard i of n (1-based, e.g. 2/3) of the mutants, dealt round-robin.")
         var shard: Shard?
 
-        @Option(help: "Maximum number of actions in a bounded model-checking trace.")
-        var depth: Int = 4
+        @OptionGroup var bound: BoundOptions
+        var depth: Int { bound.depth }
 
         @Option(help: "Per-query solver timeout in seconds.")
         var timeout: Double = 10
@@ -48,11 +48,7 @@ extension Titan {
         @Option(help: "Seconds of random simulation in that second verification.")
         var deepenSimulate: Double = 3
 
-        @Option(help: "Directory of the proof cache (default: the one titan verify uses).")
-        var cacheDir: String?
-
-        @Flag(help: "Solve every query, neither reading nor writing the proof cache.")
-        var noCache = false
+        @OptionGroup var proofCache: ProofCacheOptions
 
         @Option(help: "JSON file of equivalent mutants: [{\"id\": ..., \"reason\": ...}].")
         var equivalent: String = "Specs/equivalent-mutants.json"
@@ -104,7 +100,7 @@ extension Titan {
                 }
             }
             if let shard { mutants = mutants.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element) }
-            let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
+            let cache = proofCache.cache
             defer { cache?.evict() }
             let runner = MutationRunner(options: ProverOptions(depth: depth, timeoutSeconds: timeout, jobs: 1, cache: cache,
                                                                simulationSeconds: simulate),

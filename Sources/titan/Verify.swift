@@ -49,8 +49,8 @@ extension Titan {
         @Argument(help: "Spec files (*.tspec) or directories searched recursively for them.")
         var paths: [String] = ["Specs/kernel", "Specs/systems"]
 
-        @Option(help: "Maximum number of actions in a bounded model-checking trace.")
-        var depth: Int = 4
+        @OptionGroup var bound: BoundOptions
+        var depth: Int { bound.depth }
 
         @Option(help: "Per-query solver timeout in seconds; a query that times out is unknown, never proved.")
         var timeout: Double = 30
@@ -73,11 +73,7 @@ extension Titan {
         @Option(help: "Verify only shard i of n (1-based, e.g. 2/3): models are dealt round-robin in spec order, so shards of one run never overlap and together cover everything; join their reports with `titan report merge`.")
         var shard: Shard?
 
-        @Option(help: "Directory of the proof cache (default: $XDG_CACHE_HOME/titan/proofs or ~/.cache/titan/proofs). A query already answered, with the same text, solver and options, is not solved again.")
-        var cacheDir: String?
-
-        @Flag(help: "Solve every query, neither reading nor writing the proof cache.")
-        var noCache = false
+        @OptionGroup var proofCache: ProofCacheOptions
 
         @Option(help: "Output on stdout: text or json.")
         var format: OutputFormat = .text
@@ -125,14 +121,12 @@ extension Titan {
         var watch = false
 
         func validate() throws {
-            guard depth >= 1 && depth <= 64 else { throw ValidationError("--depth must be between 1 and 64") }
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
             guard simulate >= 0 && simulate <= 3600 else { throw ValidationError("--simulate must be between 0 and 3600 seconds") }
             guard kInduction >= 1 && kInduction <= 16 else { throw ValidationError("--k-induction must be between 1 and 16") }
             guard pdrSeconds >= 0 && pdrSeconds <= 3600 else { throw ValidationError("--pdr must be between 0 and 3600 seconds") }
             guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
             if ci && format == .json { throw ValidationError("--ci and --format json cannot be combined") }
-            if noCache && cacheDir != nil { throw ValidationError("--no-cache and --cache-dir cannot be combined") }
             if watch && (format == .json || ci || shard != nil || jobsIn == .processes || writeProofs || checkProofs || !property.isEmpty) {
                 throw ValidationError("--watch cannot be combined with --format json, --ci, --shard, --jobs-in processes, --write-proofs, --check-proofs or --property")
             }
@@ -156,7 +150,7 @@ extension Titan {
 
         /// The verification this command's options describe, and its proof cache (nil with --no-cache).
         func makeVerification() throws -> (Verification, ProofCache?) {
-            let cache = noCache ? nil : ProofCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ProofCache.defaultDirectory)
+            let cache = proofCache.cache
             var verification = Verification(
                 options: ProverOptions(depth: depth, timeoutSeconds: timeout, emitDirectory: emitSMT2, jobs: jobs, cache: cache,
                                        simulationSeconds: simulate, maxInductionDepth: kInduction),
