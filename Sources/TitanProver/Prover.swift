@@ -282,123 +282,17 @@ public final class Prover {
     func verifyInvariants(beforeBoundedSearch: (([Property]) -> Bool)? = nil) -> [PropertyResult] {
         var started = clock()
         let invariants = model.invariants
-        var records: [String: [QueryRecord]] = [:]
-        var out: [String: PropertyResult] = [:]
         func seconds(_ recs: [QueryRecord]) -> Double { recs.reduce(0) { $0 + $1.seconds } }
-
-        // Base case: the initial state satisfies the invariant.
-        enum Base { case holds, settled(PropertyResult) }
-        let bases: [(Base, [QueryRecord])] = parallelMap(invariants.count) { i in
-            let inv = invariants[i]
-            var recs: [QueryRecord] = []
-            var params: [String: Term] = [:]
-            let answer = self.solve("\(inv.name).base", "\(inv.name): base case (initial state)",
-                                    inputs: ["question=base", "invariant=\(inv.name)"], records: &recs) { q in
-                params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                let s0 = q.deployed()
-                q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: s0, names: params))))
-            }
-            switch answer {
-            case .unsat: return (.holds, recs)
-            case .sat(let q, let cached):
-                let m = self.solverModel(q, cached)
-                return (.settled(self.confirmInvariantViolation(inv, steps: self.readSteps(q, m, depth: 0),
-                                                                params: self.read(inv.params, params, q, m), depth: 0,
-                                                                records: recs, seconds: seconds(recs))), recs)
-            case .unknown(let why):
-                return (.settled(self.result(inv, .unknown, method: "base case", reason: "the solver could not decide the base case: \(why)",
-                                             seconds: seconds(recs), queries: recs)), recs)
-            case .satisfiable:
-                return (.settled(self.result(inv, .error, method: "base case", reason: "internal error: no model to read a violation from",
-                                             seconds: seconds(recs), queries: recs)), recs)
-            }
-        }
-        var candidates: [Property] = []
-        for (inv, (base, recs)) in zip(invariants, bases) {
-            records[inv.name] = recs
-            switch base {
-            case .holds: candidates.append(inv)
-            case .settled(let r): out[inv.name] = r
-            }
-        }
-
-        // Inductive step, Houdini-style: drop candidates that are not preserved assuming all
-        // remaining candidates, until the set is stable; what remains is jointly inductive.
-        // Each round's queries are independent and solve in parallel.
-        var failures: [String: [String]] = [:]
-        var ctis: [String: CounterexampleToInduction] = [:]
-        var ctiSteps: [Step] = []
-        var ctiGoals: [SimulationSearch.Goal] = []
-        var changed = true
+        let induction = HoudiniInduction(prover: self).run()
+        var records = induction.records
+        var out = induction.results
+        let failures = induction.failures, ctis = induction.ctis
         let cone = ConeOfInfluence(model: model)
-        while changed {
-            let assumed = candidates
-            // An action that writes nothing the invariant reads preserves it: no query.
-            let pairs = assumed.flatMap { inv in model.actions.filter { cone.mayChange(inv, by: $0) }.map { (inv, $0) } }
-            let steps: [(String?, [QueryRecord], (CounterexampleToInduction, Step, SimulationSearch.Goal)?)] = parallelMap(pairs.count) { i in
-                let (inv, action) = pairs[i]
-                var recs: [QueryRecord] = []
-                var terms: (pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term])?
-                func step(assuming invariants: [Property], _ suffix: String, _ note: String, needsModel: Bool) -> Answer {
-                    self.solve("\(inv.name).step.\(action.name)\(suffix)", "\(inv.name): inductive step for action \(action.name)\(note)",
-                               inputs: ["question=step", "invariant=\(inv.name)", "action=\(action.name)", "assumed=\(Prover.names(invariants))",
-                                        "lemmas=\(Prover.names(self.hints(for: inv)))"], needsModel: needsModel, records: &recs) { q in
-                        let pre = q.freshState("0")
-                        let params = q.freshParams(inv.params, prefix: "\(inv.name).")
-                        let args = q.freshArgs(action, tag: "0")
-                        let run = q.exec.run(action, args: args, from: pre)
-                        q.solver.assert(run.ok)
-                        q.solver.assert(q.z3.not(q.exec.evaluate(inv.body, in: .init(pre: run.state, names: params))))
-                        q.assume(invariants, in: pre)
-                        q.assumeLemmas(self.hints(for: inv), states: [pre, run.state])
-                        q.assumeSumBounds(pre)
-                        terms = (pre, run.state, args, params)
-                    }
-                }
-                let relevant = cone.assumptions(for: inv, action: action, among: assumed)
-                // A failure under fewer assumptions is asked again with all of them: its model is never read.
-                var answer = step(assuming: relevant, "", "", needsModel: relevant.count == assumed.count)
-                if relevant.count < assumed.count, !answer.isUnsat {
-                    answer = step(assuming: assumed, ".all", ", assuming every candidate invariant", needsModel: true)
-                }
-                switch answer {
-                case .unsat: return (nil, recs, nil)
-                case .sat(let q, let cached):
-                    let m = self.solverModel(q, cached)
-                    let cti = terms.flatMap { t in
-                        self.counterexampleToInduction(inv, action, q, m, pre: t.pre, post: t.post, args: t.args, params: t.params,
-                                                       assumed: assumed.map(\.name).filter { $0 != inv.name })
-                    }
-                    return ("not preserved by \(action.name)", recs, cti)
-                case .satisfiable: return ("not preserved by \(action.name)", recs, nil)
-                case .unknown(let why): return ("solver could not decide the step for \(action.name): \(why)", recs, nil)
-                }
-            }
-            for ((inv, _), (failure, recs, cti)) in zip(pairs, steps) {
-                records[inv.name, default: []] += recs
-                if let failure { failures[inv.name, default: []].append(failure) }
-                if let cti, ctis[inv.name] == nil { ctis[inv.name] = cti.0; ctiSteps.append(cti.1); ctiGoals.append(cti.2) }
-            }
-            candidates.removeAll { failures[$0.name] != nil }
-            changed = candidates.count != assumed.count && !candidates.isEmpty
-            if changed {
-                // Re-check survivors under the smaller assumption set; drop their stale records.
-                for c in candidates { records[c.name] = records[c.name].map { Array($0.prefix(1)) } }
-            }
-        }
-        for inv in candidates {
-            let others = candidates.filter { $0.name != inv.name }.map(\.name)
-            let method = others.isEmpty ? "induction"
-                : others.count <= 2 ? "induction (jointly with \(others.joined(separator: ", ")))"
-                : "induction (jointly with \(others.count) other invariants)"
-            let recs = records[inv.name] ?? []
-            out[inv.name] = result(inv, .proved, method: method, seconds: seconds(recs), queries: recs)
-        }
 
         // For the rest, cheapest first: bounded model checking from the initial state, one
         // invariant per job; random simulation deeper than the bound; then k-induction for what
         // has no violation within the bound. A violation found early spares the costly steps.
-        let proved = candidates
+        let proved = induction.proved
         phases.add("induction", since(started))
         started = clock()
         let stopped = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
@@ -432,28 +326,7 @@ public final class Prover {
         phases.add("bmc", since(started))
         let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
         var open = failed ? [] : rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
-        var simulated = 0.0
-        if !open.isEmpty, options.simulationSeconds > 0 {
-            let start = clock()
-            var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
-            // Towards the CTIs' values, and on from the states the scenarios reach.
-            search.hints = hints(from: ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
-            search.prefixes = Prover.scenarioPrefixes(model, interpreter)
-            search.goals = ctiGoals
-            let found = search.search(open.map { .invariant($0) })
-            simulated = since(start)
-            simulationSpent += simulated
-            phases.add("simulation", simulated)
-            for inv in open {
-                guard let v = found[inv.name] else { continue }
-                let recs = records[inv.name] ?? []
-                var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
-                                                  records: recs, seconds: seconds(recs) + simulated)
-                if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
-                out[inv.name] = r
-            }
-            open.removeAll { out[$0.name] != nil }
-        }
+        let simulated = simulate(&open, induction, records: records, into: &out)
 
         started = clock()
         defer { phases.add("k-induction", since(started)) }
@@ -490,5 +363,33 @@ public final class Prover {
         }
         for (inv, r) in zip(open, settled) { out[inv.name] = r }
         return invariants.compactMap { out[$0.name] }
+    }
+
+    /// Deeper than the bound: random simulation from the initial state, towards the CTIs, for
+    /// the open invariants (each found is replayed, shrunk, and taken out of `open`). Returns
+    /// the seconds it took.
+    private func simulate(_ open: inout [Property], _ induction: HoudiniInduction.Outcome, records: [String: [QueryRecord]],
+                          into out: inout [String: PropertyResult]) -> Double {
+        guard !open.isEmpty, options.simulationSeconds > 0 else { return 0 }
+        let start = clock()
+        var search = SimulationSearch(model: model, interpreter: interpreter, seconds: options.simulationSeconds)
+        // Towards the CTIs' values, and on from the states the scenarios reach.
+        search.hints = hints(from: induction.ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
+        search.prefixes = Prover.scenarioPrefixes(model, interpreter)
+        search.goals = induction.goals
+        let found = search.search(open.map { .invariant($0) })
+        let simulated = since(start)
+        simulationSpent += simulated
+        phases.add("simulation", simulated)
+        for inv in open {
+            guard let v = found[inv.name] else { continue }
+            let recs = records[inv.name] ?? []
+            var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
+                                              records: recs, seconds: recs.reduce(0) { $0 + $1.seconds } + simulated)
+            if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
+            out[inv.name] = r
+        }
+        open.removeAll { out[$0.name] != nil }
+        return simulated
     }
 }
