@@ -101,7 +101,6 @@ public struct Interpreter {
         return out
     }
 
-    /// Replays steps from `start`, requiring each to complete. Returns the state after each step.
     /// Every argument a value of its parameter's type. A replay that confirms a counterexample
     /// checks it: a trace no real caller could send is no counterexample. (Searches that draw
     /// arguments by type skip the check on each step.)
@@ -113,6 +112,7 @@ public struct Interpreter {
         }
     }
 
+    /// Replays steps from `start`, requiring each to complete. Returns the state after each step.
     public func replay(_ steps: [Step], from start: ConcreteState) throws -> [ConcreteState] {
         var states = [start]
         for (i, st) in steps.enumerated() {

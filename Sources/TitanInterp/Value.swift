@@ -55,7 +55,6 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A byte string as a value of sort `bytes<maxLength>` (see `Sort.bytes`).
     /// Whether this is a value of `sort`: a bool of bool, a number within a uint's or an
     /// address's width, a byte string's encoding within its length. An argument that is not
     /// never reaches an action (see `Interpreter.step`).
@@ -72,6 +71,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A byte string as a value of sort `bytes<maxLength>` (see `Sort.bytes`).
     public static func bytes(_ data: [UInt8], maxLength: Int) -> Value {
         precondition(data.count <= maxLength, "a byte string longer than its sort admits")
         // Built word by word: the length sits at bit 8 * maxLength, the content below it.

@@ -5,11 +5,12 @@ import TitanSMT
 /// Bounded model checking of one invariant: is a violation reachable from the initial state in
 /// 1, 2, ... `depth` steps?
 ///
-/// One solver is unrolled a step at a time, and each depth is a check under an assumption that
-/// the invariant fails in that depth's state. The transitions are built once and shared between
-/// depths, and the solver keeps what it learned at one depth for the next. Each depth is still a
+/// One query is unrolled a step at a time, and each depth's failure is asserted under a goal
+/// literal of its own, so the transitions are built once for every depth. Each depth is still a
 /// query of its own for the cache, certificates and the report: its text is every transition up
-/// to it with its goal asserted.
+/// to it with its goal asserted. It is solved by a fresh solver over those terms, or, with
+/// `ProverOptions.incrementalBMC`, by the one solver under the goal as an assumption, which keeps
+/// what it learned at one depth for the next (Reports/bench/bmc.md compares them).
 ///
 /// Only the actions in the invariant's cone of influence take steps (`ConeOfInfluence.actionsNeeded`).
 struct BoundedModelCheck {
@@ -28,14 +29,19 @@ struct BoundedModelCheck {
     /// text of a check depends on its depth alone, not on which shallower depths the cache
     /// answered before.
     private final class Unrolling {
-        let q: Query
+        /// Made at the first depth the cache does not answer: a run answered whole from the
+        /// cache builds nothing.
+        lazy var q = Query(model: model, timeoutMilliseconds: timeoutMilliseconds)
+        let model: Model
+        let timeoutMilliseconds: Int
         let among: [Int]
         let failures: (Query, Int, State<Term>) -> [Term]
         var states: [State<Term>] = []
         var goals: [[Term]] = []
 
         init(_ prover: Prover, among: [Int], failures: @escaping (Query, Int, State<Term>) -> [Term]) {
-            q = Query(model: prover.model, timeoutMilliseconds: Int(prover.options.timeoutSeconds * 1000))
+            model = prover.model
+            timeoutMilliseconds = Int(prover.options.timeoutSeconds * 1000)
             self.among = among
             self.failures = failures
         }
@@ -88,7 +94,9 @@ struct BoundedModelCheck {
                 if case .unknown = retry {} else { answer = retry }
             }
             switch answer {
-            case .unsat, .satisfiable: continue
+            case .unsat: continue
+            // Never clean: a depth counted clean is the base of k-induction.
+            case .satisfiable: undecided.append("depth \(depth): internal error: no model to read a trace from")
             case .unknown(let why): undecided.append("depth \(depth): \(why)")
             case .sat(let solved, let m):
                 // A trace is scalars only (which action, its arguments), which a cached answer

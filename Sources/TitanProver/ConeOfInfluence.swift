@@ -44,11 +44,13 @@ struct ConeOfInfluence {
     }
 
     /// The actions a trace leading to a step of `actions` on which `rule` may fail needs: what
-    /// the rule reads and what those actions read.
+    /// the rule reads and what those actions read. A rule may judge a step that reverts, and a
+    /// step reverts when its time is before the previous step's: when those actions read the
+    /// time, the steps that only move it are needed too.
     func actionsNeeded(by rule: Property, before actions: [Action]) -> [Int] {
         var seeds = reads(rule)
         for a in actions { seeds.formUnion((footprints[a.name] ?? a.footprint).reads) }
-        return actionsNeeded(reading: seeds, timeRead: reads(rule).contains(Environment.timestamp))
+        return actionsNeeded(reading: seeds, timeRead: seeds.contains(Environment.timestamp))
     }
 
     private func actionsNeeded(reading seeds: Set<String>, timeRead: Bool) -> [Int] {

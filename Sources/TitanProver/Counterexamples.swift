@@ -44,8 +44,11 @@ extension Prover {
                                             assumed: assumed)
         let step = Step(action: action.name, args: argValues)
         // Where a simulation may steer to: the pre-state's scalars, then the failing step.
-        let scalars = before.filter { name, _ in self.model.stateVar(name).map { !$0.sort.isMap && !Model.isGhost(name) } ?? false }
-        return (cti, step, SimulationSearch.Goal(scalars: scalars, step: step))
+        // The time is left out: any later time is as good, and the step is sent at least as late.
+        let scalars = before.filter { name, _ in
+            name != Environment.timestamp && (self.model.stateVar(name).map { !$0.sort.isMap && !Model.isGhost(name) } ?? false)
+        }
+        return (cti, step, SimulationSearch.Goal(invariant: inv.name, params: paramValues, scalars: scalars, step: step))
     }
 
     /// The trace a solver's model shows: the constructor's step (for a model that has one),
@@ -132,8 +135,8 @@ extension Prover {
 
     /// The model a counterexample is read from: the solver's own. A cached answer keeps only the
     /// scalar constants it was stored with, so the query is solved again (only refutations pay).
-    func solverModel(_ q: Query, _ m: ModelValues, assuming: [Term] = []) -> ModelValues {
-        guard m is CachedModel, case .sat(let fresh)? = try? q.solver.check(assuming: assuming) else { return m }
+    func solverModel(_ q: Query, _ m: ModelValues) -> ModelValues {
+        guard m is CachedModel, case .sat(let fresh)? = try? q.solver.check() else { return m }
         return fresh
     }
 

@@ -226,7 +226,8 @@ public final class Prover {
             switch checkRule(rule, assuming: proved) {
             case .settled(let r):
                 out.append(settled(r))
-                if r.failsAsRefutation { return out }
+                // The rules left open so far keep what their bounded search found.
+                if r.failsAsRefutation { return out + open.map { settled($0.result) } }
             case .open(let o): open.append(o)
             }
         }
@@ -324,8 +325,30 @@ public final class Prover {
         }
 
         phases.add("bmc", since(started))
+        // The pre-state satisfies every invariant assumed in that round; only those proved are
+        // named, since one dropped later may be refuted in this same run.
+        func cti(_ inv: Property) -> CounterexampleToInduction? {
+            ctis[inv.name].map { cti in
+                var cti = cti
+                cti.assumed = cti.assumed.filter { name in proved.contains { $0.name == name } }
+                return cti
+            }
+        }
         let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
-        var open = failed ? [] : rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
+        var open = rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
+        if failed {
+            // Stopping: what the bounded search found stands, and nothing more is tried.
+            for inv in open {
+                let recs = records[inv.name] ?? []
+                var r = result(inv, .unknown, method: "bmc depth \(options.depth)",
+                               reason: "not inductive (\((failures[inv.name] ?? []).joined(separator: "; "))); no violation within \(options.depth) steps; "
+                                   + "not searched further: the run stopped at the first failure",
+                               seconds: seconds(recs), queries: recs)
+                r.counterexampleToInduction = cti(inv)
+                out[inv.name] = r
+            }
+            open = []
+        }
         let simulated = simulate(&open, induction, records: records, into: &out)
 
         started = clock()
@@ -352,13 +375,7 @@ public final class Prover {
             }
             var r = self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
                                 reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs) + simulated, queries: recs)
-            // The pre-state satisfies every invariant assumed in that round; only those proved
-            // are named, since one dropped later may be refuted in this same run.
-            r.counterexampleToInduction = ctis[inv.name].map { cti in
-                var cti = cti
-                cti.assumed = cti.assumed.filter { name in proved.contains { $0.name == name } }
-                return cti
-            }
+            r.counterexampleToInduction = cti(inv)
             return r
         }
         for (inv, r) in zip(open, settled) { out[inv.name] = r }
@@ -376,7 +393,7 @@ public final class Prover {
         // Towards the CTIs' values, and on from the states the scenarios reach.
         search.hints = hints(from: induction.ctiSteps).merging(Prover.scenarioArguments(model, interpreter)) { a, b in a + b.filter { !a.contains($0) } }
         search.prefixes = Prover.scenarioPrefixes(model, interpreter)
-        search.goals = induction.goals
+        search.goals = induction.goals.filter { goal in open.contains { $0.name == goal.invariant } }
         let found = search.search(open.map { .invariant($0) })
         let simulated = since(start)
         simulationSpent += simulated

@@ -51,6 +51,9 @@ struct SimulationSearch {
     /// pre-state (its scalar variables) and failing action. When that pre-state is reachable,
     /// the step from it is a violation.
     struct Goal {
+        /// The invariant the step breaks, and its parameters there.
+        var invariant: String
+        var params: [String: Value]
         var scalars: [String: Value]
         var step: Step
 
@@ -171,12 +174,22 @@ struct SimulationSearch {
                 }
                 checkInvariants()
                 if open.isEmpty { break }
-                // At a goal's pre-state: its failing step, with the counterexample's arguments.
+                // At a goal's pre-state: its failing step, with the counterexample's arguments
+                // (sent no earlier than now), then its invariant with the counterexample's parameters.
                 for goal in goals where goal.distance(state) == 0 {
-                    guard let a = model.action(goal.step.action), let out = try? interpreter.step(goal.step, from: state), out.ok.asBool else { continue }
+                    var step = goal.step
+                    if case .bits(let t)? = step.args[Environment.timestamp], case .bits(let now) = state[Environment.timestamp], t < now {
+                        step.args[Environment.timestamp] = .bits(now)
+                    }
+                    guard let a = model.action(step.action), let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                     state = out.state
-                    steps.append(goal.step)
-                    remember(goal.step, a)
+                    steps.append(step)
+                    remember(step, a)
+                    if let i = open.firstIndex(where: { $0.property.name == goal.invariant }), case .invariant(let inv) = open[i],
+                       !interpreter.holds(inv, in: state, params: goal.params) {
+                        found[inv.name] = shrink(Violation(steps: steps, params: goal.params, walks: walks), open[i])
+                        open.remove(at: i)
+                    }
                     checkInvariants()
                     break
                 }

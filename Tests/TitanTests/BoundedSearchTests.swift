@@ -60,6 +60,24 @@ struct BoundedSearchTests {
         #expect(inv.counterexample?.replayed == true)
     }
 
+    @Test("a rule that judges a step which reverts keeps the steps that only move time: a step sent in the past reverts")
+    func ruleConeKeepsTime() throws {
+        let model = """
+        model Ping {
+          state x: uint8
+          action ping() { require block.timestamp >= 0 }
+          action set(v: uint8) { x = v }
+          rule ping_completes on ping(): !reverted
+        }
+        """
+        let r = try verifiedByName(model, ProverOptions(jobs: 1, simulationSeconds: 0))
+        let rule = try #require(r["ping_completes"])
+        #expect(rule.status == .violated)
+        // A step at a later time (either action moves it), then ping sent before it.
+        #expect(rule.counterexample?.steps.count == 2)
+        #expect(rule.counterexample?.lastReverted == true)
+    }
+
     @Test("a cached run reads the same counterexample as a cold one, depth by depth")
     func cachedAgrees() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-bmc-cache-\(UUID().uuidString)")
