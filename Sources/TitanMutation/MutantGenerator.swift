@@ -3,7 +3,19 @@ import TitanIR
 import TitanSpec
 
 /// One planted bug: a spec file's text with one edit in an action or view.
+@dynamicMemberLookup
 public struct Mutant: Sendable {
+    /// What the edit is and where: also the first fields of its result.
+    public var edit: MutantEdit
+    /// The whole mutated file, and the mutated model read from it.
+    public var text: String
+    public var mutated: Model
+
+    public subscript<T>(dynamicMember path: KeyPath<MutantEdit, T>) -> T { edit[keyPath: path] }
+}
+
+/// One mutant's edit: what a mutant and its result both say of it.
+public struct MutantEdit: Codable, Sendable, Hashable {
     /// Stable across runs of the same text: `Model:owner:line:column:operator:replacement`.
     public var id: String
     public var spec: String
@@ -16,9 +28,6 @@ public struct Mutant: Sendable {
     /// The edited line before and after.
     public var before: String
     public var after: String
-    /// The whole mutated file, and the mutated model read from it.
-    public var text: String
-    public var mutated: Model
 }
 
 /// Generates the mutants of a spec file from the mutation sites its parser records.
@@ -44,9 +53,9 @@ public enum MutantGenerator {
                 let (line, column) = position(of: site.range.lowerBound, in: characters)
                 let id = "\(site.model):\(site.owner):\(line):\(column):\(edit.name):\(edit.label)"
                 guard seen.insert(id).inserted else { continue }
-                out.append(Mutant(id: id, spec: path, model: site.model, owner: site.owner, mutationOperator: edit.name,
-                                  line: line, column: column, before: lineText(line, characters), after: lineText(line, chars),
-                                  text: mutatedText, mutated: model))
+                let description = MutantEdit(id: id, spec: path, model: site.model, owner: site.owner, mutationOperator: edit.name,
+                                             line: line, column: column, before: lineText(line, characters), after: lineText(line, chars))
+                out.append(Mutant(edit: description, text: mutatedText, mutated: model))
             }
         }
         return out

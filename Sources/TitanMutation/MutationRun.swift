@@ -4,6 +4,7 @@ import TitanInterp
 import TitanProver
 
 /// What verifying one mutant showed.
+@dynamicMemberLookup
 public struct MutantResult: Codable, Sendable, Hashable {
     public enum Outcome: String, Codable, Sendable {
         /// Some property was violated (or became vacuous): the specs catch this bug.
@@ -17,15 +18,8 @@ public struct MutantResult: Codable, Sendable, Hashable {
         /// A survivor marked in the equivalent-mutants file: it cannot change behaviour.
         case equivalent
     }
-    public var id: String
-    public var spec: String
-    public var model: String
-    public var owner: String
-    public var mutationOperator: String
-    public var line: Int
-    public var column: Int
-    public var before: String
-    public var after: String
+    /// The mutant's edit, whose fields `mutation.json` writes beside the outcome's.
+    public var edit: MutantEdit
     public var outcome: Outcome
     /// The property that killed it, and how.
     public var killedBy: String?
@@ -33,6 +27,38 @@ public struct MutantResult: Codable, Sendable, Hashable {
     /// Why it is equivalent (from the file), or what was unknown.
     public var reason: String?
     public var seconds: Double
+
+    public init(edit: MutantEdit, outcome: Outcome, killedBy: String? = nil, method: String? = nil, reason: String? = nil, seconds: Double) {
+        self.edit = edit; self.outcome = outcome; self.killedBy = killedBy; self.method = method; self.reason = reason; self.seconds = seconds
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<MutantEdit, T>) -> T {
+        get { edit[keyPath: path] }
+        set { edit[keyPath: path] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case outcome, killedBy, method, reason, seconds }
+
+    // One flat object, as before the edit had a type of its own (mutation.schema.json).
+    public init(from decoder: Decoder) throws {
+        edit = try MutantEdit(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        outcome = try c.decode(Outcome.self, forKey: .outcome)
+        killedBy = try c.decodeIfPresent(String.self, forKey: .killedBy)
+        method = try c.decodeIfPresent(String.self, forKey: .method)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try edit.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encodeIfPresent(killedBy, forKey: .killedBy)
+        try c.encodeIfPresent(method, forKey: .method)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(seconds, forKey: .seconds)
+    }
 }
 
 /// The spec strength of one model: the share of its non-equivalent mutants that were killed.
@@ -138,10 +164,8 @@ public struct MutationRunner: Sendable {
         func result(_ outcome: MutantResult.Outcome, by: String? = nil, method: String? = nil, reason: String? = nil) -> MutantResult {
             var outcome = outcome, reason = reason
             if outcome == .survived, let why = equivalent.reason(for: mutant.id) { outcome = .equivalent; reason = why }
-            return MutantResult(id: mutant.id, spec: mutant.spec, model: mutant.model, owner: mutant.owner,
-                                mutationOperator: mutant.mutationOperator, line: mutant.line, column: mutant.column,
-                                before: mutant.before, after: mutant.after, outcome: outcome, killedBy: by, method: method,
-                                reason: reason, seconds: Date().timeIntervalSince(start))
+            return MutantResult(edit: mutant.edit, outcome: outcome, killedBy: by, method: method, reason: reason,
+                                seconds: Date().timeIntervalSince(start))
         }
         if !proveEquivalent, let why = equivalent.reason(for: mutant.id) {
             return result(.equivalent, method: "listed, not proved", reason: why)
