@@ -80,18 +80,12 @@ struct BoundedModelCheck {
             let q = unrolling.q
             let goals = unrolling.goals(at: depth)
             var retryParams: [String: Term] = [:]
-            var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: goals,
-                                       anew: !prover.options.incrementalBMC)
-            if case .unknown = answer, prover.options.certifiedQueries == nil, prover.admitsBitVectors {
-                // Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
-                let retry = prover.solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: true,
-                                         records: &records, bitVectors: true) { bq in
-                    var s = bq.deployed()
-                    for i in 0..<depth { s = bq.transition(from: s, step: i, among: needed).next }
-                    retryParams = bq.freshParams(inv.params, prefix: "\(inv.name).")
-                    bq.solver.assert(bq.z3.not(bq.exec.evaluate(inv.body, in: .init(pre: s, names: retryParams))))
-                }
-                if case .unknown = retry {} else { answer = retry }
+            let first = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: goals,
+                                      anew: !prover.options.incrementalBMC)
+            let answer = prover.retryingOverBitVectors(first, name, description, inputs: inputs, needsModel: true, records: &records) { bq in
+                let s = unrolled(bq, depth: depth, among: needed)
+                retryParams = bq.freshParams(inv.params, prefix: "\(inv.name).")
+                bq.solver.assert(bq.z3.not(bq.exec.evaluate(inv.body, in: .init(pre: s, names: retryParams))))
             }
             switch answer {
             case .unsat: continue
@@ -133,19 +127,13 @@ struct BoundedModelCheck {
                 if let early = lookup.answer, early.isUnsat { continue }
                 let q = unrolling.q
                 let goal = unrolling.goals(at: depth)[k]
-                var answer = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: [goal],
-                                           anew: !prover.options.incrementalBMC)
+                let first = prover.settle(q, name, description, lookup: lookup, records: &records, assuming: [goal],
+                                          anew: !prover.options.incrementalBMC)
                 var retryFrame: Prover.RuleFrame?
-                if case .unknown = answer, prover.options.certifiedQueries == nil, prover.admitsBitVectors {
-                    let retry = prover.solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: true,
-                                             records: &records, bitVectors: true) { bq in
-                        var s = bq.deployed()
-                        for i in 0..<depth { s = bq.transition(from: s, step: i, among: needed).next }
-                        let f = prover.ruleFrame(rule, action, bq, pre: s, tag: "rule")
-                        retryFrame = f
-                        bq.solver.assert(bq.z3.not(bq.exec.evaluate(rule.body, in: f.frame)))
-                    }
-                    if case .unknown = retry {} else { answer = retry }
+                let answer = prover.retryingOverBitVectors(first, name, description, inputs: inputs, needsModel: true, records: &records) { bq in
+                    let f = prover.ruleFrame(rule, action, bq, pre: unrolled(bq, depth: depth, among: needed), tag: "rule")
+                    retryFrame = f
+                    bq.solver.assert(bq.z3.not(bq.exec.evaluate(rule.body, in: f.frame)))
                 }
                 switch answer {
                 case .unsat: continue
@@ -159,5 +147,12 @@ struct BoundedModelCheck {
             }
         }
         return .none(undecided: undecided)
+    }
+
+    /// The state after `depth` steps from the deployment, in a query of its own (the bit-vector retry).
+    private func unrolled(_ q: Query, depth: Int, among needed: [Int]) -> State<Term> {
+        var s = q.deployed()
+        for i in 0..<depth { s = q.transition(from: s, step: i, among: needed).next }
+        return s
     }
 }

@@ -25,9 +25,8 @@ extension Prover {
     func counterexampleToInduction(_ inv: Property, _ action: Action, _ q: Query, _ model: ModelValues,
                                    pre: State<Term>, post: State<Term>, args: [String: Term], params: [String: Term],
                                    assumed: [String]) -> (CounterexampleToInduction, Step, SimulationSearch.Goal)? {
-        var m = model
         // A cached answer holds scalar constants only; the map entries need the solver's own model.
-        if m is CachedModel, case .sat(let fresh)? = try? q.solver.check() { m = fresh }
+        let m = solverModel(q, model)
         guard let argValues = read(action.params, args, q, m), let paramValues = read(inv.params, params, q, m) else { return nil }
         let before = q.readState(pre, m), after = q.readState(post, m)
         // A weighted sum's ghost is shown under the sum as written: in an induction step its value

@@ -37,8 +37,6 @@ public struct PhaseTimes: Codable, Sendable, Equatable {
         defer { add(name, (ContinuousClock.now - start).seconds) }
         return try body()
     }
-
-    public subscript(_ name: String) -> Double { phases.first { $0.name == name }?.seconds ?? 0 }
 }
 
 extension Duration {

@@ -29,14 +29,19 @@ extension Prover {
     func solve(_ name: String, _ description: String, inputs: [String], needsModel: Bool = true, records: inout [QueryRecord],
                build: (Query) -> Void) -> Answer {
         let answer = solve(name, description, inputs: inputs, needsModel: needsModel, records: &records, bitVectors: false, build: build)
-        // Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
-        if case .unknown = answer, options.certifiedQueries == nil, admitsBitVectors {
-            let retry = solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: needsModel, records: &records,
-                              bitVectors: true, build: build)
-            if case .unknown = retry { return answer }
-            return retry
-        }
-        return answer
+        return retryingOverBitVectors(answer, name, description, inputs: inputs, needsModel: needsModel, records: &records, build: build)
+    }
+
+    /// Narrow non-linear arithmetic: what integers leave undecided, bit-blasting often decides.
+    /// An unknown `answer` is asked again over bit-vectors, built by `build`; the first answer
+    /// stands when that one is unknown too.
+    func retryingOverBitVectors(_ answer: Answer, _ name: String, _ description: String, inputs: [String], needsModel: Bool,
+                                records: inout [QueryRecord], build: (Query) -> Void) -> Answer {
+        guard case .unknown = answer, options.certifiedQueries == nil, admitsBitVectors else { return answer }
+        let retry = solve("\(name).bv", "\(description) (bit-vector retry)", inputs: inputs, needsModel: needsModel, records: &records,
+                          bitVectors: true, build: build)
+        if case .unknown = retry { return answer }
+        return retry
     }
 
 

@@ -125,14 +125,16 @@ struct SimulationSearch {
             // Half the walks go on from where a scenario got to (its steps start with the
             // deployment), or from a state some walk reached first (the corpus).
             let starts = prefixes.count + corpus.count
+            var start: (steps: [Step], state: ConcreteState)?
             if !goals.isEmpty, !corpus.isEmpty, rng.next() % 4 == 0 {
                 // Towards a goal: the kept run closest to one, the most recent among equals.
-                let (steps0, state0) = corpus[closest]
-                (steps, state) = (steps0, state0)
-                for st in steps { if let a = model.action(st.action) { remember(st, a) } }
+                start = corpus[closest]
             } else if starts > 0, rng.next() % 2 == 0 {
                 let i = Int(rng.next() % UInt64(starts))
-                (steps, state) = i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
+                start = i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
+            }
+            if let start {
+                (steps, state) = start
                 for st in steps { if let a = model.action(st.action) { remember(st, a) } }
             }
             /// Checks the open invariants in the state the walk has reached, with drawn parameters.
