@@ -35,6 +35,7 @@ struct Binding {
     static func fits(_ sort: Sort, _ type: String) -> Bool {
         switch sort {
         case .uint(let w): return type == "uint\(w)" || (w <= 64 && type == "i64") || (w <= 32 && type == "i32")
+        case .sint(let w): return type == "int\(w)" || (w <= 64 && type == "i64") || (w <= 32 && type == "i32")
         case .address: return type == "address" || type == "i64"
         case .bool: return type == "bool" || type == "i32"
         case .bytes(let n): return type == "bytes" || type == "bytes\(n)"
@@ -106,7 +107,7 @@ struct Binding {
         switch sort {
         case .bool: return .bool(v.asBool)
         case .address: return .string(Value.addressString(v.asBits))
-        case .bytes: return .string(v.rendered(as: sort))
+        case .bytes, .sint: return .string(v.rendered(as: sort))
         default: return .string(v.asBits.description)
         }
     }
@@ -117,6 +118,7 @@ struct Binding {
         case (.bool, .bool(let b)): return b == model.asBool
         case (.bool, .string(let s)): return (s == "1" || s == "true") == model.asBool && ["0", "1", "true", "false"].contains(s)
         case (.bytes, .string(let s)): return s.lowercased() == model.rendered(as: sort).lowercased()
+        case (.sint, .string(let s)): return signedNumber(s) == sort.integer(fromPattern: model.asBits)
         case (_, .string(let s)): return number(s) == model.asBits
         default: return false
         }
@@ -126,6 +128,11 @@ struct Binding {
     static func number(_ s: String) -> BigUInt? {
         if s.hasPrefix("0x") || s.hasPrefix("0X") { return BigUInt(s.dropFirst(2), radix: 16) }
         return BigUInt(s, radix: 10)
+    }
+
+    /// A decimal number with an optional minus sign.
+    static func signedNumber(_ s: String) -> BigInt? {
+        s.hasPrefix("-") ? number(String(s.dropFirst())).map { -BigInt($0) } : number(s).map(BigInt.init)
     }
 
     /// A value as reports and corpus files write it (`Value.rendered`), read back.
@@ -148,6 +155,9 @@ struct Binding {
         case .address:
             guard let n = number(text), n.bitWidth <= 160 else { return nil }
             return .bits(n)
+        case .sint:
+            guard let i = signedNumber(text), sort.integerRange!.contains(i) else { return nil }
+            return .bits(sort.pattern(of: i))
         default: return nil
         }
     }

@@ -49,6 +49,11 @@ public indirect enum Expr: Hashable, Sendable {
     case narrow(Expr, to: Int, arithmetic: Arithmetic)
     /// Whether the action reverted; rules only.
     case reverted
+    /// A conversion where a signed integer is the source or the target (`int64(e)`,
+    /// `uint256(e)` of an int, `int256(e)` of a uint): a value the target cannot hold reverts in
+    /// checked arithmetic, and its low bits are kept (two's complement) in wrapping arithmetic.
+    /// Widening a signed integer to a wider one is this conversion too, and never reverts.
+    case convert(Expr, to: Sort, arithmetic: Arithmetic)
     /// A uint or int as a mathematical integer (sort `int(width)`), inserted by `MathInt.lift`.
     case toInt(Expr, width: Int)
     /// The floor square root, `r` with `r * r <= x < (r + 1) * (r + 1)`, of the operand's sort;
@@ -68,6 +73,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .sum: return .uint(Sort.sumWidth)
         case .length: return .uint256
         case .widen(_, let w), .narrow(_, let w, _): return .uint(w)
+        case .convert(_, let s, _): return s
         case .toInt(_, let w): return .int(w)
         case .sqrt(let a): return a.sort
         }
@@ -80,7 +86,7 @@ extension Expr {
         switch self {
         case .bool, .number, .state, .post, .name, .reverted, .sum(_, nil, _): return []
         case .sum(_, let k?, _): return [k]
-        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .length(let a), .toInt(let a, _), .sqrt(let a): return [a]
+        case .unary(_, let a), .widen(let a, _), .narrow(let a, _, _), .convert(let a, _, _), .length(let a), .toInt(let a, _), .sqrt(let a): return [a]
         case .binary(_, let a, let b, _), .select(let a, let b): return [a, b]
         case .ite(let a, let b, let c): return [a, b, c]
         }

@@ -1,9 +1,15 @@
+import BigInt
+
 /// The sorts of the IR. Every bit-vector-like sort has a fixed width, which both
 /// interpretations use: the interpreter wraps modulo 2^width, the encoder uses (_ BitVec width).
 public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
     case bool
     /// Unsigned integer of the given width (uint8 ... uint256; sums over maps are uint512).
     case uint(Int)
+    /// Signed integer of the given width (int8 ... int256), in two's complement as Solidity's
+    /// `intN`: a literal holds its bit pattern, the interpreter wraps like the EVM, and the
+    /// encoder holds the signed number itself (or a bit-vector of the width).
+    case sint(Int)
     /// A 20-byte account address; a 160-bit vector that is not an integer in the language.
     case address
     case map(key: Sort, value: Sort)
@@ -28,7 +34,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
     public var bitWidth: Int? {
         switch self {
         case .bool, .map: return nil
-        case .uint(let w), .int(let w): return w
+        case .uint(let w), .sint(let w), .int(let w): return w
         case .address: return 160
         case .bytes(let n): return 8 * n + 11
         }
@@ -40,6 +46,7 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .bool: return "bool"
         case .uint(let w): return "uint\(w)"
+        case .sint(let w): return "int\(w)"
         case .int: return "int"
         case .address: return "address"
         case .map(let k, let v): return "map<\(k), \(v)>"
@@ -51,6 +58,35 @@ public indirect enum Sort: Hashable, Sendable, CustomStringConvertible {
 extension Sort {
     public var isUint: Bool { if case .uint = self { return true } else { return false } }
     public var isInt: Bool { if case .int = self { return true } else { return false } }
+    public var isSint: Bool { if case .sint = self { return true } else { return false } }
+    /// Whether values of the sort are read as signed: program `intN` and properties' integers.
+    public var isSigned: Bool { isSint || isInt }
+    /// The sorts arithmetic and ordering apply to in actions: uintN and intN.
+    public var isInteger: Bool { isUint || isSint }
+
+    /// The least and greatest values of a uint or intN sort, as integers.
+    public var integerRange: ClosedRange<BigInt>? {
+        switch self {
+        case .uint(let w): return 0...(BigInt(1) << w) - 1
+        case .sint(let w): return -(BigInt(1) << (w - 1))...(BigInt(1) << (w - 1)) - 1
+        default: return nil
+        }
+    }
+
+    /// The integer a bit pattern of this sort stands for (two's complement for signed sorts).
+    public func integer(fromPattern n: BigUInt) -> BigInt {
+        guard isSigned, let w = bitWidth, w > 0, n.bitWidth == w else { return BigInt(n) }
+        return BigInt(n) - (BigInt(1) << w)
+    }
+
+    /// The bit pattern that holds `i` in this sort's width (two's complement when negative).
+    public func pattern(of i: BigInt) -> BigUInt {
+        let w = bitWidth ?? 256
+        let top = BigInt(1) << w
+        var r = i % top
+        if r.sign == .minus { r += top }
+        return r.magnitude
+    }
 
     /// Bits that hold any sum (or count, for bools) over a map from `key` to `value`.
     public static func sumBits(key: Sort, value: Sort) -> Int {

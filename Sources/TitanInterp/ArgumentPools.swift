@@ -34,6 +34,16 @@ public struct ArgumentPools: Sendable {
                     if c < top { numbers.insert(c + 1) }
                 }
                 values = numbers.sorted().map { .bits($0) }
+            case .sint(let w):
+                // Around zero, the extremes (where min / -1 and -min overflow), and the model's
+                // constants of either sign.
+                let sort = Sort.sint(w), range = sort.integerRange!
+                var numbers: Set<BigInt> = [0, 1, -1, 2, -2, range.lowerBound, range.lowerBound + 1, range.upperBound, range.upperBound - 1]
+                let signedConstants = ArgumentPools.constants(of: model) { $0 == sort }.map { sort.integer(fromPattern: $0) }
+                for c in constants.map(BigInt.init) + signedConstants {
+                    for v in [c, c - 1, c + 1, -c] where range.contains(v) { numbers.insert(v) }
+                }
+                values = numbers.sorted().map { .bits(sort.pattern(of: $0)) }
             case .int:
                 values = []  // no parameter is an int
             case .bytes(let n):

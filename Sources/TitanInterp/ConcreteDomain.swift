@@ -67,6 +67,7 @@ public struct ConcreteDomain: Domain {
         .bits(i.sign == .minus ? BigUInt(i + (BigInt(1) << w)) : mask(i.magnitude, w))
     }
     public func signExtend(_ a: Value, from: Int, to: Int) -> Value { bits(ConcreteDomain.signed(a.asBits, from), to) }
+    public func signedTruncate(_ a: Value, from: Int, to: Int) -> Value { truncate(a, from: from, to: to) }
     public func intAdd(_ a: Value, _ b: Value, width: Int) -> Value { add(a, b, width: width) }
     public func intSub(_ a: Value, _ b: Value, width: Int) -> Value { sub(a, b, width: width) }
     public func intMul(_ a: Value, _ b: Value, width: Int) -> Value { mul(a, b, width: width) }

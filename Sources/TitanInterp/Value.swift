@@ -43,7 +43,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public func rendered(as sort: Sort) -> String {
         switch (self, sort) {
         case (.bits(let n), .address): return Value.addressString(n)
-        case (.bits(let n), .int(let w)): return ConcreteDomain.signed(n, w).description
+        case (.bits(let n), .int), (.bits(let n), .sint): return sort.integer(fromPattern: n).description
         case (.bits, .bytes(let max)):
             return "0x" + byteArray(maxLength: max).map { String(format: "%02x", $0) }.joined()
         case (.map(let m), .map(let k, let v)):
@@ -65,7 +65,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case (.bits, .bytes(let max)):
             let data = byteArray(maxLength: max)
             return data.count <= max && Value.bytes(data, maxLength: max) == self
-        case (.bits(let n), .int(let w)): return n.bitWidth <= w
+        case (.bits(let n), .int(let w)), (.bits(let n), .sint(let w)): return n.bitWidth <= w
         case (.map, .map): return true
         default: return false
         }
@@ -149,7 +149,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public static func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return .bool(false)
-        case .uint, .address, .bytes, .int: return .bits(0)
+        case .uint, .sint, .address, .bytes, .int: return .bits(0)
         case .map(_, let v): return .map(MapValue(defaultValue: zero(v)))
         }
     }

@@ -32,6 +32,7 @@ public struct PDRSearch {
             switch x {
             case .binary(let op, let a, let b, _): return .binary(op, e(a), e(b), arithmetic: .checked)
             case .narrow(let a, let w, _): return .narrow(e(a), to: w, arithmetic: .checked)
+            case .convert(let a, let s, _): return .convert(e(a), to: s, arithmetic: .checked)
             case .unary(let op, let a): return .unary(op, e(a))
             case .select(let a, let b): return .select(e(a), e(b))
             case .ite(let a, let b, let c): return .ite(e(a), e(b), e(c))

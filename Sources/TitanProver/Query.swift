@@ -198,10 +198,10 @@ final class Query {
         }
     }
 
-    /// Whether an exact term can be negative: only through a subtraction, since every value it
-    /// reads is a uint.
+    /// Whether an exact term can be negative: through a subtraction, or a signed value it reads.
     static func canBeNegative(_ e: Expr) -> Bool {
         if case .binary(.sub, _, _, _) = e { return true }
+        if e.sort.isSint { return true }
         return e.children.contains(where: canBeNegative)
     }
 
@@ -220,9 +220,9 @@ final class Query {
             let data = v.byteArray(maxLength: max)
             guard data.count <= max, Value.bytes(data, maxLength: max) == v else { return nil }
             return v
-        case .int(let w):
-            // Only a weighted sum's ghost is an int state variable: a bit-vector holds it in two's
-            // complement already, an integer as the number itself.
+        case .int(let w), .sint(let w):
+            // A signed value (or a weighted sum's ghost, the only int state variable): a
+            // bit-vector holds it in two's complement already, an integer as the number itself.
             if domain.bitVectors {
                 guard let n = m.number(t), n.bitWidth <= w else { return nil }
                 return .bits(n)
@@ -249,7 +249,7 @@ final class Query {
         func narrow(_ s: Sort) -> Bool {
             switch s {
             case .bool: return true
-            case .uint(let w): return w <= 64
+            case .uint(let w), .sint(let w): return w <= 64
             case .address, .bytes, .int: return false
             case .map(let k, let v): return narrow(k) && narrow(v)
             }

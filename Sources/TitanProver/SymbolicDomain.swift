@@ -34,7 +34,7 @@ public final class SymbolicDomain: Domain {
     public func sort(_ s: Sort) -> Z3_sort {
         switch s {
         case .bool: return z3.boolSort()
-        case .uint, .address, .bytes, .int: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
+        case .uint, .sint, .address, .bytes, .int: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
         case .map(let k, let v): return z3.arraySort(sort(k), sort(v))
         }
     }
@@ -63,6 +63,11 @@ public final class SymbolicDomain: Domain {
     public func noteRange(_ t: Term, _ sort: Sort, canonical: Bool = false) {
         guard !bitVectors, !sort.isInt else { return }  // a bit-vector is always in range; an int has none
         guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
+        if sort.isSint {
+            let half = power(w - 1)
+            rangeFacts.append(z3.and([z3.le(z3.sub(z3.integer(0), half), t), z3.lt(t, half)]))
+            return
+        }
         guard case .bytes(let n) = sort else {
             rangeFacts.append(inRange(t, width: w))
             return
@@ -140,6 +145,14 @@ public final class SymbolicDomain: Domain {
     public func truncate(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.lowBits(a, to) : z3.mod(a, power(to)) }
     // Ints are exact integers, or two's complement bit-vectors of their width.
     public func signExtend(_ a: Term, from: Int, to: Int) -> Term { bitVectors ? z3.signExtend(a, by: to - from) : a }
+    /// Over integers the wrap is `((a + 2^(to-1)) mod 2^to) - 2^(to-1)`, taken only when `a` is
+    /// out of range, so results that fit (every one, in checked arithmetic) stay linear.
+    public func signedTruncate(_ a: Term, from: Int, to: Int) -> Term {
+        if bitVectors { return from == to ? a : z3.lowBits(a, to) }
+        let half = power(to - 1)
+        let fits = z3.and([z3.le(z3.sub(z3.integer(0), half), a), z3.lt(a, half)])
+        return z3.ite(fits, a, z3.sub(z3.mod(z3.add(a, half), power(to)), half))
+    }
     public func intAdd(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvadd(a, b) : z3.add(a, b) }
     public func intSub(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvsub(a, b) : z3.sub(a, b) }
     public func intMul(_ a: Term, _ b: Term, width: Int) -> Term { bitVectors ? z3.bvmul(a, b) : z3.mul(a, b) }
@@ -202,6 +215,7 @@ public final class SymbolicDomain: Domain {
     public func lift(_ v: TitanInterp.Value, _ s: Sort) -> Term {
         switch (v, s) {
         case (.bool(let b), _): return z3.bool(b)
+        case (.bits(let n), _) where s.isSigned: return z3.integer(s.integer(fromPattern: n))
         case (.bits(let n), _): return z3.integer(n)
         case (.map(let m), .map(let k, let vs)):
             var t = z3.constArray(key: sort(k), value: lift(m.defaultValue, vs))

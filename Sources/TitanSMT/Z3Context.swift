@@ -83,6 +83,7 @@ public final class Z3Context {
     }
     public func integer(_ n: Int) -> Term { make(Z3_mk_numeral(ctx, String(n), intSort())) }
     public func integer(_ n: BigUInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort())) }
+    public func integer(_ n: BigInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort())) }
     public func constArray(key: Z3_sort, value: Term) -> Term { make(Z3_mk_const_array(ctx, key, value.ast)) }
 
     public func not(_ a: Term) -> Term { make(Z3_mk_not(ctx, a.ast)) }

@@ -39,6 +39,9 @@ public protocol Domain {
     /// remainder has the dividend's sign) and, like udiv, are only consulted with a non-zero
     /// divisor.
     func signExtend(_ a: Value, from: Int, to: Int) -> Value
+    /// The low `to` bits of an int of `from` bits, read as a signed integer of `to` bits
+    /// (`to` <= `from`): how an exact result wraps into a program's `intN`.
+    func signedTruncate(_ a: Value, from: Int, to: Int) -> Value
     func intAdd(_ a: Value, _ b: Value, width: Int) -> Value
     func intSub(_ a: Value, _ b: Value, width: Int) -> Value
     func intMul(_ a: Value, _ b: Value, width: Int) -> Value
@@ -76,12 +79,18 @@ extension Domain {
         body(&inner)
         map = store(map, key, inner)
     }
+    /// An integer of a signed sort of `width` bits (`.sint` or `.int`), as the domain holds one:
+    /// a negative one is built as 0 - |n|, which each domain reads in its own representation.
+    public func signedNumber(_ n: BigInt, width: Int) -> Value {
+        guard n.sign == .minus else { return number(n.magnitude, width: width) }
+        return intSub(number(0, width: width), number(n.magnitude, width: width), width: width)
+    }
     public func observeKey(map: String, key: Value) {}
     public func observeTerm(_ term: Value, sort: Sort) {}
     public func zero(_ sort: Sort) -> Value {
         switch sort {
         case .bool: return bool(false)
-        case .uint(let w), .int(let w): return number(0, width: w)
+        case .uint(let w), .sint(let w), .int(let w): return number(0, width: w)
         case .address: return number(0, width: 160)
         case .bytes(let n): return number(0, width: Sort.bytes(n).bitWidth!)
         case .map(let k, let v): return constMap(key: k, value: v, default: zero(v))

@@ -254,6 +254,7 @@ extension Executor {
         @inlinable static func canFault(_ e: Expr) -> Bool {
             if case .binary(let op, _, _, .checked) = e, op.isArithmetic { return true }
             if case .narrow(_, _, .checked) = e { return true }
+            if case .convert(_, _, .checked) = e { return true }
             return e.children.contains(where: canFault)
         }
 
@@ -497,7 +498,7 @@ extension Executor {
                 let v = d.bool(b)
                 return { _, _ in v }
             case .number(let n, let s):
-                let v = d.number(n, width: s.bitWidth ?? 256)
+                let v = s.isSigned ? d.signedNumber(s.integer(fromPattern: n), width: s.bitWidth!) : d.number(n, width: s.bitWidth ?? 256)
                 return { _, _ in v }
             case .state(let n, _):
                 let i = slot(n)
@@ -543,13 +544,15 @@ extension Executor {
                 return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
             case .sqrt(let a):
                 let ac = expr(a, scope)
-                let w = a.sort.bitWidth!, signed = a.sort.isInt
+                let w = a.sort.bitWidth!, signed = a.sort.isSigned
                 return { s, x in d.sqrt(ac(&s, &x), width: w, signed: signed) }
             case .toInt(let a, let w):
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
-                if a.sort.isInt { return { s, x in d.signExtend(ac(&s, &x), from: from, to: w) } }
+                if a.sort.isSigned { return { s, x in d.signExtend(ac(&s, &x), from: from, to: w) } }
                 return { s, x in d.zeroExtend(ac(&s, &x), from: from, to: w) }
+            case .convert(let a, let target, let arithmetic):
+                return convert(expr(a, scope), from: a.sort, to: target, checked: arithmetic == .checked)
             case .narrow(let a, let w, let arithmetic):
                 let ac = expr(a, scope)
                 let from = a.sort.bitWidth ?? w
@@ -591,7 +594,9 @@ extension Executor {
                 }
             case .binary(let op, let l, let r, let arithmetic):
                 let lc = expr(l, scope), rc = expr(r, scope)
-                let apply = l.sort.isInt ? integer(op, width: l.sort.bitWidth!) : binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
+                let apply = l.sort.isInt ? integer(op, width: l.sort.bitWidth!)
+                    : l.sort.isSint ? signed(op, width: l.sort.bitWidth!, arithmetic: arithmetic)
+                    : binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
                 let yes = d.bool(true), no = d.bool(false)
                 let logical = op.isLogical
                 return { s, x in
@@ -640,6 +645,71 @@ extension Executor {
             case .eq: return { a, b, _ in d.eq(a, b) }
             case .ne: return { a, b, _ in d.not(d.eq(a, b)) }
             case .and, .or, .implies: preconditionFailure("logical operator on ints: the type checker admits none")
+            }
+        }
+
+        /// Whether an exact int of `width` bits lies outside `range`.
+        @inlinable func outside(_ x: D.Value, _ range: ClosedRange<BigInt>, width w: Int) -> D.Value {
+            d.or(d.slt(x, d.signedNumber(range.lowerBound, width: w), width: w),
+                 d.slt(d.signedNumber(range.upperBound, width: w), x, width: w))
+        }
+
+        /// A conversion between integer sorts where one side is signed: the value is taken
+        /// exactly, one bit wider than both, then checked against the target's range (checked
+        /// arithmetic) and wrapped into it.
+        @inlinable func convert(_ ac: @escaping ExprCode, from source: Sort, to target: Sort, checked: Bool) -> ExprCode {
+            let d = self.d
+            let from = source.bitWidth!, to = target.bitWidth!
+            let w = Swift.max(from, to) + 1
+            let signedSource = source.isSigned, signedTarget = target.isSigned
+            let range = target.integerRange!
+            return { s, x in
+                let a = ac(&s, &x)
+                let exact = signedSource ? d.signExtend(a, from: from, to: w) : d.zeroExtend(a, from: from, to: w)
+                if checked { Compiler.fault(d, self.outside(exact, range, width: w), &x.faults) }
+                return signedTarget ? d.signedTruncate(exact, from: w, to: to) : d.truncate(exact, from: w, to: to)
+            }
+        }
+
+        /// A binary operator on `intN` operands of `width` bits, with Solidity's meaning: the
+        /// result is computed exactly in a wider int, then reverts (checked arithmetic) or wraps
+        /// in two's complement (wrapping) when it does not fit; `/` and `%` truncate toward zero,
+        /// and `min / -1` overflows. As for uints, x / 0 reverts when checked and is 0 otherwise.
+        @inlinable func signed(_ op: BinaryOp, width w: Int, arithmetic: Arithmetic) -> (D.Value, D.Value, inout [D.Value]) -> D.Value {
+            let d = self.d
+            let checked = arithmetic == .checked
+            let range = Sort.sint(w).integerRange!
+            /// `a op b` exactly in `wide` bits, then fitted back into w bits.
+            func exact(_ wide: Int, _ op: @escaping (D.Value, D.Value) -> D.Value) -> (D.Value, D.Value, inout [D.Value]) -> D.Value {
+                return { a, b, faults in
+                    let r = op(d.signExtend(a, from: w, to: wide), d.signExtend(b, from: w, to: wide))
+                    if checked { Compiler.fault(d, self.outside(r, range, width: wide), &faults) }
+                    return d.signedTruncate(r, from: wide, to: w)
+                }
+            }
+            switch op {
+            case .and, .or, .implies: preconditionFailure("logical operator on ints: the type checker admits none")
+            case .eq: return { a, b, _ in d.eq(a, b) }
+            case .ne: return { a, b, _ in d.not(d.eq(a, b)) }
+            case .lt: return { a, b, _ in d.slt(a, b, width: w) }
+            case .le: return { a, b, _ in d.sle(a, b, width: w) }
+            case .gt: return { a, b, _ in d.slt(b, a, width: w) }
+            case .ge: return { a, b, _ in d.sle(b, a, width: w) }
+            case .add: return exact(w + 1) { d.intAdd($0, $1, width: w + 1) }
+            case .sub: return exact(w + 1) { d.intSub($0, $1, width: w + 1) }
+            // The exact product of two w-bit signed integers fits in 2w bits.
+            case .mul: return exact(2 * w) { d.intMul($0, $1, width: 2 * w) }
+            case .div, .mod:
+                let zero = d.number(0, width: w), one = d.number(1, width: w)
+                let quotient = exact(w + 1) { d.intDiv($0, $1, width: w + 1) }
+                return { a, b, faults in
+                    let bZero = d.eq(b, zero)
+                    if checked { Compiler.fault(d, bZero, &faults) }
+                    let safeB = d.ite(bZero, one, b)
+                    // The remainder has the dividend's sign and is smaller than the divisor: it fits.
+                    let r = op == .div ? quotient(a, safeB, &faults) : d.intRem(a, safeB, width: w)
+                    return d.ite(bZero, zero, r)
+                }
             }
         }
 

@@ -7,6 +7,8 @@ struct TypeSyntax: Sendable {
     indirect enum Kind: Sendable {
         case bool, address
         case uint(Int)
+        /// `int8` ... `int256` (`int` is `int256`).
+        case int(Int)
         case bytes(Int)
         case map(key: TypeSyntax, value: TypeSyntax)
     }
@@ -28,11 +30,13 @@ struct ExprSyntax: Sendable {
         case weightedSum(NameSyntax, ExprSyntax, text: String)
         case hexBytes([UInt8])
         case length(ExprSyntax)
-        /// `uint8(e)` and the other uint widths: an explicit conversion.
-        case convert(Int, ExprSyntax)
+        /// `uint8(e)`, `int64(e)` and the other integer types: an explicit conversion.
+        case convert(Sort, ExprSyntax)
         /// A view applied to arguments; `primed` evaluates it in the post-state.
         case call(String, primed: Bool, [ExprSyntax])
         case not(ExprSyntax)
+        /// Unary minus, `-e`.
+        case negate(ExprSyntax)
         case binary(BinaryOp, ExprSyntax, ExprSyntax)
         case index(ExprSyntax, ExprSyntax)
         case ternary(ExprSyntax, ExprSyntax, ExprSyntax)
@@ -53,7 +57,7 @@ struct ExprSyntax: Sendable {
             height = k.height + 1
         case .call(_, _, let args):
             height = (args.map(\.height).max() ?? 0) + 1
-        case .not(let e):
+        case .not(let e), .negate(let e):
             height = e.height + 1
         case .binary(_, let l, let r), .index(let l, let r):
             height = max(l.height, r.height) + 1
@@ -66,7 +70,7 @@ struct ExprSyntax: Sendable {
     var children: [ExprSyntax] {
         switch kind {
         case .number, .bool, .maxUint256, .reverted, .name, .primed, .hexBytes, .sum(_, _, nil, _): return []
-        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .weightedSum(_, let k, _), .not(let k): return [k]
+        case .sum(_, _, let k?, _), .length(let k), .convert(_, let k), .weightedSum(_, let k, _), .not(let k), .negate(let k): return [k]
         case .call(_, _, let args): return args
         case .binary(_, let l, let r), .index(let l, let r): return [l, r]
         case .ternary(let c, let t, let e): return [c, t, e]

@@ -11,22 +11,33 @@ extension TypeChecker {
 
     /// A literal of `sort`, or nil (reported) if it does not fit.
     mutating func numberLiteral(_ value: BigUInt, sort: Sort, at location: SourceLocation) -> Expr? {
-        let bits = sort.bitWidth ?? 256
-        guard value <= TypeChecker.maxValue(bits: bits) else {
-            report("number literal \(value) is too large for \(sort) (max \(TypeChecker.maxValue(bits: bits)))",
-                   at: location)
+        numberLiteral(BigInt(value), sort: sort, at: location)
+    }
+
+    /// A literal of `sort`, held as its bit pattern (two's complement for an intN), or nil
+    /// (reported) if it does not fit.
+    mutating func numberLiteral(_ value: BigInt, sort: Sort, at location: SourceLocation) -> Expr? {
+        let range = sort.integerRange ?? 0...BigInt(TypeChecker.maxValue(bits: sort.bitWidth ?? 256))
+        guard value <= range.upperBound else {
+            report("number literal \(value) is too large for \(sort) (max \(range.upperBound))", at: location)
             return nil
         }
-        return .number(value, sort)
+        guard value >= range.lowerBound else {
+            report(sort.isSint ? "number literal \(value) is too small for \(sort) (min \(range.lowerBound))"
+                   : "negative number \(value) where \(sort) is expected; only intN types hold negative values", at: location)
+            return nil
+        }
+        return .number(sort.pattern(of: value), sort)
     }
 
     /// Names a call may use without declaring them; no view or function may take them.
-    static let builtinFunctions: Set<String> = ["mulDiv", "mulDivUp", "min", "max", "sqrt"]
+    static let builtinFunctions: Set<String> = ["mulDiv", "mulDivUp", "min", "max", "abs", "sqrt"]
 
     /// Whether the expression's sort comes entirely from its context.
     static func isLiteralOnly(_ e: ExprSyntax) -> Bool {
         switch e.kind {
         case .number, .hexBytes: return true
+        case .negate(let inner): return isLiteralOnly(inner)
         case .binary(let op, let l, let r): return op.isArithmetic && isLiteralOnly(l) && isLiteralOnly(r)
         case .ternary(_, let t, let f): return isLiteralOnly(t) && isLiteralOnly(f)
         default: return false
@@ -39,10 +50,12 @@ extension TypeChecker {
         case .number(let value):
             let sort: Sort
             switch expected {
-            case .uint?, .address?: sort = expected ?? .uint256
+            case .uint?, .sint?, .address?: sort = expected ?? .uint256
             default: sort = .uint256
             }
             return numberLiteral(value, sort: sort, at: e.location)
+        case .negate(let operand):
+            return checkNegation(operand, at: e.location, expected: expected, scope: scope)
         case .bool(let b):
             return .bool(b)
         case .maxUint256:
@@ -56,7 +69,7 @@ extension TypeChecker {
         case .name(let name) where scope.loopIndices[name] != nil:
             let sort: Sort
             switch expected {
-            case .uint?: sort = expected ?? .uint256
+            case .uint?, .sint?: sort = expected ?? .uint256
             default: sort = .uint256
             }
             return numberLiteral(scope.loopIndices[name]!, sort: sort, at: e.location)
@@ -86,8 +99,8 @@ extension TypeChecker {
             return .length(x)
         case .call(let name, let primed, let args):
             return checkCall(name, primed: primed, args, at: e.location, scope: scope)
-        case .convert(let width, let inner):
-            return checkConversion(to: width, inner, at: e.location, scope: scope)
+        case .convert(let target, let inner):
+            return checkConversion(to: target, inner, at: e.location, scope: scope)
         case .not(let operand):
             guard let x = checkExpr(operand, expected: .bool, scope: scope) else { return nil }
             guard x.sort == .bool else {
@@ -150,6 +163,9 @@ extension TypeChecker {
         if views[name] == nil, name == "min" || name == "max" {
             return checkMinMax(max: name == "max", args, at: location, scope: scope)
         }
+        if views[name] == nil, name == "abs" {
+            return checkAbs(args, at: location, scope: scope)
+        }
         if views[name] == nil, name == "sqrt" {
             // The floor square root, of the argument's width (Uniswap's first mint, `Math.sqrt`).
             return checkUintArguments("sqrt", "x", args, at: location, scope: scope).map { .sqrt($0[0]) }
@@ -198,7 +214,8 @@ extension TypeChecker {
     /// The arguments of a built-in over uints (`mulDiv`, `min`, ...), one per name in
     /// `parameters`; literals take the sort of the other arguments, as with an operator.
     private mutating func checkUintArguments(_ name: String, _ parameters: String, _ args: [ExprSyntax],
-                                             at location: SourceLocation, scope: Scope) -> [Expr]? {
+                                             signed: Bool = false, at location: SourceLocation, scope: Scope) -> [Expr]? {
+        let admits: (Sort) -> Bool = signed ? { $0.isInteger } : TypeChecker.isUint
         let count = parameters.split(separator: ",").count
         guard args.count == count else {
             report("'\(name)' takes \(count) arguments (\(parameters)), found \(args.count)", at: location)
@@ -206,16 +223,21 @@ extension TypeChecker {
             return nil
         }
         var checked: [Expr?] = args.map { TypeChecker.isLiteralOnly($0) ? nil : checkExpr($0, expected: nil, scope: scope) }
-        let sort = checked.lazy.compactMap { $0?.sort }.first(where: TypeChecker.isUint) ?? .uint256
+        let literalSort: Sort = args.contains { if case .negate = $0.kind { return true } else { return false } } ? .sint(256) : .uint256
+        let sort = checked.lazy.compactMap { $0?.sort }.first(where: admits) ?? (signed ? literalSort : .uint256)
         for (i, a) in args.enumerated() where TypeChecker.isLiteralOnly(a) { checked[i] = checkExpr(a, expected: sort, scope: scope) }
         var xs: [Expr] = []
         for (a, x) in zip(args, checked) {
             guard let x else { return nil }
-            guard TypeChecker.isUint(x.sort) else {
-                report("type mismatch: '\(name)' needs uint arguments, found \(x.sort)", at: a.location)
+            guard admits(x.sort) else {
+                report("type mismatch: '\(name)' needs \(signed ? "integer" : "uint") arguments, found \(x.sort)", at: a.location)
                 return nil
             }
             xs.append(x)
+        }
+        if let mixed = TypeChecker.mixedSignedness(xs.map(\.sort)), !scope.context.isProperty {
+            report("type mismatch: '\(name)' mixes \(mixed); convert one with intN(...) or uintN(...)", at: location)
+            return nil
         }
         return xs
     }
@@ -248,20 +270,63 @@ extension TypeChecker {
     /// `min(a, b)` and `max(a, b)`: the smaller or larger of two uints, of the wider operand's
     /// width. Written as a conditional over a comparison, so both readers share its meaning.
     private mutating func checkMinMax(max: Bool, _ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
-        guard let xs = checkUintArguments(max ? "max" : "min", "a, b", args, at: location, scope: scope) else { return nil }
+        guard let xs = checkUintArguments(max ? "max" : "min", "a, b", args, signed: true, at: location, scope: scope) else { return nil }
         let (a, b) = TypeChecker.widened(xs[0], xs[1])
         return .ite(.binary(max ? .ge : .le, a, b, arithmetic: .wrapping), a, b)
     }
 
-    /// `uintN(e)`: widening is exact; narrowing reverts in checked arithmetic when the value does
-    /// not fit and keeps the low bits in wrapping arithmetic (inside `unchecked`, in properties).
-    private mutating func checkConversion(to width: Int, _ inner: ExprSyntax, at location: SourceLocation, scope: Scope) -> Expr? {
-        let target = Sort.uint(width)
+    /// `abs(x)`: the magnitude of an intN as a uintN, which always holds it (abs(min_int8) is 128),
+    /// as OpenZeppelin's `SignedMath.abs`; of a uint, the uint itself. In a property, exact.
+    private mutating func checkAbs(_ args: [ExprSyntax], at location: SourceLocation, scope: Scope) -> Expr? {
+        guard let xs = checkUintArguments("abs", "x", args, signed: true, at: location, scope: scope) else { return nil }
+        let x = xs[0]
+        guard case .sint(let w) = x.sort else { return x }
+        let negative = Expr.binary(.lt, x, .number(0, x.sort), arithmetic: .wrapping)
+        if scope.context.isProperty {
+            // MathInt lifts both branches to exact integers: -x never overflows there.
+            return .ite(negative, .binary(.sub, .number(0, x.sort), x, arithmetic: .wrapping), x)
+        }
+        // -x wraps only for the least intN, whose bit pattern read as a uint is its magnitude.
+        let negated = Expr.binary(.sub, .number(0, x.sort), x, arithmetic: .wrapping)
+        return .ite(negative, .convert(negated, to: .uint(w), arithmetic: .wrapping), .convert(x, to: .uint(w), arithmetic: .wrapping))
+    }
+
+    /// `-e`: a negative literal takes the sort expected of it (an intN, int256 by default); any
+    /// other operand must be an intN, and `-min_intN` overflows like any subtraction. In a
+    /// property, arithmetic is exact, so a uint may be negated too.
+    private mutating func checkNegation(_ operand: ExprSyntax, at location: SourceLocation, expected: Sort?, scope: Scope) -> Expr? {
+        if TypeChecker.isLiteralOnly(operand), let value = TypeChecker.foldSigned(operand) {
+            if scope.context.isProperty, let e = expected, e.isUint, value.sign == .plus {
+                // Exact arithmetic: 0 - value, lifted to an integer, in a uint wide enough for it.
+                let wide = Sort.uint(Swift.max(e.bitWidth!, (value.magnitude.bitWidth + 7) / 8 * 8))
+                guard let magnitude = numberLiteral(value, sort: wide, at: location) else { return nil }
+                return .binary(.sub, .number(0, wide), magnitude, arithmetic: .wrapping)
+            }
+            let sort = expected.flatMap { $0.isSint || $0.isUint || $0 == .address ? $0 : nil } ?? .sint(256)
+            return numberLiteral(-value, sort: sort, at: location)
+        }
+        guard let x = checkExpr(operand, expected: expected, scope: scope) else { return nil }
+        if x.sort.isSint || (scope.context.isProperty && x.sort.isUint) {
+            return .binary(.sub, .number(0, x.sort), x, arithmetic: x.sort.isSint ? scope.arithmetic : .wrapping)
+        }
+        report("type mismatch: unary '-' needs an intN operand, found \(x.sort)" + (x.sort.isUint ? "; convert it with int\(x.sort.bitWidth!)(...) first" : ""), at: operand.location)
+        return nil
+    }
+
+    /// `uintN(e)` and `intN(e)`: widening is exact; a value the target cannot hold reverts in
+    /// checked arithmetic and keeps its low bits (two's complement) in wrapping arithmetic
+    /// (inside `unchecked`, in properties).
+    private mutating func checkConversion(to target: Sort, _ inner: ExprSyntax, at location: SourceLocation, scope: Scope) -> Expr? {
         let hint: Sort? = TypeChecker.isLiteralOnly(inner) ? target : nil
         guard let x = checkExpr(inner, expected: hint, scope: scope) else { return nil }
-        guard case .uint(let from) = x.sort else {
-            report("type mismatch: '\(target)(...)' converts a uint, found \(x.sort)", at: inner.location)
+        guard x.sort.isInteger else {
+            report("type mismatch: '\(target)(...)' converts a uint or an int, found \(x.sort)", at: inner.location)
             return nil
+        }
+        guard case .uint(let width) = target, case .uint(let from) = x.sort else {
+            if x.sort == target { return x }
+            if let widened = TypeChecker.implicitlyWidened(x, to: target) { return widened }
+            return .convert(x, to: target, arithmetic: scope.arithmetic)
         }
         // In a property, arithmetic is exact: uintN(e) is how it asks for e modulo 2^N.
         if from == width { return scope.context.isProperty ? .narrow(x, to: width, arithmetic: .wrapping) : x }
@@ -345,10 +410,13 @@ extension TypeChecker {
         /// width takes a width that holds it (the other operand is then widened), so
         /// `x + 300 > 299` with a uint8 `x` means what it says.
         func fitting(_ literal: ExprSyntax, _ sort: Sort?) -> Sort? {
-            guard scope.context.isProperty, case .uint(let w)? = sort, let value = TypeChecker.fold(literal),
-                  value > TypeChecker.maxValue(bits: w) else { return sort }
-            let bits = (value.bitWidth + 7) / 8 * 8
-            return bits <= 256 ? .uint(bits) : sort
+            guard scope.context.isProperty, let sort, let range = sort.integerRange,
+                  let value = TypeChecker.foldSigned(literal), !range.contains(value) else { return sort }
+            // A negative literal beside a uint is negated exactly (checkNegation).
+            if sort.isUint, value.sign == .minus { return sort }
+            let bits = (value.magnitude.bitWidth + (sort.isSint ? 1 : 0) + 7) / 8 * 8
+            guard bits <= 256 else { return sort }
+            return sort.isSint ? .sint(bits) : .uint(bits)
         }
         if aLiteral && !bLiteral {
             let bx = checkExpr(b, expected: hint, scope: scope)
@@ -361,13 +429,21 @@ extension TypeChecker {
         return (checkExpr(a, expected: hint, scope: scope), checkExpr(b, expected: hint, scope: scope))
     }
 
-    /// Zero-extends the narrower of two uints so both have the wider width.
+    /// Extends the narrower of two uints (or of two intN) so both have the wider width.
     private static func widened(_ l: Expr, _ r: Expr) -> (Expr, Expr) {
-        guard case .uint(let wl) = l.sort, case .uint(let wr) = r.sort, wl != wr else { return (l, r) }
-        return wl < wr ? (.widen(l, to: wr), r) : (l, .widen(r, to: wl))
+        guard l.sort.isInteger, r.sort.isInteger, l.sort.isSint == r.sort.isSint,
+              let wl = l.sort.bitWidth, let wr = r.sort.bitWidth, wl != wr else { return (l, r) }
+        return wl < wr ? (implicitlyWidened(l, to: r.sort)!, r) : (l, implicitlyWidened(r, to: l.sort)!)
     }
 
     private static func isUint(_ s: Sort) -> Bool { if case .uint = s { return true } else { return false } }
+
+    /// "uint256 and int256" when the sorts mix uints and intN (actions refuse that, as Solidity
+    /// does: one side is converted explicitly), nil otherwise.
+    static func mixedSignedness(_ sorts: [Sort]) -> String? {
+        guard let u = sorts.first(where: \.isUint), let i = sorts.first(where: \.isSint) else { return nil }
+        return "\(u) and \(i)"
+    }
 
     private mutating func checkBinary(_ op: BinaryOp, _ l: ExprSyntax, _ r: ExprSyntax, at location: SourceLocation,
                                       expected: Sort?, scope: Scope) -> Expr? {
@@ -385,15 +461,16 @@ extension TypeChecker {
         }
 
         if op.isArithmetic {
-            let hint = expected.flatMap { TypeChecker.isUint($0) ? $0 : nil }
-            let (lx, rx) = checkOperands(l, r, hint: hint, scope: scope, adopts: TypeChecker.isUint)
+            let hint = expected.flatMap { $0.isInteger ? $0 : nil }
+            let (lx, rx) = checkOperands(l, r, hint: hint, scope: scope, adopts: \.isInteger)
             guard let lx, let rx else { return nil }
-            let lOK = TypeChecker.isUint(lx.sort), rOK = TypeChecker.isUint(rx.sort)
+            let lOK = lx.sort.isInteger, rOK = rx.sort.isInteger
             guard lOK, rOK else {
                 let at = !lOK && rOK ? l.location : lOK && !rOK ? r.location : location
                 report("type mismatch: \(symbol) needs uint operands, found \(lx.sort) and \(rx.sort)", at: at)
                 return nil
             }
+            guard !reportMixed(symbol, lx, rx, at: location, scope: scope) else { return nil }
             let (a, b) = TypeChecker.widened(lx, rx)
             return .binary(op, a, b, arithmetic: scope.arithmetic)
         }
@@ -402,7 +479,7 @@ extension TypeChecker {
         let equality = op == .eq || op == .ne
         let (lx, rx) = checkOperands(l, r, hint: nil, scope: scope) { sort in
             if case .bytes = sort { return equality }
-            return TypeChecker.isUint(sort) || (equality && sort == .address)
+            return sort.isInteger || (equality && sort == .address)
         }
         guard let lx, let rx else { return nil }
         if equality {
@@ -413,21 +490,30 @@ extension TypeChecker {
                 }
                 return .binary(op, lx, rx, arithmetic: .wrapping)
             }
-            guard lx.sort == rx.sort || (TypeChecker.isUint(lx.sort) && TypeChecker.isUint(rx.sort)) else {
+            guard lx.sort == rx.sort || (lx.sort.isInteger && rx.sort.isInteger) else {
                 report("type mismatch: \(symbol) needs operands of the same sort, found \(lx.sort) and \(rx.sort)",
                        at: location)
                 return nil
             }
         } else {
-            let lOK = TypeChecker.isUint(lx.sort), rOK = TypeChecker.isUint(rx.sort)
+            let lOK = lx.sort.isInteger, rOK = rx.sort.isInteger
             guard lOK, rOK else {
                 let at = !lOK && rOK ? l.location : lOK && !rOK ? r.location : location
                 report("type mismatch: \(symbol) needs uint operands, found \(lx.sort) and \(rx.sort)", at: at)
                 return nil
             }
         }
+        guard !reportMixed(symbol, lx, rx, at: location, scope: scope) else { return nil }
         let (a, b) = TypeChecker.widened(lx, rx)
         return .binary(op, a, b, arithmetic: .wrapping)
+    }
+
+    /// Reports an operator between a uint and an intN outside a property (where both are exact
+    /// integers and may meet); true when reported.
+    private mutating func reportMixed(_ symbol: String, _ l: Expr, _ r: Expr, at location: SourceLocation, scope: Scope) -> Bool {
+        guard !scope.context.isProperty, let mixed = TypeChecker.mixedSignedness([l.sort, r.sort]) else { return false }
+        report("type mismatch: \(symbol) mixes \(mixed); convert one side with intN(...) or uintN(...)", at: location)
+        return true
     }
 
     private mutating func checkIndex(_ m: ExprSyntax, _ k: ExprSyntax, scope: Scope) -> Expr? {
@@ -462,14 +548,14 @@ extension TypeChecker {
         }
         let (tx, fx) = checkOperands(t, f, hint: expected, scope: scope) { sort in
             if case .bytes = sort { return true }
-            return TypeChecker.isUint(sort) || sort == .address
+            return sort.isInteger || sort == .address
         }
         guard let cx, cx.sort == .bool, let tx, let fx else { return nil }
         if tx.sort.isMap || fx.sort.isMap {
             report("the branches of '?:' cannot be maps", at: t.location)
             return nil
         }
-        guard tx.sort == fx.sort || (TypeChecker.isUint(tx.sort) && TypeChecker.isUint(fx.sort)) else {
+        guard tx.sort == fx.sort || (tx.sort.isInteger && fx.sort.isInteger && (tx.sort.isSint == fx.sort.isSint || scope.context.isProperty)) else {
             report("type mismatch: the branches of '?:' have different sorts, \(tx.sort) and \(fx.sort)", at: t.location)
             return nil
         }

@@ -72,12 +72,8 @@ extension TypeChecker {
         }
     }
 
-    /// `x` as a value of `sort`: itself, or widened from a narrower uint; nil otherwise.
-    func coerced(_ x: Expr, to sort: Sort) -> Expr? {
-        if x.sort == sort { return x }
-        if case .uint(let from) = x.sort, case .uint(let to) = sort, from < to { return .widen(x, to: to) }
-        return nil
-    }
+    /// `x` as a value of `sort`: itself, or widened from a narrower integer of its kind; nil otherwise.
+    func coerced(_ x: Expr, to sort: Sort) -> Expr? { TypeChecker.implicitlyWidened(x, to: sort) }
 
     /// The statements one call expands to, and the value it returns as a local of the caller
     /// (nil for a function that returns nothing). Nil when the call is in error (reported).
@@ -183,6 +179,7 @@ extension TypeChecker {
         case .length(let a): return ExprSyntax(.length(go(a, guarded)), at: at)
         case .convert(let w, let a): return ExprSyntax(.convert(w, go(a, guarded)), at: at)
         case .not(let a): return ExprSyntax(.not(go(a, guarded)), at: at)
+        case .negate(let a): return ExprSyntax(.negate(go(a, guarded)), at: at)
         case .index(let m, let k): return ExprSyntax(.index(go(m, guarded), go(k, guarded)), at: at)
         case .binary(let op, let l, let r):
             let left = go(l, guarded)

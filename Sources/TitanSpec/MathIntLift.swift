@@ -40,16 +40,20 @@ enum MathInt {
         case .narrow(let a, let w, _):
             let x = lift(a)
             return x.sort.isInt ? wrap(x, to: w) : .narrow(x, to: w, arithmetic: .wrapping)
+        case .convert(let a, let s, _):
+            // `int64(e)` in a property: e wrapped into int64, as uintN(e) takes it modulo 2^N.
+            return .convert(lift(a), to: s, arithmetic: .wrapping)
         case .ite(let c, let t, let f):
             let x = lift(t), y = lift(f)
-            guard x.sort.isInt || y.sort.isInt else { return .ite(lift(c), x, y) }
+            guard x.sort.isInt || y.sort.isInt || x.sort != y.sort else { return .ite(lift(c), x, y) }
             let (p, q) = common(asInt(x), asInt(y))
             return .ite(lift(c), p, q)
         case .binary(let op, let a, let b, let arithmetic):
             let x = lift(a), y = lift(b)
             if op.isLogical { return .binary(op, x, y, arithmetic: arithmetic) }
             if op.isComparison {
-                guard x.sort.isInt || y.sort.isInt else { return .binary(op, x, y, arithmetic: arithmetic) }
+                // A uint beside an intN compares as the integers they are.
+                guard x.sort.isInt || y.sort.isInt || x.sort != y.sort else { return .binary(op, x, y, arithmetic: arithmetic) }
                 let (p, q) = common(asInt(x), asInt(y))
                 return .binary(op, p, q, arithmetic: .wrapping)
             }
@@ -72,10 +76,12 @@ enum MathInt {
         return e.children.reduce(own) { max($0, widest($1)) }
     }
 
-    /// A uint as an int one bit wider (a literal as narrow as its value allows).
+    /// A uint as an int one bit wider (a literal as narrow as its value allows); an intN as an
+    /// int of its width.
     static func asInt(_ x: Expr) -> Expr {
         switch (x, x.sort) {
         case (_, .int): return x
+        case (_, .sint(let w)): return .toInt(x, width: w)
         case (.number(let n, _), _): return .number(n, .int(max(2, n.bitWidth + 1)))
         case (_, .uint(let w)): return .toInt(x, width: w + 1)
         default: return x  // the checker admits arithmetic on uints only
@@ -100,9 +106,11 @@ enum MathInt {
         return .narrow(have > w ? x : extend(x, to: w + 1), to: w, arithmetic: .wrapping)
     }
 
-    /// An int where a uint of `sort` is needed is taken modulo 2^N.
+    /// An int where a uint of `sort` is needed is taken modulo 2^N (where an intN is needed,
+    /// wrapped into it).
     static func asUint(_ x: Expr, _ sort: Sort) -> Expr {
         guard x.sort.isInt, let w = sort.bitWidth else { return x }
+        if sort.isSint { return .convert(x, to: sort, arithmetic: .wrapping) }
         return wrap(x, to: w)
     }
 }

@@ -345,6 +345,14 @@ struct Parser {
         return n
     }
 
+    /// The width of `intN` for N a multiple of 8 from 8 to 256; `int` is int256, as in Solidity.
+    static func intWidth(_ name: String) -> Int? {
+        if name == "int" { return 256 }
+        guard name.hasPrefix("int"), let n = Int(name.dropFirst(3)), String(n) == name.dropFirst(3),
+              n >= 8, n <= 256, n % 8 == 0 else { return nil }
+        return n
+    }
+
     private mutating func parseType() throws -> TypeSyntax {
         let token = current
         let kind: TypeSyntax.Kind
@@ -384,8 +392,10 @@ struct Parser {
             throw error("unknown type '\(name)'; uint widths are multiples of 8 from 8 to 256 (uint8, uint16, ..., uint112, ..., uint256)")
         case .identifier("mapping"):
             throw error("'mapping(K => V)' is written 'map<K, V>' in a spec")
-        case .identifier(let name) where name == "int" || (name.hasPrefix("int") && Int(name.dropFirst(3)) != nil):
-            throw error("signed integers ('\(name)') are not supported yet; model the value as a magnitude and a sign, or as a uint offset by 2^(N-1)")
+        case .identifier(let name) where Parser.intWidth(name) != nil:
+            kind = .int(Parser.intWidth(name)!)
+        case .identifier(let name) where name.hasPrefix("int") && Int(name.dropFirst(3)) != nil:
+            throw error("unknown type '\(name)'; int widths are multiples of 8 from 8 to 256 (int8, int16, ..., int128, ..., int256)")
         case .identifier("string"):
             throw error("'string' is not a spec type; use 'bytes<N>' with a maximum length")
         default:
@@ -626,6 +636,10 @@ struct Parser {
 
     private mutating func parseUnary() throws -> ExprSyntax {
         let token = current
+        if accept(.minus) {
+            let operand = try nested { p in try p.parseUnary() }
+            return try node(.negate(operand), at: token.location)
+        }
         guard accept(.not) else { return try parsePostfix() }
         let operand = try nested { p in try p.parseUnary() }
         return try node(.not(operand), at: token.location)
@@ -670,14 +684,22 @@ struct Parser {
             // max_uint8 ... max_uint248: a literal, which takes the sort of where it is used.
             advance()
             return ExprSyntax(.number(BigUInt(1) << Parser.uintWidth(String(name.dropFirst(4)))! - 1), at: location)
-        case .identifier(let name) where Parser.uintWidth(name) != nil && next.isPunct(.lparen):
-            // A conversion to a width that is not a keyword, `uint112(e)`.
-            let width = Parser.uintWidth(name)!
+        case .identifier(let name) where name.hasPrefix("max_int") && Parser.intWidth(String(name.dropFirst(4))) != nil:
+            // max_int8 ... max_int256: a literal, which takes the sort of where it is used.
+            advance()
+            return ExprSyntax(.number(BigUInt(1) << (Parser.intWidth(String(name.dropFirst(4)))! - 1) - 1), at: location)
+        case .identifier(let name) where name.hasPrefix("min_int") && Parser.intWidth(String(name.dropFirst(4))) != nil:
+            advance()
+            let magnitude = ExprSyntax(.number(BigUInt(1) << (Parser.intWidth(String(name.dropFirst(4)))! - 1)), at: location)
+            return ExprSyntax(.negate(magnitude), at: location)
+        case .identifier(let name) where (Parser.uintWidth(name) != nil || Parser.intWidth(name) != nil) && next.isPunct(.lparen):
+            // A conversion to a width that is not a keyword, `uint112(e)`, or to an int, `int128(e)`.
+            let target = Parser.uintWidth(name).map(Sort.uint) ?? .sint(Parser.intWidth(name)!)
             advance()
             try expect(.lparen, "after '\(name)'")
             let inner = try parseExpression()
             try expect(.rparen, "to close '\(name)('")
-            return try node(.convert(width, inner), at: location)
+            return try node(.convert(target, inner), at: location)
         case .identifier(let name), .primed(let name):
             let primed: Bool
             if case .primed = token.kind { primed = true } else { primed = false }
@@ -708,7 +730,7 @@ struct Parser {
             try expect(.lparen, "after '\(token.text)' (a conversion is written '\(token.text)(expression)')")
             let inner = try parseExpression()
             try expect(.rparen, "to close '\(token.text)('")
-            return try node(.convert(width, inner), at: location)
+            return try node(.convert(.uint(width), inner), at: location)
         case .keyword(.len):
             advance()
             try expect(.lparen, "after 'len'")

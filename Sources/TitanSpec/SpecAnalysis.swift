@@ -240,6 +240,7 @@ private struct Outline {
         case .bool: return "bool"
         case .address: return "address"
         case .uint(let n): return "uint\(n)"
+        case .int(let n): return "int\(n)"
         case .bytes(let n): return n == Sort.defaultBytesLength ? "bytes" : "bytes<\(n)>"
         case .map(let k, let v): return "map<\(describe(k)), \(describe(v))>"
         }

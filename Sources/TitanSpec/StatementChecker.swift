@@ -87,9 +87,7 @@ extension TypeChecker {
                 return nil
             }
             guard let sort = local, let x = checkExpr(value, expected: sort, scope: scope) else { return nil }
-            var v = x
-            if case .uint(let from) = x.sort, case .uint(let to) = sort, from < to { v = .widen(x, to: to) }
-            guard v.sort == sort else {
+            guard let v = TypeChecker.implicitlyWidened(x, to: sort) else {
                 report("cannot assign \(x.sort) to '\(root.name)', a var of \(sort)", at: value.location)
                 return nil
             }
@@ -134,11 +132,11 @@ extension TypeChecker {
         }
         guard let x = checkExpr(value, expected: current, scope: scope) else { return nil }
         guard let targetSort = current, let rootSort, indices.count == target.indices.count else { return nil }
-        guard x.sort == targetSort else {
+        guard let v = TypeChecker.implicitlyWidened(x, to: targetSort) else {
             report("cannot assign \(x.sort) to \(targetSort)", at: value.location)
             return nil
         }
-        return .assign(LValue(root: root.name, rootSort: rootSort, indices: indices), x)
+        return .assign(LValue(root: root.name, rootSort: rootSort, indices: indices), v)
     }
 
     private mutating func checkBind(_ name: NameSyntax, _ type: TypeSyntax?, _ value: ExprSyntax, scope: inout Scope) -> Stmt? {
@@ -156,10 +154,10 @@ extension TypeChecker {
             x = nil
         }
         if let d = declared, let v = x, v.sort != d {
-            if case .uint(let from) = v.sort, case .uint(let to) = d, from < to {
-                x = .widen(v, to: to)
+            if let widened = TypeChecker.implicitlyWidened(v, to: d) {
+                x = widened
             } else {
-                let hint = v.sort.isUint && d.isUint ? "; convert explicitly with '\(d)(...)'" : ""
+                let hint = v.sort.isInteger && d.isInteger ? "; convert explicitly with '\(d)(...)'" : ""
                 report("type mismatch: cannot bind \(v.sort) to '\(name.name)', declared \(d)\(hint)", at: value.location)
                 x = nil
             }

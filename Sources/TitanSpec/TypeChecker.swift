@@ -107,33 +107,54 @@ struct TypeChecker {
                 return
             }
             constants[name] = .bool(b)
-        case .uint?, .address?:
-            guard let value = TypeChecker.fold(decl.value) else {
-                report("the value of constant '\(name)' must be a literal or arithmetic between literals (and not below 0)", at: decl.value.location)
+        case .uint?, .sint?, .address?:
+            guard let value = TypeChecker.foldSigned(decl.value) else {
+                report("the value of constant '\(name)' must be a literal or arithmetic between literals", at: decl.value.location)
                 return
             }
             if let number = numberLiteral(value, sort: sort!, at: decl.value.location) { constants[name] = number }
         default:
-            if sort != nil { report("a constant is a uint, an address or a bool; '\(name)' is \(sort!)", at: decl.type.location) }
+            if sort != nil { report("a constant is a uint, an int, an address or a bool; '\(name)' is \(sort!)", at: decl.type.location) }
         }
     }
 
-    /// The exact value of literals and arithmetic between them; nil for anything else, a
-    /// negative difference or a division by zero.
+    /// The exact value of literals and arithmetic between them, when it is not negative; nil for
+    /// anything else or a division by zero.
     static func fold(_ e: ExprSyntax) -> BigUInt? {
+        guard let v = foldSigned(e), v.sign == .plus else { return nil }
+        return v.magnitude
+    }
+
+    /// The exact value of literals, unary minus and arithmetic between them (division truncates
+    /// toward zero, as Solidity's); nil for anything else or a division by zero.
+    static func foldSigned(_ e: ExprSyntax) -> BigInt? {
         switch e.kind {
-        case .number(let n): return n
-        case .maxUint256: return maxValue(bits: 256)
+        case .number(let n): return BigInt(n)
+        case .maxUint256: return BigInt(maxValue(bits: 256))
+        case .negate(let inner): return foldSigned(inner).map { -$0 }
         case .binary(let op, let l, let r):
-            guard let a = fold(l), let b = fold(r) else { return nil }
+            guard let a = foldSigned(l), let b = foldSigned(r) else { return nil }
             switch op {
             case .add: return a + b
-            case .sub: return a >= b ? a - b : nil
+            case .sub: return a - b
             case .mul: return a * b
             case .div: return b == 0 ? nil : a / b
             case .mod: return b == 0 ? nil : a % b
             default: return nil
             }
+        default: return nil
+        }
+    }
+
+    /// `x` where a value of `sort` is expected: itself, or widened from a narrower integer of the
+    /// same kind (zero-extended for uints, sign-extended for ints); nil otherwise.
+    static func implicitlyWidened(_ x: Expr, to sort: Sort) -> Expr? {
+        if x.sort == sort { return x }
+        switch (x.sort, sort) {
+        case (.uint(let from), .uint(let to)) where from < to: return .widen(x, to: to)
+        case (.sint(let from), .sint(let to)) where from < to:
+            if case .number(let n, let s) = x { return .number(sort.pattern(of: s.integer(fromPattern: n)), sort) }
+            return .convert(x, to: sort, arithmetic: .wrapping)
         default: return nil
         }
     }
@@ -401,12 +422,13 @@ struct TypeChecker {
         case .bool: return .bool
         case .address: return .address
         case .uint(let width): return .uint(width)
+        case .int(let width): return .sint(width)
         case .bytes(let n): return .bytes(n)
         case .map(let keyType, let valueType):
             let key = sort(of: keyType)
             let value = sort(of: valueType)
             if let key, key.isMap {
-                report("map keys must be bool, address, uint or bytes, found \(key)", at: keyType.location)
+                report("map keys must be bool, address, uint, int or bytes, found \(key)", at: keyType.location)
                 return nil
             }
             guard let key, let value else { return nil }
@@ -450,10 +472,17 @@ struct TypeChecker {
                 return nil
             }
             return .bool(b)
-        case .number, .maxUint256:
+        case .number, .maxUint256, .negate:
             guard sort != .bool else {
                 report("type mismatch: initial value of '\(name)' must be bool, found a number", at: value.location)
                 return nil
+            }
+            if case .negate = value.kind {
+                guard let literal = TypeChecker.foldSigned(value) else {
+                    report("initial value of '\(name)' must be a number or bool literal", at: value.location)
+                    return nil
+                }
+                return numberLiteral(literal, sort: sort, at: value.location)
             }
             guard case .number(let literal) = value.kind else {
                 guard sort == .uint256 else {

@@ -21,6 +21,7 @@ enum ViewExpansion {
             case .ite(let c, let t, let f): return .ite(go(c), go(t), go(f))
             case .widen(let a, let w): return .widen(go(a), to: w)
             case .narrow(let a, let w, _): return .narrow(go(a), to: w, arithmetic: arithmetic)
+            case .convert(let a, let s, _): return .convert(go(a), to: s, arithmetic: arithmetic)
             case .length(let a): return .length(go(a))
             case .toInt(let a, let w): return .toInt(go(a), width: w)
             case .sqrt(let a): return .sqrt(go(a))

@@ -195,6 +195,7 @@ enum WeightedSumTerm {
             case .length(let a): return .length(go(a))
             case .widen(let a, let w): return .widen(go(a), to: w)
             case .narrow(let a, let w, let arith): return .narrow(go(a), to: w, arithmetic: arith)
+            case .convert(let a, let s, let arith): return .convert(go(a), to: s, arithmetic: arith)
             case .toInt(let a, let w): return .toInt(go(a), width: w)
             case .sqrt(let a): return .sqrt(go(a))
             }
