@@ -50,7 +50,8 @@ struct SemanticsAgreementTests {
             switch sort {
             case .bool: return .bool(next() % 2 == 0)
             case .address: return .bits(addressPool[next() % addressPool.count])
-            case .uint(let w), .int(let w):
+            case .uint(let w), .sint(let w), .int(let w):
+                // For an intN the pool's patterns are read in two's complement: 2^256 - 1 is -1.
                 let n = uintPool[next() % uintPool.count]
                 return .bits(n & ((BigUInt(1) << w) - 1))
             case .bytes(let max):
@@ -134,6 +135,43 @@ struct SemanticsAgreementTests {
     func varLocals() async throws {
         let model = try parseModel(Self.varSpec)
         await propertyCheck(count: 60, input: Gen.int(in: 0...1000).array(of: 24...24)) { picks in
+            try check(model, picks: picks)
+        }
+    }
+
+    static let signedSpec = """
+    model Signed {
+      arithmetic checked
+      state s: int256
+      state t: int24
+      state u: uint112
+      state byKey: map<int8, int64>
+      action ops(x: int256, y: int24, k: int8) {
+        if x < 0 { s = s + x * 2 } else { s = s / (x == 0 ? -1 : x) }
+        t = t % (y == 0 ? int24(3) : y) - y
+        byKey[k] = -byKey[k] + int64(k)
+      }
+      action wraps(x: int256, y: int24, z: uint112) {
+        unchecked {
+          s = s * x - max_int256
+          t = int24(z) + y / (y == 0 ? int24(1) : -y)
+          u = uint112(x) + z
+        }
+        byKey[int8(y)] = max(int64(y), -5)
+      }
+      action converts(x: int256, z: uint112) {
+        u = uint112(x)
+        t = int24(z) - int24(abs(int24(x)))
+        s = int256(z) - x
+      }
+      invariant anything: s >= min_int256
+    }
+    """
+
+    @Test("on signed and odd-width arithmetic: checked and wrapping, conversions, maps keyed by ints")
+    func signed() async throws {
+        let model = try parseModel(Self.signedSpec)
+        await propertyCheck(count: 80, input: Gen.int(in: 0...1000).array(of: 24...24)) { picks in
             try check(model, picks: picks)
         }
     }
