@@ -150,4 +150,17 @@ struct LanguageReferenceTests {
         #expect(results.count == 3)
         #expect(results.allSatisfy { $0.status == .proved }, "\(results.map { "\($0.property): \($0.status)" })")
     }
+
+    @Test("every model on the page parses, and every property it states is proved")
+    func everyExampleProves() throws {
+        let page = try String(contentsOfFile: specPath("Docs/spec-language.md"), encoding: .utf8)
+        let blocks = page.components(separatedBy: "```\n").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let models = blocks.filter { $0.hasPrefix("model ") }
+        #expect(models.count >= 3)
+        for text in models {
+            let model = try parseModel(text)
+            let results = Prover(model: model, specPath: "doc.tspec", options: ProverOptions(jobs: 1, simulationSeconds: 0.5)).verify()
+            #expect(!results.isEmpty && results.allSatisfy { $0.status == .proved }, "\(model.name): \(results.map { "\($0.property): \($0.status)" })")
+        }
+    }
 }
