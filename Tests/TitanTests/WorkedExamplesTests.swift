@@ -19,6 +19,25 @@ struct WorkedExamplesTests {
         return out
     }
 
+    @Test("Uniswap V2: k never decreases and no swap takes both tokens in the pair; Uranium's fee scale breaks both, with replayed traces")
+    func uniswap() throws {
+        let r = try Self.verify("Specs/examples/uniswap_v2_pair.tspec", timeout: 60)
+        for property in ["supply_is_summed", "minimum_liquidity_is_locked", "empty_pair_has_no_flow", "k_never_decreases",
+                         "swap_never_takes_both", "swap_tracks_the_flows", "first_mint_takes_the_root"] {
+            #expect(r["UniswapV2Pair.\(property)"]?.status == .proved, "\(property): \(r["UniswapV2Pair.\(property)"]?.status.rawValue ?? "missing")")
+        }
+        for bug in ["k_never_decreases", "swap_never_takes_both"] {
+            let result = try #require(r["UraniumPair.\(bug)"])
+            #expect(result.status == .violated && result.counterexample?.replayed == true && !result.failsAsRefutation, "\(bug)")
+            // A real trace from the empty pair: liquidity first, then the swap that breaks the rule.
+            #expect(result.counterexample?.steps.first?.action == "mint" && result.counterexample?.steps.last?.action == "swap")
+        }
+        for property in ["supply_is_summed", "minimum_liquidity_is_locked", "empty_pair_has_no_flow", "swap_tracks_the_flows"] {
+            #expect(r["UraniumPair.\(property)"]?.status == .proved, "Uranium \(property)")
+        }
+        #expect(r.count == 13)
+    }
+
     @Test("Ownable2Step with a timelock: who may propose, accept and renounce, and the delay, all proved")
     func ownable() throws {
         let r = try Self.verify("Specs/examples/ownable2step_timelock.tspec")
