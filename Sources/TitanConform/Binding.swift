@@ -44,6 +44,10 @@ struct Binding {
     }
 
     init(model: Model, mapping: ConformMapping, functions: [TargetFunction], mappingFile: String?) throws {
+        let unsupported = [Environment.number, Environment.value].filter { name in model.actions.contains { $0.params.contains { $0.name == name } } }
+        guard unsupported.isEmpty else {
+            throw TargetError("model '\(model.name)' uses \(unsupported.joined(separator: " and ")), which titan conform does not send to an implementation yet")
+        }
         known = mapping.known
         let byName = Dictionary(functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let source = mappingFile.map { "(mapped in \($0))" } ?? "(by name; map it in a mapping file with --map)"

@@ -25,7 +25,7 @@ extension Conformance: DifferentialSubject {
     /// ordered (a vault whose assets exceed its shares is then new).
     public func reachedOnLatestRun() -> [String] {
         guard let run = lastModelRun else { return [] }
-        let observed = model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+        let observed = model.stateVars.filter { !Model.isGhost($0.name) && !Environment.blockFields.contains($0.name) }
         let numbers = observed.filter { $0.sort.isUint }
         var out: [String] = []
         for (st, r) in zip(lastSteps, run.steps) {

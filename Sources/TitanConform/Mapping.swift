@@ -86,7 +86,7 @@ public struct ConformMapping: Sendable {
     /// The state a conformance run can compare: the spec's variables, not the checker's ghosts
     /// nor the block time (which the harness sets).
     static func observable(_ model: Model) -> [StateVar] {
-        model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+        model.stateVars.filter { !Model.isGhost($0.name) && !Environment.blockFields.contains($0.name) }
     }
 
     /// The default mapping changed by a mapping file's text. Errors name the file and line.

@@ -1,11 +1,30 @@
-/// What the chain provides to every step: the caller and the block time. A model that mentions
-/// either gets them as the last two parameters of every action (each step has its own) and a
-/// state variable `block.timestamp`, the time of the latest step, which the type checker's
-/// prologue keeps from decreasing. No spec identifier can contain a dot, so none can clash.
+/// What the chain provides to every step: the caller and the block time, and, for models that
+/// use them, the block number and the value sent. A model that mentions any of them gets them as
+/// the last parameters of every action (each step has its own), in `parameters`' order, and a
+/// state variable per block field (`block.timestamp`, `block.number`: the latest step's), which
+/// the type checker's prologue keeps from going back. No spec identifier can contain a dot, so
+/// none can clash.
 public enum Environment {
     public static let sender = "msg.sender"
     public static let timestamp = "block.timestamp"
-    public static let names: [String: Sort] = [sender: .address, timestamp: .uint(64)]
+    /// Never decreases, and grows by at least one per step.
+    public static let number = "block.number"
+    /// What the call sends; only a `payable` action accepts a non-zero value.
+    public static let value = "msg.value"
+    /// In a rule: the time of the step before the one the rule is about (the pre-state's).
+    public static let previousTimestamp = "block.previousTimestamp"
+    public static let names: [String: Sort] = [sender: .address, timestamp: .uint(64), number: .uint(64), value: .uint256]
+    /// The block fields kept as state (the latest step's), which no report lists as the model's own.
+    public static let blockFields: Set<String> = [timestamp, number]
+    /// Every dotted name a spec may write.
+    public static let words: [String] = [sender, value, timestamp, number, previousTimestamp]
+
+    /// The environment's parameters, in the order they follow an action's own.
+    public static func parameters(blockNumber: Bool, value usesValue: Bool) -> [Param] {
+        [Param(name: sender, sort: .address), Param(name: timestamp, sort: .uint(64))]
+            + (blockNumber ? [Param(name: number, sort: .uint(64))] : [])
+            + (usesValue ? [Param(name: value, sort: .uint256)] : [])
+    }
 }
 
 extension Property {

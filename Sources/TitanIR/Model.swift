@@ -24,8 +24,11 @@ public struct Action: Hashable, Sendable {
     /// What the action returns, if it declares a type: its body then ends by binding the value
     /// to `Action.resultLocal`.
     public var returns: Sort?
-    public init(name: String, params: [Param], body: [Stmt], location: SourceLocation, returns: Sort? = nil) {
+    /// Whether a call may send a value (`msg.value`); one that is not payable requires it to be 0.
+    public var payable: Bool
+    public init(name: String, params: [Param], body: [Stmt], location: SourceLocation, returns: Sort? = nil, payable: Bool = false) {
         self.name = name; self.params = params; self.body = body; self.location = location; self.returns = returns
+        self.payable = payable
     }
 
     /// The local the body's last statement binds to the returned value. No spec identifier can

@@ -40,7 +40,7 @@ struct ConeOfInfluence {
     /// took, so moving time alone does not make an action needed, unless the property itself
     /// reads the time (then the time a trace ends at matters).
     func actionsNeeded(by invariant: Property) -> [Int] {
-        actionsNeeded(reading: reads(invariant), timeRead: reads(invariant).contains(Environment.timestamp))
+        actionsNeeded(reading: reads(invariant))
     }
 
     /// The actions a trace leading to a step of `actions` on which `rule` may fail needs: what
@@ -50,12 +50,14 @@ struct ConeOfInfluence {
     func actionsNeeded(by rule: Property, before actions: [Action]) -> [Int] {
         var seeds = reads(rule)
         for a in actions { seeds.formUnion((footprints[a.name] ?? a.footprint).reads) }
-        return actionsNeeded(reading: seeds, timeRead: seeds.contains(Environment.timestamp))
+        return actionsNeeded(reading: seeds)
     }
 
-    private func actionsNeeded(reading seeds: Set<String>, timeRead: Bool) -> [Int] {
+    /// Moving a block field (the time, the block number) that the seeds do not read makes no
+    /// action needed; the same argument holds for the block number as for the time.
+    private func actionsNeeded(reading seeds: Set<String>) -> [Int] {
         var cone = seeds
-        let timeOnly: Set<String> = timeRead ? [] : [Environment.timestamp]
+        let timeOnly = Environment.blockFields.subtracting(seeds)
         var needed = Set<Int>()
         var changed = true
         while changed {

@@ -45,7 +45,7 @@ extension Prover {
         // Where a simulation may steer to: the pre-state's scalars, then the failing step.
         // The time is left out: any later time is as good, and the step is sent at least as late.
         let scalars = before.filter { name, _ in
-            name != Environment.timestamp && (self.model.stateVar(name).map { !$0.sort.isMap && !Model.isGhost(name) } ?? false)
+            !Environment.blockFields.contains(name) && (self.model.stateVar(name).map { !$0.sort.isMap && !Model.isGhost(name) } ?? false)
         }
         return (cti, step, SimulationSearch.Goal(invariant: inv.name, params: paramValues, scalars: scalars, step: step))
     }

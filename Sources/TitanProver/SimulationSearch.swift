@@ -154,7 +154,7 @@ struct SimulationSearch {
                 // Rules are tried on the states the walk reaches, with their own action.
                 for (i, target) in open.enumerated().reversed() {
                     guard case .rule(let rule, let actions) = target, let action = actions.randomElement(using: &rng) else { continue }
-                    let args = arguments(action.params, pools, &rng)
+                    let args = arguments(action, after: state, pools, &rng)
                     let params = arguments(rule.params, pools, &rng)
                     if let out = try? interpreter.step(Step(action: action.name, args: args), from: state),
                        !ruleHolds(rule, action, args: args, params: params, pre: state, outcome: out) {
@@ -164,7 +164,7 @@ struct SimulationSearch {
                     }
                 }
                 let action = enabled[Int(rng.next() % UInt64(enabled.count))]
-                let step = Step(action: action.name, args: arguments(action.params, pools, &rng))
+                let step = Step(action: action.name, args: arguments(action, after: state, pools, &rng))
                 guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                 state = out.state
                 steps.append(step)
@@ -214,7 +214,7 @@ struct SimulationSearch {
             if model.constructor != nil || !visitedStart { visit(state, &rng, pools); visitedStart = true }
             for _ in 0..<walkLength {
                 let action = model.actions[Int(rng.next() % UInt64(model.actions.count))]
-                let step = Step(action: action.name, args: arguments(action.params, pools, &rng))
+                let step = Step(action: action.name, args: arguments(action, after: state, pools, &rng))
                 guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                 state = out.state
                 visit(state, &rng, pools)
@@ -267,6 +267,17 @@ struct SimulationSearch {
             // Only a value of the same sort: `k` may be a bool in one action and an id in another.
             if let v = earlier[p.name], v.sort == p.sort { args[p.name] = v.value }
         }
+        return args
+    }
+
+    /// An action's arguments from `state`: the environment's block number is a later block
+    /// (usually the next), and a value is sent only to a payable action.
+    func arguments(_ action: Action, after state: ConcreteState, _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
+        var args = arguments(action.params, pools, &rng)
+        if args[Environment.number] != nil, case .bits(let last) = state[Environment.number] {
+            args[Environment.number] = .bits(last + 1 + (rng.next() % 4 == 0 ? BigUInt(rng.next() % 1000) : 0))
+        }
+        if args[Environment.value] != nil, !action.payable || rng.next() % 4 == 0 { args[Environment.value] = .bits(0) }
         return args
     }
 
@@ -387,7 +398,7 @@ struct StateShape {
     let pairs: [(String, String)]
 
     init(model: Model) {
-        let vars = model.stateVars.filter { !Model.isGhost($0.name) && $0.name != Environment.timestamp }
+        let vars = model.stateVars.filter { !Model.isGhost($0.name) && !Environment.blockFields.contains($0.name) }
         scalars = vars.filter { !$0.sort.isMap }.map { ($0.name, $0.sort) }
         maps = vars.filter { $0.sort.isMap }.map(\.name)
         let numbers = scalars.filter { $0.sort.isUint }.prefix(8)

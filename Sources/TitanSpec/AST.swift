@@ -133,6 +133,8 @@ struct ActionSyntax: Sendable {
     /// `action name(params): type { ... return e }`: what rules on it read as `result`.
     var returns: TypeSyntax?
     var body: [StmtSyntax]
+    /// `action name(params) payable { ... }`: the call may send a value (`msg.value`).
+    var payable = false
 }
 
 /// `function name(params) [: type] { ... [return e] }`: statements shared by actions (what
@@ -184,7 +186,7 @@ enum MemberSyntax: Sendable {
 /// `scenario name { call(args) [from E] [at E] [reverts] ... expect E ... }`.
 struct ScenarioSyntax: Sendable {
     enum Step: Sendable {
-        case call(action: NameSyntax, args: [ExprSyntax], sender: ExprSyntax?, time: ExprSyntax?, reverts: Bool)
+        case call(action: NameSyntax, args: [ExprSyntax], sender: ExprSyntax?, time: ExprSyntax?, value: ExprSyntax? = nil, reverts: Bool)
         case expect(ExprSyntax)
     }
     var name: NameSyntax

@@ -118,6 +118,18 @@ extension TypeChecker {
     }
 
     private mutating func checkName(_ name: String, at location: SourceLocation, scope: Scope) -> Expr? {
+        if name == Environment.value, scope.context == .action, !scope.payable, scope.locals[name] != nil {
+            report("'msg.value' is only available in payable actions: declare 'action name(...) payable { ... }' (an action that is not payable reverts when a value is sent)", at: location)
+            return nil
+        }
+        if name == Environment.previousTimestamp {
+            guard scope.context == .rule, states[Environment.timestamp] != nil else {
+                report("'block.previousTimestamp' is the time of the step before a rule's step, in rules only (in invariants and views, block.timestamp is the latest step's time)", at: location)
+                return nil
+            }
+            // The pre-state keeps the time of the latest step before this one.
+            return .state(Environment.timestamp, .uint(64))
+        }
         if let local = scope.locals[name] {
             return local.map { .name(scope.ir(name), $0) }
         }
@@ -140,7 +152,7 @@ extension TypeChecker {
             return nil
         }
         if Environment.names[name] != nil {
-            report("'\(name)' is only available in actions and rules" + (name == Environment.timestamp ? " (and, as the latest step's time, in invariants and views)" : ""), at: location)
+            report("'\(name)' is only available in actions and rules" + (name == Environment.timestamp || name == Environment.number ? " (and, as the latest step's, in invariants and views)" : ""), at: location)
             return nil
         }
         report("unknown name '\(name)'", at: location)

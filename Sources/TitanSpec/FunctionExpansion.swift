@@ -35,9 +35,10 @@ extension TypeChecker {
     private func functionScope(prefix: String) -> Scope {
         var scope = Scope(context: .action, arithmetic: modelArithmetic, locals: [:])
         scope.prefix = prefix
-        if modelUsesEnvironment {
-            for (name, sort) in Environment.names { scope.locals[name] = .some(sort) }
-        }
+        // A function may read msg.value wherever it is called: an action that is not payable
+        // has required it to be 0.
+        scope.payable = true
+        for p in environmentParams { scope.locals[p.name] = .some(p.sort) }
         return scope
     }
 

@@ -79,8 +79,8 @@ struct Lexer {
                 advance()
                 while let d = peek(), Lexer.isIdentifierPart(d) { advance() }
                 word = source.slice(start, index)
-                guard Environment.names[word] != nil else {
-                    throw source.diagnostic("unknown name '\(word)'; the environment provides msg.sender and block.timestamp", at: location)
+                guard Environment.words.contains(word) else {
+                    throw source.diagnostic("unknown name '\(word)'; the environment provides \(Environment.words.joined(separator: ", "))", at: location)
                 }
                 if peek() == "'" { throw source.diagnostic("'\(word)' cannot be primed", at: location) }
                 return make(.identifier(word))

@@ -200,7 +200,7 @@ struct Parser {
         return ActionSyntax(name: name, params: params, returns: nil, body: body)
     }
 
-    /// Steps are calls and `expect`s; `from`, `at` and `reverts` after a call are read as words
+    /// Steps are calls and `expect`s; `from`, `at`, `paying` and `reverts` after a call are read as words
     /// only there, so they stay free as names elsewhere.
     private mutating func parseScenario(keyword: Token) throws -> ScenarioSyntax {
         let name = try identifier("scenario name after 'scenario'")
@@ -221,14 +221,15 @@ struct Parser {
                 repeat { args.append(try parseExpression()) } while accept(.comma)
             }
             try expect(.rparen, "after the arguments of '\(action.name)'")
-            var sender: ExprSyntax?, time: ExprSyntax?, reverts = false
+            var sender: ExprSyntax?, time: ExprSyntax?, value: ExprSyntax?, reverts = false
             while true {
                 if sender == nil, case .identifier("from") = current.kind { advance(); sender = try parseExpression(); continue }
                 if time == nil, case .identifier("at") = current.kind { advance(); time = try parseExpression(); continue }
+                if value == nil, case .identifier("paying") = current.kind { advance(); value = try parseExpression(); continue }
                 if !reverts, case .identifier("reverts") = current.kind { advance(); reverts = true; continue }
                 break
             }
-            steps.append(.call(action: action, args: args, sender: sender, time: time, reverts: reverts))
+            steps.append(.call(action: action, args: args, sender: sender, time: time, value: value, reverts: reverts))
         }
         return ScenarioSyntax(name: name, steps: steps, sourceText: source.text(from: keyword.start, to: previous.end))
     }
@@ -248,11 +249,14 @@ struct Parser {
         let params = current.isPunct(.rparen) ? [] : try parseParams()
         try expect(.rparen, "after action parameters")
         let returns = accept(.colon) ? try parseType() : nil
+        // `payable` is a word only here, so it stays free as a name elsewhere.
+        var payable = false
+        if case .identifier("payable") = current.kind { advance(); payable = true }
         owner = name.name
         namesInScope = params.map(\.name)
         defer { owner = nil }
         let body = try parseBlock("action body")
-        return ActionSyntax(name: name, params: params, returns: returns, body: body)
+        return ActionSyntax(name: name, params: params, returns: returns, body: body, payable: payable)
     }
 
     private mutating func parseFunction() throws -> FunctionSyntax {

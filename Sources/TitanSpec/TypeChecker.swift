@@ -26,6 +26,8 @@ struct Scope {
     var loopIndices: [String: BigUInt] = [:]
     /// Only in the constructor: whether `immutable` state may be assigned.
     var setsImmutables = false
+    /// In an action: whether it is `payable` (may read `msg.value`).
+    var payable = false
 
     /// The IR name of a local. The environment's names belong to the action, and names holding
     /// '#' were made by the checker (already unique), so neither takes the prefix.
@@ -50,6 +52,8 @@ struct TypeChecker {
     var modelArithmetic: Arithmetic = .wrapping
     /// Whether the current model has a caller and a time (see `Environment`).
     var modelUsesEnvironment = false
+    /// The parameters the environment adds to every action of the current model.
+    var environmentParams: [Param] = []
     /// The current model's functions by name, and the ones being expanded (innermost last).
     var functions: [String: FunctionSyntax] = [:]
     var expanding: [String] = []
@@ -175,12 +179,20 @@ struct TypeChecker {
         for case .state(let decl) in model.members {
             if let v = checkState(decl) { stateVars.append(v) }
         }
-        // The caller and the block time, only for models that mention them (see `Environment`).
-        let environment = TypeChecker.usesEnvironment(model)
+        // The caller and the block time, only for models that mention the environment, and the
+        // block number and the value sent only for models that use them (see `Environment`).
+        let mentioned = TypeChecker.environmentNames(model)
+        let environment = !mentioned.isEmpty
         modelUsesEnvironment = environment
+        environmentParams = environment ? Environment.parameters(blockNumber: mentioned.contains(Environment.number),
+                                                                 value: mentioned.contains(Environment.value)) : []
         if environment {
             states[Environment.timestamp] = .some(.uint(64))
             stateVars.append(StateVar(name: Environment.timestamp, sort: .uint(64)))
+        }
+        if mentioned.contains(Environment.number) {
+            states[Environment.number] = .some(.uint(64))
+            stateVars.append(StateVar(name: Environment.number, sort: .uint(64)))
         }
 
         // Views in declaration order: a view may use the views declared before it.
@@ -236,21 +248,32 @@ struct TypeChecker {
             scope.setsImmutables = decl.name.name == Action.constructorName
             var params = params
             var prologue: [Stmt] = []
+            scope.payable = decl.payable
+            for p in environmentParams {
+                scope.locals[p.name] = .some(p.sort)
+                params.append(p)
+            }
             if environment {
-                for name in [Environment.sender, Environment.timestamp] {
-                    scope.locals[name] = .some(Environment.names[name]!)
-                    params.append(Param(name: name, sort: Environment.names[name]!))
-                }
                 // Time never goes back: each step's time is at least the previous step's.
                 let now = Expr.name(Environment.timestamp, .uint(64)), last = Expr.state(Environment.timestamp, .uint(64))
                 prologue = [.require(.binary(.ge, now, last, arithmetic: .wrapping), decl.name.location),
                             .assign(LValue(root: Environment.timestamp, rootSort: .uint(64), indices: []), now)]
             }
+            if environmentParams.contains(where: { $0.name == Environment.number }) {
+                // Each step is in a later block than the previous step.
+                let now = Expr.name(Environment.number, .uint(64)), last = Expr.state(Environment.number, .uint(64))
+                prologue += [.require(.binary(.gt, now, last, arithmetic: .wrapping), decl.name.location),
+                             .assign(LValue(root: Environment.number, rootSort: .uint(64), indices: []), now)]
+            }
+            if environmentParams.contains(where: { $0.name == Environment.value }), !decl.payable {
+                // As in Solidity: a call that sends a value to an action that is not payable reverts.
+                prologue.append(.require(.binary(.eq, .name(Environment.value, .uint256), .number(0, .uint256), arithmetic: .wrapping), decl.name.location))
+            }
             let (body, result) = checkBody(decl.body, returns: decl.returns.map { ($0, returns) }, of: "action '\(decl.name.name)'",
                                            at: decl.name.location, scope: &scope)
             let tail: [Stmt] = result.map { [.bind(Action.resultLocal, $0)] } ?? []
             actions.append(Action(name: decl.name.name, params: params, body: prologue + body + tail, location: decl.name.location,
-                                  returns: result == nil ? nil : returns))
+                                  returns: result == nil ? nil : returns, payable: decl.payable))
         }
 
         // Split the constructor (checked last, like an action) from the actions.
@@ -309,7 +332,7 @@ struct TypeChecker {
                 }
                 guard let exact = mathematical(body, at: e.location) else { ok = false; continue }
                 steps.append(.expect(exact, location: e.location))
-            case .call(let name, let args, let sender, let time, let reverts):
+            case .call(let name, let args, let sender, let time, let value, let reverts):
                 if name.name == Action.constructorName, constructor != nil, !steps.isEmpty {
                     report("the constructor runs once, as the scenario's first call", at: name.location)
                     ok = false
@@ -321,7 +344,7 @@ struct TypeChecker {
                     ok = false
                     continue
                 }
-                let declared = environment ? Array(action.params.dropLast(2)) : action.params
+                let declared = Array(action.params.dropLast(environmentParams.count))
                 guard declared.count == args.count else {
                     report("'\(name.name)' takes \(declared.count) argument\(declared.count == 1 ? "" : "s"), found \(args.count)", at: name.location)
                     ok = false
@@ -329,6 +352,12 @@ struct TypeChecker {
                 }
                 if !environment, let extra = sender ?? time {
                     report("'from' and 'at' give the caller and the time, which this model does not use", at: extra.location)
+                    ok = false
+                    continue
+                }
+                let usesValue = environmentParams.contains { $0.name == Environment.value }
+                if let value, !usesValue {
+                    report("'paying' gives the value sent, which this model does not use (no action is payable)", at: value.location)
                     ok = false
                     continue
                 }
@@ -350,12 +379,21 @@ struct TypeChecker {
                     if when.sort != .uint(64) { report("type mismatch: 'at' takes a uint64, found \(when.sort)", at: time!.location); ok = false }
                     values += [who, when]
                 }
+                if environmentParams.contains(where: { $0.name == Environment.number }) {
+                    // The next block, unless the scenario says otherwise.
+                    values.append(.binary(.add, .state(Environment.number, .uint(64)), .number(1, .uint(64)), arithmetic: .wrapping))
+                }
+                if usesValue {
+                    let paid = value.flatMap { checkExpr($0, expected: .uint256, scope: argumentScope) } ?? .number(0, .uint256)
+                    if paid.sort != .uint256 { report("type mismatch: 'paying' takes a uint256, found \(paid.sort)", at: value!.location); ok = false }
+                    values.append(paid)
+                }
                 steps.append(.call(action: action.name, args: values, reverts: reverts, location: name.location))
             }
         }
         guard ok else { return nil }
         // A scenario that does not deploy explicitly deploys with zero arguments, from address 1 at time 0.
-        if let constructor, !decl.steps.contains(where: { if case .call(let n, _, _, _, _) = $0 { return n.name == Action.constructorName }; return false }) {
+        if let constructor, !decl.steps.contains(where: { if case .call(let n, _, _, _, _, _) = $0 { return n.name == Action.constructorName }; return false }) {
             if let p = constructor.params.first(where: { !($0.sort == .bool || $0.sort == .address || $0.sort.isUint) }) {
                 report("the constructor's parameter '\(p.name)' has no default: start scenario '\(decl.name.name)' with constructor(...)",
                        at: decl.name.location)
@@ -363,6 +401,7 @@ struct TypeChecker {
             }
             let args = constructor.params.map { p -> Expr in
                 if environment, p.name == Environment.sender { return .number(1, .address) }
+                if p.name == Environment.number { return .number(1, .uint(64)) }
                 return p.sort == .bool ? .bool(false) : .number(0, p.sort)
             }
             steps.insert(.call(action: Action.constructorName, args: args, reverts: false, location: decl.name.location), at: 0)
@@ -595,8 +634,9 @@ struct TypeChecker {
             kind = .rule(action: action.name, actionArgs: args.map(\.name))
         }
         if environment, case .rule = kind {
-            // A rule sees the caller and the time of the step it is about.
-            for (name, sort) in Environment.names where scope.locals[name] == nil { scope.locals[name] = .some(sort) }
+            // A rule sees the caller and the time of the step it is about (and its block number
+            // and value, in a model that uses them).
+            for p in environmentParams where scope.locals[p.name] == nil { scope.locals[p.name] = .some(p.sort) }
         }
         guard let typed = checkExpr(decl.body, expected: .bool, scope: scope) else { return nil }
         guard typed.sort == .bool else {
@@ -613,32 +653,35 @@ struct TypeChecker {
 }
 
 extension TypeChecker {
-    /// Whether a model mentions `msg.sender` or `block.timestamp` anywhere.
-    static func usesEnvironment(_ model: ModelSyntax) -> Bool {
-        func expr(_ e: ExprSyntax) -> Bool {
-            if case .name(let n) = e.kind { return Environment.names[n] != nil }
-            return e.children.contains(where: expr)
+    /// The environment's names a model mentions anywhere (see `Environment.words`); a `payable`
+    /// action counts as mentioning `msg.value`.
+    static func environmentNames(_ model: ModelSyntax) -> Set<String> {
+        var found = Set<String>()
+        func expr(_ e: ExprSyntax) {
+            if case .name(let n) = e.kind, Environment.words.contains(n) { found.insert(n) }
+            e.children.forEach(expr)
         }
-        func stmt(_ s: StmtSyntax) -> Bool {
+        func stmt(_ s: StmtSyntax) {
             switch s {
-            case .require(let e, _), .bind(_, _, let e), .declare(_, _, let e): return expr(e)
-            case .assign(let lv, let e): return lv.indices.contains(where: expr) || expr(e)
-            case .ifElse(let c, let t, let f): return expr(c) || t.contains(where: stmt) || f.contains(where: stmt)
-            case .unchecked(let b), .forRange(_, _, let b, _): return b.contains(where: stmt)
-            case .call(_, let args): return args.contains(where: expr)
-            case .return(let e, _): return expr(e)
+            case .require(let e, _), .bind(_, _, let e), .declare(_, _, let e), .return(let e, _): expr(e)
+            case .assign(let lv, let e): lv.indices.forEach(expr); expr(e)
+            case .ifElse(let c, let t, let f): expr(c); t.forEach(stmt); f.forEach(stmt)
+            case .unchecked(let b), .forRange(_, _, let b, _): b.forEach(stmt)
+            case .call(_, let args): args.forEach(expr)
             }
         }
-        return model.members.contains { member in
+        for member in model.members {
             switch member {
-            case .action(let a), .constructor(let a): return a.body.contains(where: stmt)
-            case .function(let f): return f.body.contains(where: stmt)
-            case .property(let p): return expr(p.body)
-            case .view(let v): return expr(v.body)
-            case .state(let s): return s.initial.map(expr) ?? false
-            case .scenario: return false
-            case .arithmetic, .constant: return false
+            case .action(let a), .constructor(let a):
+                a.body.forEach(stmt)
+                if a.payable { found.insert(Environment.value) }
+            case .function(let f): f.body.forEach(stmt)
+            case .property(let p): expr(p.body)
+            case .view(let v): expr(v.body)
+            case .state(let s): s.initial.map(expr)
+            case .scenario, .arithmetic, .constant: break
             }
         }
+        return found
     }
 }
