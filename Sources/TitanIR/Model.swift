@@ -182,8 +182,10 @@ public struct SpecFile: Hashable, Sendable {
     public var path: String
     public var contentHash: String
     public var models: [Model]
-    public init(path: String, contentHash: String, models: [Model]) {
-        self.path = path; self.contentHash = contentHash; self.models = models
+    /// The checker's warnings, rendered as the command line shows them (file:line:column first).
+    public var warnings: [String]
+    public init(path: String, contentHash: String, models: [Model], warnings: [String] = []) {
+        self.path = path; self.contentHash = contentHash; self.models = models; self.warnings = warnings
     }
 }
 

@@ -156,7 +156,7 @@ public final class LanguageServer {
     func diagnostics(_ document: Document) -> [[String: Any]] {
         document.analysis.diagnostics.map { d in
             ["range": document.range(line: d.location.line, column: d.location.column),
-             "severity": 1, "source": "titan", "message": d.message]
+             "severity": d.isWarning ? 2 : 1, "source": "titan", "message": d.message]
         }
     }
 

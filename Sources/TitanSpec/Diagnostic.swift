@@ -6,16 +6,19 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The full text of the line `location` points into, without its line break.
     public var sourceLine: String
+    /// A warning points at something legal that is easy to get wrong; it stops nothing.
+    public var isWarning = false
 
-    init(location: SourceLocation, message: String, sourceLine: String) {
+    init(location: SourceLocation, message: String, sourceLine: String, isWarning: Bool = false) {
         self.location = location
         self.message = message
         self.sourceLine = sourceLine
+        self.isWarning = isWarning
     }
 
-    /// "file:line:col: error: message", then the line and a caret under the column.
+    /// "file:line:col: error: message" (or "warning:"), then the line and a caret under the column.
     public var description: String {
-        var text = "\(location): error: \(message)"
+        var text = "\(location): \(isWarning ? "warning" : "error"): \(message)"
         // A missing file has no line to show; a lone caret would point at nothing.
         guard !sourceLine.isEmpty else { return text }
         text += "\n" + sourceLine + "\n" + caretPadding + "^"

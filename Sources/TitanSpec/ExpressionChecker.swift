@@ -215,6 +215,11 @@ extension TypeChecker {
         // Views expand in place, so chains of views can build trees far larger than their text:
         // bound the expansion as the parser bounds written expressions.
         let expanded = ViewExpansion.substitute(body, bound, primed: primed, arithmetic: scope.arithmetic)
+        if scope.context == .rule, !primed, TypeChecker.readsState(Environment.timestamp, body) {
+            // The trap: in a rule, block.timestamp is this step's time, but an unprimed view reads
+            // the pre-state, whose time is the previous step's.
+            warn("view '\(name)' reads block.timestamp, and unprimed in a rule it reads the previous step's time; write '\(name)'(...)' for this step's time, or block.previousTimestamp to mean the previous one", at: location)
+        }
         let (height, count) = expanded.measure(limit: TypeChecker.maxExpandedNodes)
         guard height <= Parser.maxHeight, count <= TypeChecker.maxExpandedNodes else {
             report("view '\(name)' expands to an expression too large to check (more than \(Parser.maxHeight) levels or \(TypeChecker.maxExpandedNodes) nodes)", at: location)
@@ -518,6 +523,12 @@ extension TypeChecker {
         guard !reportMixed(symbol, lx, rx, at: location, scope: scope) else { return nil }
         let (a, b) = TypeChecker.widened(lx, rx)
         return .binary(op, a, b, arithmetic: .wrapping)
+    }
+
+    /// Whether `e` reads the state variable `name` in the pre-state.
+    static func readsState(_ name: String, _ e: Expr) -> Bool {
+        if case .state(name, _) = e { return true }
+        return e.children.contains { readsState(name, $0) }
     }
 
     /// Reports an operator between a uint and an intN outside a property (where both are exact

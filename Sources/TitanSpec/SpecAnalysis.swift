@@ -74,6 +74,7 @@ extension SpecLoader {
         if analysis.diagnostics.isEmpty {
             analysis.file = SpecFile(path: path, contentHash: contentHash(Data(text.utf8)), models: models)
         }
+        analysis.diagnostics += inReadingOrder(checker.warnings)
         let outline = Outline(tokens: tokens, ir: analysis.file?.models ?? [])
         analysis.models = outline.models(syntax, textEnd: source.characters.count)
         return analysis

@@ -30,7 +30,7 @@ public enum SpecLoader {
         guard checker.diagnostics.isEmpty else {
             throw SpecErrors(diagnostics: inReadingOrder(checker.diagnostics))
         }
-        return SpecFile(path: path, contentHash: contentHash, models: models)
+        return SpecFile(path: path, contentHash: contentHash, models: models, warnings: inReadingOrder(checker.warnings).map(\.description))
     }
 
     /// Checking goes declaration kind by kind; diagnostics are reported in reading order instead.

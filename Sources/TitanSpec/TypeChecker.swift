@@ -41,6 +41,7 @@ struct Scope {
 struct TypeChecker {
     let source: SourceFile
     var diagnostics: [Diagnostic] = []
+    var warnings: [Diagnostic] = []
     /// The current model's state variables (nil sort: declaration failed).
     var states: [String: Sort?] = [:]
     /// The model's `const`s, each a typed number or bool.
@@ -75,6 +76,13 @@ struct TypeChecker {
     }
 
     init(source: SourceFile) { self.source = source }
+
+    /// Something legal that is easy to get wrong; reported, and nothing stops.
+    mutating func warn(_ message: String, at location: SourceLocation) {
+        var d = source.diagnostic(message, at: location)
+        d.isWarning = true
+        if !warnings.contains(where: { $0.location == d.location && $0.message == d.message }) { warnings.append(d) }
+    }
 
     mutating func report(_ message: String, at location: SourceLocation) {
         diagnostics.append(source.diagnostic(message, at: location))

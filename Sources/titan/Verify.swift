@@ -191,6 +191,7 @@ extension Titan {
                 printError("error: no .tspec files under \(paths.joined(separator: ", "))")
                 throw ExitCode(2)
             }
+            for warning in specs.flatMap(\.warnings) { printError(warning) }
             // Checked before anything is proved or written.
             // Scenarios are reported like properties, and named like them.
             let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })

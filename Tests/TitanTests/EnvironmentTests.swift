@@ -1,3 +1,4 @@
+import BigInt
 import Testing
 import TitanIR
 import TitanInterp
@@ -80,7 +81,79 @@ struct EnvironmentTests {
             try parseModel("model M {\n  state o: address\n  action a() { o = msg.sender }\n  invariant i: o != msg.sender\n}")
         }
         #expect(invariant.description.contains("'msg.sender' is only available in actions and rules"))
-        let unknown = try #require(throws: SpecErrors.self) { try parseModel("model M {\n  state o: address\n  action a() { o = msg.value }\n}") }
-        #expect(unknown.description.contains("unknown name 'msg.value'"))
+        let unknown = try #require(throws: SpecErrors.self) { try parseModel("model M {\n  state o: address\n  action a() { o = msg.gas }\n}") }
+        #expect(unknown.description.contains("unknown name 'msg.gas'; the environment provides msg.sender, msg.value, block.timestamp, block.number, block.previousTimestamp"))
+        let notPayable = try #require(throws: SpecErrors.self) { try parseModel("model M {\n  state v: uint256\n  action a() { v = msg.value }\n}") }
+        #expect(notPayable.description.contains("3:20: error: 'msg.value' is only available in payable actions"))
+        let previous = try #require(throws: SpecErrors.self) {
+            try parseModel("model M {\n  state t: uint64\n  action a() { t = block.timestamp }\n  invariant i: t >= block.previousTimestamp\n}")
+        }
+        #expect(previous.description.contains("4:21: error: 'block.previousTimestamp' is the time of the step before a rule's step, in rules only"))
+    }
+
+    static let auction = """
+    model Auction {
+      arithmetic checked
+      state highest: uint256
+      state leader: address
+      state held: uint256
+      state lastBid: uint64
+      view latest(): uint64 = block.timestamp
+      action bid() payable {
+        require msg.value > highest
+        held = held + msg.value
+        highest = msg.value
+        leader = msg.sender
+        lastBid = block.number
+      }
+      action poke() { }
+      invariant bid_in_a_past_block: block.number >= lastBid
+      rule bids_pay on bid(): !reverted ==> held' == held + msg.value
+      rule poke_takes_no_value on poke(): msg.value > 0 ==> reverted
+      rule blocks_advance on bid(): !reverted ==> block.number > lastBid
+      rule next_block_only on bid(): !reverted && lastBid > 0 ==> block.number == lastBid + 1 expect violated
+      rule unprimed_views_read_the_previous_step on any: latest() == block.previousTimestamp && (!reverted ==> latest'() == block.timestamp)
+      scenario two_bids {
+        bid() paying 5 from 2
+        bid() paying 7 from 3
+        poke() paying 1 reverts
+        expect held == 12 && leader == 3 && block.number == 2
+      }
+    }
+    """
+
+    @Test("block.number grows every step; payable actions read msg.value and others revert when paid; unprimed views read the previous step's time")
+    func blocksAndValue() throws {
+        let model = try parseModel(Self.auction)
+        #expect(model.action("bid")?.params.map(\.name) == ["msg.sender", "block.timestamp", "block.number", "msg.value"])
+        let interp = Interpreter(model: model)
+        func args(_ number: Int, _ value: Int) -> [String: Value] {
+            ["msg.sender": .bits(1), "block.timestamp": .bits(0), "block.number": .bits(BigUInt(number)), "msg.value": .bits(BigUInt(value))]
+        }
+        let first = try interp.step(Step(action: "bid", args: args(1, 5)), from: interp.initialState())
+        #expect(first.ok.asBool)
+        #expect(try !interp.step(Step(action: "bid", args: args(1, 6)), from: first.state).ok.asBool)  // the same block again
+        #expect(try interp.step(Step(action: "bid", args: args(9, 6)), from: first.state).ok.asBool)
+        #expect(try !interp.step(Step(action: "poke", args: args(2, 1)), from: first.state).ok.asBool)
+        #expect(try interp.step(Step(action: "poke", args: args(2, 0)), from: first.state).ok.asBool)
+
+        let results = Prover(model: model, specPath: "a.tspec", options: ProverOptions(jobs: 1, simulationSeconds: 0)).verify()
+        let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.property, $0) })
+        for name in ["bid_in_a_past_block", "bids_pay", "poke_takes_no_value", "blocks_advance", "unprimed_views_read_the_previous_step"] {
+            #expect(byName[name]?.status == .proved, "\(name): \(byName[name]?.status.rawValue ?? "missing") \(byName[name]?.reason ?? "")")
+        }
+        let gap = try #require(byName["next_block_only"])
+        #expect(gap.status == .violated && gap.counterexample?.replayed == true && !gap.failsAsRefutation)
+        #expect(gap.counterexample?.steps.last?.args.contains { $0.name == "block.number" } == true)
+        #expect(byName["two_bids"]?.status == .proved, "\(byName["two_bids"]?.reason ?? "")")
+    }
+
+    @Test("an unprimed view that reads the time in a rule gets a warning that names both ways to say it; nothing else does")
+    func timeWarning() throws {
+        let file = try SpecLoader.parse(text: Self.auction, path: "a.tspec")
+        #expect(file.warnings.count == 1, "\(file.warnings)")
+        #expect(file.warnings.first?.hasPrefix("a.tspec:21:54: warning: view 'latest' reads block.timestamp, and unprimed in a rule it reads the previous step's time; write 'latest'(...)' for this step's time, or block.previousTimestamp to mean the previous one") == true,
+                "\(file.warnings)")
+        #expect(try SpecLoader.parse(text: Self.ownable, path: "o.tspec").warnings.isEmpty)
     }
 }
