@@ -161,6 +161,6 @@ struct ArithmeticModeTests {
             }
             """)
         }
-        #expect(error.diagnostics.map(\.description).joined().contains("converts a uint, found bool"))
+        #expect(error.diagnostics.map(\.description).joined().contains("converts a uint or an int, found bool"))
     }
 }

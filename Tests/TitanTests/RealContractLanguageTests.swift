@@ -167,7 +167,7 @@ struct RealContractLanguageTests {
                       ("  enum Phase { Open }", "3:3", "'enum' is not part of the spec language"),
                       ("  event Moved(to: address)", "3:3", "events are not modelled"),
                       ("  modifier onlyOwner() { }", "3:3", "'modifier' is not part of the spec language"),
-                      ("  state debt: int256", "3:15", "signed integers ('int256') are not supported yet"),
+                      ("  state debt: int7", "3:15", "unknown type 'int7'; int widths are multiples of 8 from 8 to 256"),
                       ("  state name: string", "3:15", "'string' is not a spec type; use 'bytes<N>'"),
                       ("  action a() { emit Moved(1) }", "3:16", "'emit' is not part of the spec language"),
                       ("  action a() { x += 1 }", "3:18", "compound assignment 'x += e' is written 'x = x + e'"),
@@ -212,7 +212,7 @@ struct RealContractLanguageTests {
     @Test("a constant that does not fit, is not a literal, or clashes with a state variable is refused at its line and column",
           arguments: [("const X: uint8 = 300", "2:20", "too large for uint8"),
                       ("const X: uint8 = Y", "2:20", "must be a literal or arithmetic between literals"),
-                      ("const X: uint8 = 2 - 3", "2:20", "must be a literal or arithmetic between literals"),
+                      ("const X: uint8 = 2 - 3", "2:20", "negative number -1 where uint8 is expected; only intN types hold negative values"),
                       ("const X: uint8 = 1\n  state X: uint8", "3:9", "'X' is already a constant")])
     func badConstants(_ declaration: String, _ position: String, _ message: String) throws {
         let text = "model C {\n  \(declaration)\n}\n"

@@ -213,7 +213,7 @@ EXPECTED = [
 
 # Text the lexer rejects: each must come out as an unknown or invalid span, so the check can fail.
 REJECTED = ["model M { state x: uint8 ` }", "model M { state x§: uint8 }", "model M { invariant i: 12abc > 0 }",
-            "model M { invariant i: msg.value > 0 }", 'model M { invariant i: d == hex"0g" }',
+            "model M { invariant i: msg.gas > 0 }", 'model M { invariant i: d == hex"0g" }',
             "model M { rule r on a: sum'(m) > 0 }", "model M { invariant i: x & y }", "model M { invariant i: 'x }"]
 
 
