@@ -251,5 +251,6 @@ private struct Outline {
 extension SpecLoader {
     /// The reserved words, then the words the parser reads as keywords only in place; for completion.
     public static let keywords: [String] = Keyword.allCases.map(\.rawValue)
-        + ["function", "constructor", "scenario", "var", "return", "using", "expect", "violated"]
+        + ["function", "constructor", "scenario", "var", "return", "using", "expect", "violated", "payable", "immutable", "const",
+           "int256", "int128", "int64", "int32", "int8", "uint112"]
 }
