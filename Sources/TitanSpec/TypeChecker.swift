@@ -187,21 +187,7 @@ struct TypeChecker {
         for case .state(let decl) in model.members {
             if let v = checkState(decl) { stateVars.append(v) }
         }
-        // The caller and the block time, only for models that mention the environment, and the
-        // block number and the value sent only for models that use them (see `Environment`).
-        let mentioned = TypeChecker.environmentNames(model)
-        let environment = !mentioned.isEmpty
-        modelUsesEnvironment = environment
-        environmentParams = environment ? Environment.parameters(blockNumber: mentioned.contains(Environment.number),
-                                                                 value: mentioned.contains(Environment.value)) : []
-        if environment {
-            states[Environment.timestamp] = .some(.uint(64))
-            stateVars.append(StateVar(name: Environment.timestamp, sort: .uint(64)))
-        }
-        if mentioned.contains(Environment.number) {
-            states[Environment.number] = .some(.uint(64))
-            stateVars.append(StateVar(name: Environment.number, sort: .uint(64)))
-        }
+        let environment = declareEnvironment(model, &stateVars)
 
         // Views in declaration order: a view may use the views declared before it.
         for case .view(let decl) in model.members { checkView(decl) }
@@ -250,39 +236,7 @@ struct TypeChecker {
             actionDecls.append((decl, params, locals, nil))
         }
 
-        var actions: [Action] = []
-        for (decl, params, locals, returns) in actionDecls {
-            var scope = Scope(context: .action, arithmetic: arithmetic, locals: locals)
-            scope.setsImmutables = decl.name.name == Action.constructorName
-            var params = params
-            var prologue: [Stmt] = []
-            scope.payable = decl.payable
-            for p in environmentParams {
-                scope.locals[p.name] = .some(p.sort)
-                params.append(p)
-            }
-            if environment {
-                // Time never goes back: each step's time is at least the previous step's.
-                let now = Expr.name(Environment.timestamp, .uint(64)), last = Expr.state(Environment.timestamp, .uint(64))
-                prologue = [.require(.binary(.ge, now, last, arithmetic: .wrapping), decl.name.location),
-                            .assign(LValue(root: Environment.timestamp, rootSort: .uint(64), indices: []), now)]
-            }
-            if environmentParams.contains(where: { $0.name == Environment.number }) {
-                // Each step is in a later block than the previous step.
-                let now = Expr.name(Environment.number, .uint(64)), last = Expr.state(Environment.number, .uint(64))
-                prologue += [.require(.binary(.gt, now, last, arithmetic: .wrapping), decl.name.location),
-                             .assign(LValue(root: Environment.number, rootSort: .uint(64), indices: []), now)]
-            }
-            if environmentParams.contains(where: { $0.name == Environment.value }), !decl.payable {
-                // As in Solidity: a call that sends a value to an action that is not payable reverts.
-                prologue.append(.require(.binary(.eq, .name(Environment.value, .uint256), .number(0, .uint256), arithmetic: .wrapping), decl.name.location))
-            }
-            let (body, result) = checkBody(decl.body, returns: decl.returns.map { ($0, returns) }, of: "action '\(decl.name.name)'",
-                                           at: decl.name.location, scope: &scope)
-            let tail: [Stmt] = result.map { [.bind(Action.resultLocal, $0)] } ?? []
-            actions.append(Action(name: decl.name.name, params: params, body: prologue + body + tail, location: decl.name.location,
-                                  returns: result == nil ? nil : returns, payable: decl.payable))
-        }
+        var actions = actionDecls.map { checkAction($0.0, params: $0.1, locals: $0.2, returns: $0.3, arithmetic: arithmetic) }
 
         // Split the constructor (checked last, like an action) from the actions.
         let constructor = constructorDecls.isEmpty ? nil : actions.removeLast()
@@ -358,17 +312,6 @@ struct TypeChecker {
                     ok = false
                     continue
                 }
-                if !environment, let extra = sender ?? time {
-                    report("'from' and 'at' give the caller and the time, which this model does not use", at: extra.location)
-                    ok = false
-                    continue
-                }
-                let usesValue = environmentParams.contains { $0.name == Environment.value }
-                if let value, !usesValue {
-                    report("'paying' gives the value sent, which this model does not use (no action is payable)", at: value.location)
-                    ok = false
-                    continue
-                }
                 var values: [Expr] = []
                 for (p, a) in zip(declared, args) {
                     if p.sort.isMap { report("parameter '\(p.name)' has a map type, which a scenario cannot pass", at: a.location); ok = false; continue }
@@ -380,22 +323,8 @@ struct TypeChecker {
                     }
                     values.append(v)
                 }
-                if environment {
-                    let who = sender.flatMap { checkExpr($0, expected: .address, scope: argumentScope) } ?? .number(1, .address)
-                    let when = time.flatMap { checkExpr($0, expected: .uint(64), scope: argumentScope) } ?? .state(Environment.timestamp, .uint(64))
-                    if who.sort != .address { report("type mismatch: 'from' takes an address, found \(who.sort)", at: sender!.location); ok = false }
-                    if when.sort != .uint(64) { report("type mismatch: 'at' takes a uint64, found \(when.sort)", at: time!.location); ok = false }
-                    values += [who, when]
-                }
-                if environmentParams.contains(where: { $0.name == Environment.number }) {
-                    // The next block, unless the scenario says otherwise.
-                    values.append(.binary(.add, .state(Environment.number, .uint(64)), .number(1, .uint(64)), arithmetic: .wrapping))
-                }
-                if usesValue {
-                    let paid = value.flatMap { checkExpr($0, expected: .uint256, scope: argumentScope) } ?? .number(0, .uint256)
-                    if paid.sort != .uint256 { report("type mismatch: 'paying' takes a uint256, found \(paid.sort)", at: value!.location); ok = false }
-                    values.append(paid)
-                }
+                guard let environmentValues = scenarioEnvironment(sender: sender, time: time, value: value, scope: argumentScope) else { ok = false; continue }
+                values += environmentValues
                 steps.append(.call(action: action.name, args: values, reverts: reverts, location: name.location))
             }
         }
@@ -657,39 +586,5 @@ struct TypeChecker {
         property.expectViolated = decl.expectViolated
         property.using = decl.using.map(\.name)
         return property
-    }
-}
-
-extension TypeChecker {
-    /// The environment's names a model mentions anywhere (see `Environment.words`); a `payable`
-    /// action counts as mentioning `msg.value`.
-    static func environmentNames(_ model: ModelSyntax) -> Set<String> {
-        var found = Set<String>()
-        func expr(_ e: ExprSyntax) {
-            if case .name(let n) = e.kind, Environment.words.contains(n) { found.insert(n) }
-            e.children.forEach(expr)
-        }
-        func stmt(_ s: StmtSyntax) {
-            switch s {
-            case .require(let e, _), .bind(_, _, let e), .declare(_, _, let e), .return(let e, _): expr(e)
-            case .assign(let lv, let e): lv.indices.forEach(expr); expr(e)
-            case .ifElse(let c, let t, let f): expr(c); t.forEach(stmt); f.forEach(stmt)
-            case .unchecked(let b), .forRange(_, _, let b, _): b.forEach(stmt)
-            case .call(_, let args): args.forEach(expr)
-            }
-        }
-        for member in model.members {
-            switch member {
-            case .action(let a), .constructor(let a):
-                a.body.forEach(stmt)
-                if a.payable { found.insert(Environment.value) }
-            case .function(let f): f.body.forEach(stmt)
-            case .property(let p): expr(p.body)
-            case .view(let v): expr(v.body)
-            case .state(let s): s.initial.map(expr)
-            case .scenario, .arithmetic, .constant: break
-            }
-        }
-        return found
     }
 }
