@@ -192,21 +192,7 @@ struct TypeChecker {
         // Views in declaration order: a view may use the views declared before it.
         for case .view(let decl) in model.members { checkView(decl) }
 
-        // Functions are collected first (an action may call one declared after it), then each
-        // is checked once where it is declared, so an error in it is reported once.
-        functions = [:]
-        let actionNames = Set(model.members.compactMap { if case .action(let a) = $0 { return a.name.name } else { return nil } })
-        for case .function(let decl) in model.members {
-            let n = decl.name.name
-            if functions[n] != nil || views[n] != nil || actionNames.contains(n) || TypeChecker.builtinFunctions.contains(n) {
-                report("duplicate name '\(n)': a function needs a name no view, action or other function has", at: decl.name.location)
-                continue
-            }
-            functions[n] = decl
-        }
-        for case .function(let decl) in model.members where functions[decl.name.name]?.name.location == decl.name.location {
-            checkFunctionDeclaration(decl)
-        }
+        checkFunctions(model)
 
         // Signatures first: rules may name an action declared after them.
         var signatures: [String: [Sort?]] = [:]
@@ -241,8 +227,45 @@ struct TypeChecker {
         // Split the constructor (checked last, like an action) from the actions.
         let constructor = constructorDecls.isEmpty ? nil : actions.removeLast()
 
-        var properties: [Property] = []
         var propertyNames = Set<String>()
+        let properties = checkProperties(model, signatures: signatures, returns: returnSorts, environment: environment, names: &propertyNames)
+        var scenarios: [Scenario] = []
+        for case .scenario(let decl) in model.members {
+            if !propertyNames.insert(decl.name.name).inserted {
+                report("duplicate property '\(decl.name.name)' (a scenario shares the properties' names)", at: decl.name.location)
+            }
+            if let s = checkScenario(decl, actions: actions, constructor: constructor, environment: environment) { scenarios.append(s) }
+        }
+        // The weighted sums the properties read: a ghost each, kept in step by every action.
+        actions = actions.map { maintainWeightedSums($0) }
+        stateVars += weightedSums.map { StateVar(name: $0.ghost, sort: .int($0.width)) }
+        return Model(name: model.name.name, stateVars: stateVars, actions: actions,
+                     properties: properties, location: model.name.location, scenarios: scenarios, weightedSums: weightedSums,
+                     constructor: constructor.map { maintainWeightedSums($0) })
+    }
+
+    /// Functions are collected first (an action may call one declared after it), then each is
+    /// checked once where it is declared, so an error in it is reported once.
+    private mutating func checkFunctions(_ model: ModelSyntax) {
+        functions = [:]
+        let actionNames = Set(model.members.compactMap { if case .action(let a) = $0 { return a.name.name } else { return nil } })
+        for case .function(let decl) in model.members {
+            let n = decl.name.name
+            if functions[n] != nil || views[n] != nil || actionNames.contains(n) || TypeChecker.builtinFunctions.contains(n) {
+                report("duplicate name '\(n)': a function needs a name no view, action or other function has", at: decl.name.location)
+                continue
+            }
+            functions[n] = decl
+        }
+        for case .function(let decl) in model.members where functions[decl.name.name]?.name.location == decl.name.location {
+            checkFunctionDeclaration(decl)
+        }
+    }
+
+    /// The properties, then what their `using` clauses name: lemmas of this model, never from a lemma.
+    private mutating func checkProperties(_ model: ModelSyntax, signatures: [String: [Sort?]], returns returnSorts: [String: Sort],
+                                          environment: Bool, names propertyNames: inout Set<String>) -> [Property] {
+        var properties: [Property] = []
         for case .property(let decl) in model.members {
             if !propertyNames.insert(decl.name.name).inserted {
                 report("duplicate property '\(decl.name.name)'", at: decl.name.location)
@@ -260,19 +283,7 @@ struct TypeChecker {
                 report("a lemma cannot use other lemmas; prove it on its own", at: first.location)
             }
         }
-        var scenarios: [Scenario] = []
-        for case .scenario(let decl) in model.members {
-            if !propertyNames.insert(decl.name.name).inserted {
-                report("duplicate property '\(decl.name.name)' (a scenario shares the properties' names)", at: decl.name.location)
-            }
-            if let s = checkScenario(decl, actions: actions, constructor: constructor, environment: environment) { scenarios.append(s) }
-        }
-        // The weighted sums the properties read: a ghost each, kept in step by every action.
-        actions = actions.map { maintainWeightedSums($0) }
-        stateVars += weightedSums.map { StateVar(name: $0.ghost, sort: .int($0.width)) }
-        return Model(name: model.name.name, stateVars: stateVars, actions: actions,
-                     properties: properties, location: model.name.location, scenarios: scenarios, weightedSums: weightedSums,
-                     constructor: constructor.map { maintainWeightedSums($0) })
+        return properties
     }
 
     /// Arguments and expectations are read like invariants: over the current state, with the
