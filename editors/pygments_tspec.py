@@ -70,7 +70,7 @@ class TspecLexer(RegexLexer):
             (r"bytes32" + _END, Keyword.Type),
             (r"max_uint(?:[1-9][0-9]*)" + _END, Keyword.Constant),
             (r"result" + _END, Name.Builtin.Pseudo),
-            (r"(msg\.sender|msg\.value|block\.timestamp|block\.number|block\.previousTimestamp)" + _END, Name.Builtin.Pseudo),
+            (r"(msg\.sender|msg\.value|block\.timestamp|block\.number|block\.previousTimestamp|block\.previousNumber)" + _END, Name.Builtin.Pseudo),
             (r"(?:msg|block)\." + _ID, Error),
             (r'hex"(?:[0-9a-fA-F]{2})*"', String),
             (r'hex"[^"\n]*"?', Error),

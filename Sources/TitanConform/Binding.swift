@@ -35,7 +35,8 @@ struct Binding {
     static func fits(_ sort: Sort, _ type: String) -> Bool {
         switch sort {
         case .uint(let w): return type == "uint\(w)" || (w <= 64 && type == "i64") || (w <= 32 && type == "i32")
-        case .sint(let w): return type == "int\(w)" || (w <= 64 && type == "i64") || (w <= 32 && type == "i32")
+        // Only ABI ints: a Wasm i32/i64 result is read as unsigned, so a negative one would not compare.
+        case .sint(let w): return type == "int\(w)"
         case .address: return type == "address" || type == "i64"
         case .bool: return type == "bool" || type == "i32"
         case .bytes(let n): return type == "bytes" || type == "bytes\(n)"

@@ -13,11 +13,13 @@ public enum Environment {
     public static let value = "msg.value"
     /// In a rule: the time of the step before the one the rule is about (the pre-state's).
     public static let previousTimestamp = "block.previousTimestamp"
+    /// In a rule: the block of the step before the one the rule is about (the pre-state's).
+    public static let previousNumber = "block.previousNumber"
     public static let names: [String: Sort] = [sender: .address, timestamp: .uint(64), number: .uint(64), value: .uint256]
     /// The block fields kept as state (the latest step's), which no report lists as the model's own.
     public static let blockFields: Set<String> = [timestamp, number]
     /// Every dotted name a spec may write.
-    public static let words: [String] = [sender, value, timestamp, number, previousTimestamp]
+    public static let words: [String] = [sender, value, timestamp, number, previousTimestamp, previousNumber]
 
     /// The environment's parameters, in the order they follow an action's own.
     public static func parameters(blockNumber: Bool, value usesValue: Bool) -> [Param] {

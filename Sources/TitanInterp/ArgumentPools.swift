@@ -90,7 +90,7 @@ public struct ArgumentPools: Sendable {
                 out[p.name] = earlier[Int(rng.next() % UInt64(earlier.count))]
                 continue
             }
-            if case .uint(let w) = p.sort, rng.next() % 8 == 0 {
+            if let w = p.sort.isInteger ? p.sort.bitWidth : nil, rng.next() % 8 == 0 {
                 let words = (0..<((w + 63) / 64)).map { _ in UInt(truncatingIfNeeded: rng.next()) }
                 out[p.name] = .bits(BigUInt(words: words) & ((BigUInt(1) << w) - 1))
             } else {

@@ -88,7 +88,7 @@ struct SimulationSearch {
     func deploy(_ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> (steps: [Step], state: ConcreteState)? {
         let initial = interpreter.initialState()
         guard let constructor = model.constructor else { return ([], initial) }
-        let step = Step(action: constructor.name, args: arguments(constructor.params, pools, &rng))
+        let step = Step(action: constructor.name, args: arguments(constructor, after: initial, pools, &rng))
         guard let out = try? interpreter.step(step, from: initial), out.ok.asBool else { return nil }
         return ([step], out.state)
     }
@@ -183,6 +183,9 @@ struct SimulationSearch {
                     if case .bits(let t)? = step.args[Environment.timestamp], case .bits(let now) = state[Environment.timestamp], t < now {
                         step.args[Environment.timestamp] = .bits(now)
                     }
+                    if case .bits(let n)? = step.args[Environment.number], case .bits(let last) = state[Environment.number], n <= last {
+                        step.args[Environment.number] = .bits(last + 1)
+                    }
                     guard let a = model.action(step.action), let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                     state = out.state
                     steps.append(step)
@@ -271,11 +274,13 @@ struct SimulationSearch {
     }
 
     /// An action's arguments from `state`: the environment's block number is a later block
-    /// (usually the next), and a value is sent only to a payable action.
+    /// (usually the next, never past the largest uint64), and a value is sent only to a
+    /// payable action. Every step of a walk, the constructor's included, takes them from here.
     func arguments(_ action: Action, after state: ConcreteState, _ pools: [Sort: [Value]], _ rng: inout SplitMix64) -> [String: Value] {
         var args = arguments(action.params, pools, &rng)
         if args[Environment.number] != nil, case .bits(let last) = state[Environment.number] {
-            args[Environment.number] = .bits(last + 1 + (rng.next() % 4 == 0 ? BigUInt(rng.next() % 1000) : 0))
+            let next = last + 1 + (rng.next() % 4 == 0 ? BigUInt(rng.next() % 1000) : 0)
+            args[Environment.number] = .bits(Swift.min(next, BigUInt(UInt64.max)))
         }
         if args[Environment.value] != nil, !action.payable || rng.next() % 4 == 0 { args[Environment.value] = .bits(0) }
         return args

@@ -97,7 +97,7 @@ struct VacuityCheck {
         var premiseHolds = Set<String>()
         search.explore(walks: 64) { state, rng, pools in
             for action in extended.actions where !completes.contains(action.name) {
-                let args = search.arguments(action.params, pools, &rng)
+                let args = search.arguments(action, after: state, pools, &rng)
                 if let out = try? interpreter.step(Step(action: action.name, args: args), from: state), out.ok.asBool {
                     completes.insert(action.name)
                 }
@@ -108,7 +108,7 @@ struct VacuityCheck {
                 var frame = Executor<ConcreteDomain>.Frame(pre: state, names: names)
                 if case .rule(let actionName, _) = p.kind {
                     guard let action = actionName.flatMap(model.action) ?? model.actions.randomElement(using: &rng) else { continue }
-                    let args = search.arguments(action.params, pools, &rng)
+                    let args = search.arguments(action, after: state, pools, &rng)
                     guard let out = try? interpreter.step(Step(action: action.name, args: args), from: state) else { continue }
                     names.merge(p.frameNames(for: action, args: args, result: out.result)) { _, b in b }
                     frame = .init(pre: state, post: out.state, names: names, reverted: .bool(!out.ok.asBool))

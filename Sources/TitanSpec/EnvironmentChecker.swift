@@ -43,7 +43,8 @@ extension TypeChecker {
         let mentioned = TypeChecker.environmentNames(model)
         modelUsesEnvironment = !mentioned.isEmpty
         environmentParams = modelUsesEnvironment
-            ? Environment.parameters(blockNumber: mentioned.contains(Environment.number), value: mentioned.contains(Environment.value)) : []
+            ? Environment.parameters(blockNumber: !mentioned.isDisjoint(with: [Environment.number, Environment.previousNumber]),
+                                     value: mentioned.contains(Environment.value)) : []
         for field in [Environment.timestamp, Environment.number] where environmentParams.contains(where: { $0.name == field }) {
             states[field] = .some(.uint(64))
             stateVars.append(StateVar(name: field, sort: .uint(64)))

@@ -122,13 +122,14 @@ extension TypeChecker {
             report("'msg.value' is only available in payable actions: declare 'action name(...) payable { ... }' (an action that is not payable reverts when a value is sent)", at: location)
             return nil
         }
-        if name == Environment.previousTimestamp {
-            guard scope.context == .rule, states[Environment.timestamp] != nil else {
-                report("'block.previousTimestamp' is the time of the step before a rule's step, in rules only (in invariants and views, block.timestamp is the latest step's time)", at: location)
+        for (previous, field, what) in [(Environment.previousTimestamp, Environment.timestamp, "time"), (Environment.previousNumber, Environment.number, "block")]
+        where name == previous {
+            guard scope.context == .rule, states[field] != nil else {
+                report("'\(previous)' is the \(what) of the step before a rule's step, in rules only (in invariants and views, \(field) is the latest step's \(what))", at: location)
                 return nil
             }
-            // The pre-state keeps the time of the latest step before this one.
-            return .state(Environment.timestamp, .uint(64))
+            // The pre-state keeps the block fields of the latest step before this one.
+            return .state(field, .uint(64))
         }
         if let local = scope.locals[name] {
             return local.map { .name(scope.ir(name), $0) }
@@ -252,7 +253,7 @@ extension TypeChecker {
             }
             xs.append(x)
         }
-        if let mixed = TypeChecker.mixedSignedness(xs.map(\.sort)), !scope.context.isProperty {
+        if let mixed = TypeChecker.mixedSignedness(xs.map(\.sort)), !scope.isExact {
             report("type mismatch: '\(name)' mixes \(mixed); convert one with intN(...) or uintN(...)", at: location)
             return nil
         }
@@ -299,12 +300,14 @@ extension TypeChecker {
         let x = xs[0]
         guard case .sint(let w) = x.sort else { return x }
         let negative = Expr.binary(.lt, x, .number(0, x.sort), arithmetic: .wrapping)
-        if scope.context.isProperty {
+        if scope.isExact {
             // MathInt lifts both branches to exact integers: -x never overflows there.
             return .ite(negative, .binary(.sub, .number(0, x.sort), x, arithmetic: .wrapping), x)
         }
-        // -x wraps only for the least intN, whose bit pattern read as a uint is its magnitude.
-        let negated = Expr.binary(.sub, .number(0, x.sort), x, arithmetic: .wrapping)
+        // Negated one bit wider, where even the least intN has its magnitude, so that no step can
+        // overflow in any mode (a view takes the arithmetic of where it is used).
+        let wide = Sort.sint(w + 1)
+        let negated = Expr.binary(.sub, .number(0, wide), .convert(x, to: wide, arithmetic: .wrapping), arithmetic: .wrapping)
         return .ite(negative, .convert(negated, to: .uint(w), arithmetic: .wrapping), .convert(x, to: .uint(w), arithmetic: .wrapping))
     }
 
@@ -313,7 +316,7 @@ extension TypeChecker {
     /// property, arithmetic is exact, so a uint may be negated too.
     private mutating func checkNegation(_ operand: ExprSyntax, at location: SourceLocation, expected: Sort?, scope: Scope) -> Expr? {
         if TypeChecker.isLiteralOnly(operand), let value = TypeChecker.foldSigned(operand) {
-            if scope.context.isProperty, let e = expected, e.isUint, value.sign == .plus {
+            if scope.isExact, let e = expected, e.isUint, value.sign == .plus {
                 // Exact arithmetic: 0 - value, lifted to an integer, in a uint wide enough for it.
                 let wide = Sort.uint(Swift.max(e.bitWidth!, (value.magnitude.bitWidth + 7) / 8 * 8))
                 guard let magnitude = numberLiteral(value, sort: wide, at: location) else { return nil }
@@ -323,7 +326,7 @@ extension TypeChecker {
             return numberLiteral(-value, sort: sort, at: location)
         }
         guard let x = checkExpr(operand, expected: expected, scope: scope) else { return nil }
-        if x.sort.isSint || (scope.context.isProperty && x.sort.isUint) {
+        if x.sort.isSint || (scope.isExact && x.sort.isUint) {
             return .binary(.sub, .number(0, x.sort), x, arithmetic: x.sort.isSint ? scope.arithmetic : .wrapping)
         }
         report("type mismatch: unary '-' needs an intN operand, found \(x.sort)" + (x.sort.isUint ? "; convert it with int\(x.sort.bitWidth!)(...) first" : ""), at: operand.location)
@@ -341,7 +344,8 @@ extension TypeChecker {
             return nil
         }
         guard case .uint(let width) = target, case .uint(let from) = x.sort else {
-            if x.sort == target { return x }
+            // In a property, arithmetic is exact: intN(e) is how it asks for e wrapped into intN.
+            if x.sort == target { return scope.isExact ? .convert(x, to: target, arithmetic: .wrapping) : x }
             if let widened = TypeChecker.implicitlyWidened(x, to: target) { return widened }
             return .convert(x, to: target, arithmetic: scope.arithmetic)
         }
@@ -534,7 +538,7 @@ extension TypeChecker {
     /// Reports an operator between a uint and an intN outside a property (where both are exact
     /// integers and may meet); true when reported.
     private mutating func reportMixed(_ symbol: String, _ l: Expr, _ r: Expr, at location: SourceLocation, scope: Scope) -> Bool {
-        guard !scope.context.isProperty, let mixed = TypeChecker.mixedSignedness([l.sort, r.sort]) else { return false }
+        guard !scope.isExact, let mixed = TypeChecker.mixedSignedness([l.sort, r.sort]) else { return false }
         report("type mismatch: \(symbol) mixes \(mixed); convert one side with intN(...) or uintN(...)", at: location)
         return true
     }
@@ -578,7 +582,7 @@ extension TypeChecker {
             report("the branches of '?:' cannot be maps", at: t.location)
             return nil
         }
-        guard tx.sort == fx.sort || (tx.sort.isInteger && fx.sort.isInteger && (tx.sort.isSint == fx.sort.isSint || scope.context.isProperty)) else {
+        guard tx.sort == fx.sort || (tx.sort.isInteger && fx.sort.isInteger && (tx.sort.isSint == fx.sort.isSint || scope.isExact)) else {
             report("type mismatch: the branches of '?:' have different sorts, \(tx.sort) and \(fx.sort)", at: t.location)
             return nil
         }

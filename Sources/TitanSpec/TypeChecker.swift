@@ -28,6 +28,11 @@ struct Scope {
     var setsImmutables = false
     /// In an action: whether it is `payable` (may read `msg.value`).
     var payable = false
+    /// A scenario step's call arguments: read over the state like an invariant, but they are
+    /// values of the action's parameter types, so their arithmetic is the program's, not exact.
+    var callArgument = false
+    /// Whether arithmetic here is on exact integers (`MathInt` lifts it).
+    var isExact: Bool { context.isProperty && !callArgument }
 
     /// The IR name of a local. The environment's names belong to the action, and names holding
     /// '#' were made by the checker (already unique), so neither takes the prefix.
@@ -293,6 +298,7 @@ struct TypeChecker {
         let scope = Scope(context: .invariant, arithmetic: .wrapping, locals: [:])
         var argumentScope = scope
         argumentScope.weightedSums = false
+        argumentScope.callArgument = true
         var steps: [Scenario.Step] = []
         var ok = true
         for step in decl.steps {

@@ -2,7 +2,7 @@ import BigInt
 import Testing
 import TitanIR
 import TitanInterp
-import TitanProver
+@testable import TitanProver
 import TitanSpec
 
 /// `msg.sender` and `block.timestamp`: every step has its own caller and a time that never
@@ -155,5 +155,51 @@ struct EnvironmentTests {
         #expect(file.warnings.first?.hasPrefix("a.tspec:21:54: warning: view 'latest' reads block.timestamp, and unprimed in a rule it reads the previous step's time; write 'latest'(...)' for this step's time, or block.previousTimestamp to mean the previous one") == true,
                 "\(file.warnings)")
         #expect(try SpecLoader.parse(text: Self.ownable, path: "o.tspec").warnings.isEmpty)
+    }
+
+    @Test("the simulation deploys and steps a model with block numbers and payments: a bug seven steps deep is found and replays")
+    func simulationKeepsTheEnvironmentValid() throws {
+        let spec = """
+        model Drip {
+          arithmetic checked
+          state start: uint64
+          state payments: uint8
+          state pot: uint256
+          constructor { start = block.number }
+          action pay() payable {
+            require msg.value > 0
+            pot = pot + msg.value
+            payments = payments + 1
+          }
+          action poke() { }
+          invariant few_payments: payments < 6
+        }
+        """
+        // Every deployment the search makes is a valid one: no value sent to the constructor, a block after 0.
+        let model = try parseModel(spec)
+        let search = SimulationSearch(model: model, interpreter: Interpreter(model: model), seconds: 0)
+        var rng = SplitMix64(seed: 11)
+        let pools = search.pools()
+        #expect((0..<200).allSatisfy { _ in search.deploy(pools, &rng) != nil })
+        let r = try verifiedByName(spec, ProverOptions(jobs: 1, simulationSeconds: 5))
+        let bug = try #require(r["few_payments"])
+        #expect(bug.status == .violated && bug.method.hasPrefix("simulation") && bug.counterexample?.replayed == true, "\(bug.method) \(bug.reason ?? "")")
+        #expect(bug.counterexample?.steps.first?.action == "constructor")
+        #expect(bug.counterexample?.steps.filter { $0.action == "pay" }.count == 6)
+    }
+
+    @Test("block.previousNumber names the block before a rule's step")
+    func previousBlock() throws {
+        let spec = """
+        model Blocks {
+          state last: uint64
+          action touch() { last = block.number }
+          rule later on touch(): !reverted ==> block.number > block.previousNumber && last' == block.number
+          rule next on touch(): !reverted ==> block.number == block.previousNumber + 1 expect violated
+        }
+        """
+        let r = try verifiedByName(spec, ProverOptions(jobs: 1, simulationSeconds: 0))
+        #expect(r["later"]?.status == .proved)
+        #expect(r["next"]?.status == .violated && r["next"]?.counterexample?.replayed == true)
     }
 }

@@ -118,4 +118,41 @@ struct SignedIntegerTests {
         let args = wrong.counterexample?.steps.first?.args.map(\.value) ?? []
         #expect(args.contains { $0.hasPrefix("-") }, "arguments: \(args)")
     }
+
+    @Test("intN(e) of an intN wraps in a property, as uintN(e) does")
+    func wrapInProperty() throws {
+        let spec = """
+        model W {
+          state x: int8
+          action set(v: int8) { x = v }
+          invariant wraps: int8(x + x) == x + x
+          invariant exact: x + x <= 254
+        }
+        """
+        let r = try verifiedByName(spec, ProverOptions(timeoutSeconds: 20, jobs: 1, simulationSeconds: 0))
+        #expect(r["wraps"]?.status == .violated && r["wraps"]?.counterexample?.replayed == true)
+        #expect(r["exact"]?.status == .proved)
+    }
+
+    @Test("abs in a view used by a checked action still gives the least int's magnitude")
+    func absInView() throws {
+        let spec = """
+        model A {
+          arithmetic checked
+          state m: uint8
+          view magnitude(v: int8): uint8 = abs(v)
+          action put(v: int8) { m = magnitude(v) }
+        }
+        """
+        let out = try run(spec, "put", ["v": -128])
+        #expect(out.ok && out.state["m"] == "128")
+    }
+
+    @Test("a scenario's call arguments are values of the parameters' types: a negative one for a uint is an error")
+    func scenarioArguments() {
+        let spec = "model S {\n  state x: uint256\n  state y: int64\n  action set(v: uint256) { x = v }\n  action put(v: int64) { y = v }\n"
+        #expect(errors(spec + "  scenario s {\n    set(-5)\n  }\n}").contains("7:9: error: negative number -5 where uint256 is expected"))
+        #expect(errors(spec + "  scenario s {\n    set(x + y)\n  }\n}").contains("mixes uint256 and int64"))
+        #expect(errors(spec + "  scenario s {\n    put(-5)\n    expect y == -5\n  }\n}").isEmpty)
+    }
 }
