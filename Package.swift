@@ -13,6 +13,7 @@
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
 //   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
+//   TitanProver, ArgumentParser <- TitanCommandLine (the options commands that prove share) <- titan, tpm (CLIs)
 import PackageDescription
 
 /// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found
@@ -105,9 +106,13 @@ let package = Package(
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
         .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
+        // The command-line options every command that proves shares (`titan` and `tpm`), as @OptionGroups.
+        .target(name: "TitanCommandLine", dependencies: [
+            "TitanProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
             "TitanIR", "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
-            "TitanLanguageServer", "TitanSuggest", "TitanBackends",
+            "TitanLanguageServer", "TitanSuggest", "TitanBackends", "TitanCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -120,7 +125,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         .executableTarget(name: "tpm", dependencies: [
-            "TitanRegistry", "TitanProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "TitanRegistry", "TitanProver", "TitanCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TitanCommandLine
 import TitanIR
 import TitanMutation
 import TitanProver

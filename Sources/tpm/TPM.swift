@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TitanCommandLine
 import TitanRegistry
 
 @main
@@ -44,15 +45,14 @@ struct RegistryOptions: ParsableArguments {
     @Option(help: "Per-query solver timeout in seconds for re-checking (embedded registry; `tpm serve` uses its own). A timeout is unknown, never proved.")
     var timeout: Double = 30
 
-    @Option(help: "Bounded model-checking depth for re-checking.")
-    var depth: Int = 4
+    /// The bound of re-checking, as `titan verify` reads it.
+    @OptionGroup var bound: BoundOptions
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard (1...64).contains(depth) else { throw ValidationError("--depth must be between 1 and 64") }
     }
 
-    var recheck: Recheck { Recheck(depth: depth, timeoutSeconds: timeout) }
+    var recheck: Recheck { Recheck(depth: bound.depth, timeoutSeconds: timeout) }
 
     func open() throws -> any RegistryClient {
         try openRegistry(registry, recheck: recheck, progress: nil)

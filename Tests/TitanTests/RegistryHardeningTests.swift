@@ -340,4 +340,15 @@ struct RegistryNewcomerTests {
         for row in ["| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |"] { #expect(section.contains(row)) }
         #expect(section.contains("not found"))
     }
+
+    @Test("tpm reads --depth as titan verify does: the same bound, the same refusal outside 1 to 64 (exit 2)")
+    func sharedDepth() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let env = ["HOME": home.path, "TITAN_REGISTRY": ""]
+        let refused = try run(tpmBinary, ["search", "ledger", "--depth", "0"], cwd: home, environment: env)
+        #expect(refused.status == 2 && refused.stderr.contains("--depth must be between 1 and 64"), "\(refused.stderr)")
+        let help = try run(tpmBinary, ["search", "--help"], cwd: home, environment: env)
+        #expect(help.stdout.contains("--depth <depth>         Maximum number of actions in a bounded model-checking"), "\(help.stdout)")
+    }
 }
