@@ -85,14 +85,43 @@ struct VacuityCheck {
         let probes = VacuityCheck.probes(model)
         var extended = model
         extended.actions += probes.map(\.action)
-        let interpreter = Interpreter(model: extended)
-        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: 0, walkLength: 16)
-
         let premised = model.properties.filter { p in
             VacuityCheck.premise(p.body) != nil && results.first { $0.property == p.name }?.status == .proved
         }
+        let (completes, premiseHolds) = witnesses(extended, premised: premised)
 
-        // Witnesses from reachable states.
+        // The solver, for what no walk witnessed: can it happen from a state satisfying the invariants?
+        var solver = Questions(check: self, extended: extended)
+        var neverCompletes = Set<String>()
+        for action in extended.actions where !completes.contains(action.name) {
+            let ok = solver.possible(action.name, action.name, question: "vacuity: action completes") { q, pre in
+                q.solver.assert(q.exec.run(action, args: q.freshArgs(action, tag: "0"), from: pre).ok)
+            }
+            if !ok { neverCompletes.insert(action.name) }
+        }
+
+        var out = results
+        for (i, r) in out.enumerated() where r.status == .proved {
+            guard let p = model.properties.first(where: { $0.name == r.property }) else { continue }
+            var why = VacuityCheck.neverRuns(p, model: model, neverCompletes: neverCompletes)
+            if why == nil, let premise = VacuityCheck.premise(p.body), !premiseHolds.contains(p.name),
+               !solver.premiseCanHold(p, premise, model: model) {
+                why = "its premise can never hold" + (p.kind == .lemma ? "" : " in a state satisfying the invariants")
+            }
+            guard let why else { continue }
+            out[i].status = .vacuous
+            out[i].reason = "vacuous: \(why)"
+            out[i].queries += solver.records[p.name] ?? []
+        }
+        return out + requireResults(probes, neverCompletes: neverCompletes, records: solver.records)
+    }
+
+    /// What random walks from the initial state witness: the actions (probes included) that
+    /// complete somewhere, and the properties whose premise holds somewhere.
+    func witnesses(_ extended: Model, premised: [Property]) -> (completes: Set<String>, premiseHolds: Set<String>) {
+        let model = prover.model
+        let interpreter = Interpreter(model: extended)
+        let search = SimulationSearch(model: model, interpreter: interpreter, seconds: 0, walkLength: 16)
         var completes = Set<String>()
         var premiseHolds = Set<String>()
         search.explore(walks: 64) { state, rng, pools in
@@ -116,14 +145,37 @@ struct VacuityCheck {
                 if interpreter.executor.evaluate(premise, in: frame).asBool { premiseHolds.insert(p.name) }
             }
         }
+        return (completes, premiseHolds)
+    }
 
-        // The solver, for what no walk witnessed: can it happen from a state satisfying the invariants?
-        // The extended model is a function of the model (and of this code): it shares its source.
-        let solverModel = Prover(model: extended, specPath: prover.specPath, options: prover.options,
-                                 source: prover.modelFingerprint.map { $0 + " with require probes" })
+    /// Why a rule that does not read `reverted` is vacuous when none of its actions can complete.
+    static func neverRuns(_ p: Property, model: Model, neverCompletes: Set<String>) -> String? {
+        guard case .rule(let actionName, _) = p.kind, !readsReverted(p.body) else { return nil }
+        let actions = actionName.map { [$0] } ?? model.actions.map(\.name)
+        guard !actions.isEmpty, actions.allSatisfy(neverCompletes.contains) else { return nil }
+        return actions.count == 1 ? "action \(actions[0]) can never complete from a state satisfying the invariants"
+            : "no action can ever complete from a state satisfying the invariants"
+    }
+
+    /// The solver's side: each question asked of the model extended with the probes, from a state
+    /// satisfying the proved invariants, with the queries kept per subject for the results.
+    struct Questions {
+        let check: VacuityCheck
+        let solverModel: Prover
         var records: [String: [QueryRecord]] = [:]
-        func possible(_ name: String, _ key: String, question: String, _ build: (Query, State<Term>) -> Void) -> Bool {
+
+        init(check: VacuityCheck, extended: Model) {
+            self.check = check
+            // The extended model is a function of the model (and of this code): it shares its source.
+            let prover = check.prover
+            solverModel = Prover(model: extended, specPath: prover.specPath, options: prover.options,
+                                 source: prover.modelFingerprint.map { $0 + " with require probes" })
+        }
+
+        /// Whether what `build` asserts can happen (an unknown answer counts as possible).
+        mutating func possible(_ name: String, _ key: String, question: String, _ build: (Query, State<Term>) -> Void) -> Bool {
             var recs: [QueryRecord] = []
+            let proved = check.proved
             let answer = solverModel.solve("\(key).vacuity", "\(key): can this happen from a state satisfying the invariants?",
                                            inputs: ["question=\(question)", "subject=\(key)", "assumed=\(Prover.names(proved))"],
                                            needsModel: false, records: &recs) { q in
@@ -136,56 +188,34 @@ struct VacuityCheck {
             if case .unsat = answer { return false }
             return true
         }
-        var neverCompletes = Set<String>()
-        for action in extended.actions where !completes.contains(action.name) {
-            let ok = possible(action.name, action.name, question: "vacuity: action completes") { q, pre in
-                q.solver.assert(q.exec.run(action, args: q.freshArgs(action, tag: "0"), from: pre).ok)
-            }
-            if !ok { neverCompletes.insert(action.name) }
-        }
 
-        var out = results
-        for (i, r) in out.enumerated() where r.status == .proved {
-            guard let p = model.properties.first(where: { $0.name == r.property }) else { continue }
-            var why: String?
-            if case .rule(let actionName, _) = p.kind, !VacuityCheck.readsReverted(p.body) {
-                let actions = actionName.map { [$0] } ?? model.actions.map(\.name)
-                if !actions.isEmpty, actions.allSatisfy(neverCompletes.contains) {
-                    why = actions.count == 1 ? "action \(actions[0]) can never complete from a state satisfying the invariants"
-                        : "no action can ever complete from a state satisfying the invariants"
+        /// Whether a property's premise can hold (for a rule: on some step of its action, or of any).
+        mutating func premiseCanHold(_ p: Property, _ premise: Expr, model: Model) -> Bool {
+            possible(p.name, p.name, question: "vacuity: premise holds") { q, pre in
+                let params = q.freshParams(p.params, prefix: "\(p.name).")
+                guard case .rule(let actionName, _) = p.kind else {
+                    q.solver.assert(q.exec.evaluate(premise, in: .init(pre: pre, names: params)))
+                    return
                 }
-            }
-            if why == nil, let premise = VacuityCheck.premise(p.body), !premiseHolds.contains(p.name) {
-                let holds = possible(p.name, p.name, question: "vacuity: premise holds") { q, pre in
-                    let params = q.freshParams(p.params, prefix: "\(p.name).")
-                    var frame = Executor<SymbolicDomain>.Frame(pre: pre, names: params)
-                    if case .rule(let actionName, _) = p.kind {
-                        // One action, or any: the premise may hold for some action.
-                        let actions = actionName.flatMap(model.action).map { [$0] } ?? model.actions
-                        var cases: [Term] = []
-                        for action in actions {
-                            let args = q.freshArgs(action, tag: "0")
-                            let run = q.exec.run(action, args: args, from: pre)
-                            let names = params.merging(p.frameNames(for: action, args: args, result: run.result)) { _, b in b }
-                            frame = .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok))
-                            cases.append(q.exec.evaluate(premise, in: frame))
-                        }
-                        q.solver.assert(q.z3.or(cases))
-                    } else {
-                        q.solver.assert(q.exec.evaluate(premise, in: frame))
-                    }
+                // One action, or any: the premise may hold for some action.
+                let actions = actionName.flatMap(model.action).map { [$0] } ?? model.actions
+                var cases: [Term] = []
+                for action in actions {
+                    let args = q.freshArgs(action, tag: "0")
+                    let run = q.exec.run(action, args: args, from: pre)
+                    let names = params.merging(p.frameNames(for: action, args: args, result: run.result)) { _, b in b }
+                    cases.append(q.exec.evaluate(premise, in: .init(pre: pre, post: run.state, names: names, reverted: q.z3.not(run.ok))))
                 }
-                if !holds { why = "its premise can never hold" + (p.kind == .lemma ? "" : " in a state satisfying the invariants") }
+                q.solver.assert(q.z3.or(cases))
             }
-            guard let why else { continue }
-            out[i].status = .vacuous
-            out[i].reason = "vacuous: \(why)"
-            out[i].queries += records[p.name] ?? []
         }
+    }
 
-        // One result per require that can never pass: the first such in each action, since every
-        // later one on the same path then cannot pass either.
+    /// One result per require that can never pass: the first such in each action, since every
+    /// later one on the same path then cannot pass either.
+    func requireResults(_ probes: [Probe], neverCompletes: Set<String>, records: [String: [QueryRecord]]) -> [PropertyResult] {
         var reported = Set<String>()
+        var out: [PropertyResult] = []
         for probe in probes where neverCompletes.contains(probe.action.name) && !reported.contains(probe.original.name) {
             // A top-level require of an action that completes passes whenever the action does.
             reported.insert(probe.original.name)
