@@ -12,8 +12,6 @@ import TitanProver
 /// gives 0 for x / 0 and x % 0. Division truncates toward zero and the remainder takes the
 /// dividend's sign.
 enum IntegerOracle {
-    enum Op: String, CaseIterable { case add = "+", sub = "-", mul = "*", div = "/", mod = "%" }
-
     struct Kind: CustomStringConvertible {
         var signed: Bool
         var width: Int
@@ -40,17 +38,11 @@ enum IntegerOracle {
         }
     }
 
-    /// The result of `a op b`, or nil when it reverts.
-    static func apply(_ op: Op, _ a: BigInt, _ b: BigInt, _ kind: Kind, checked: Bool) -> BigInt? {
-        let exact: BigInt
-        switch op {
-        case .add: exact = a + b
-        case .sub: exact = a - b
-        case .mul: exact = a * b
-        case .div, .mod:
-            if b == 0 { return checked ? nil : 0 }
-            exact = op == .div ? a / b : a % b  // BigInt truncates toward zero
-        }
+    /// The result of `a op b`, or nil when it reverts: the exact result (`OModel.exact`, the
+    /// oracle's own integers), then checked against the kind or wrapped into it.
+    static func apply(_ op: OArith, _ a: BigInt, _ b: BigInt, _ kind: Kind, checked: Bool) -> BigInt? {
+        if checked && b == 0 && (op == .div || op == .mod) { return nil }
+        let exact = OModel.exact(op, a, b)
         if checked { return kind.contains(exact) ? exact : nil }
         return kind.wrap(exact)
     }
@@ -90,7 +82,7 @@ struct OracleIntegerArithmeticTests {
         var rng = SplitMix64(seed: UInt64(kind.width) * (kind.signed ? 3 : 5))
         let values = kind.samples(&rng)
         for checked in [true, false] {
-            for op in IntegerOracle.Op.allCases {
+            for op in OArith.allCases {
                 let model = try parseModel(Self.model(kind, checked: checked, body: "r = a \(op.rawValue) b"))
                 let interp = Interpreter(model: model)
                 let s0 = interp.initialState()
@@ -137,7 +129,7 @@ struct OracleIntegerArithmeticTests {
 
     /// A rule listing the oracle's answers for sampled operands: proved only if the encoder
     /// computes each of them, and refuted, with a replayed trace, once one answer is off by one.
-    static func table(_ op: IntegerOracle.Op, _ kind: IntegerOracle.Kind, checked: Bool, count: Int, corrupt: Bool) -> String {
+    static func table(_ op: OArith, _ kind: IntegerOracle.Kind, checked: Bool, count: Int, corrupt: Bool) -> String {
         var rng = SplitMix64(seed: UInt64(kind.width) &* 31 &+ UInt64(op.rawValue.unicodeScalars.first!.value))
         let values = kind.samples(&rng)
         var cases: [String] = []
@@ -159,7 +151,7 @@ struct OracleIntegerArithmeticTests {
     func prover(kind: IntegerOracle.Kind) throws {
         let options = ProverOptions(timeoutSeconds: 30, jobs: 1, simulationSeconds: 0)
         for checked in [true, false] {
-            for op in IntegerOracle.Op.allCases {
+            for op in OArith.allCases {
                 let what = "\(kind) \(op.rawValue) \(checked ? "checked" : "wrapping")"
                 let proved = try verifiedByName(Self.table(op, kind, checked: checked, count: 8, corrupt: false), options)["table"]
                 #expect(proved?.status == .proved, "\(what): \(proved?.status.rawValue ?? "none") \(proved?.reason ?? "")")

@@ -107,7 +107,7 @@ struct OMap: Hashable, CustomStringConvertible {
 
 // MARK: The AST
 
-enum OArith: String { case add = "+", sub = "-", mul = "*", div = "/", mod = "%" }
+enum OArith: String, CaseIterable { case add = "+", sub = "-", mul = "*", div = "/", mod = "%" }
 enum OCompare: String { case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=" }
 enum OLogic: String { case and = "&&", or = "||", implies = "==>" }
 
@@ -445,8 +445,8 @@ extension OModel {
     }
 
     /// `+ - * / %` on integers, as properties compute: nothing wraps, / and % truncate toward
-    /// zero (Swift's Int does), x / 0 == x % 0 == 0.
-    static func exact(_ op: OArith, _ a: Int, _ b: Int) -> Int {
+    /// zero (Swift's Int and BigInt do), x / 0 == x % 0 == 0.
+    static func exact<T: BinaryInteger>(_ op: OArith, _ a: T, _ b: T) -> T {
         switch op {
         case .add: return a + b
         case .sub: return a - b
