@@ -75,8 +75,14 @@ extension Sort {
 
     /// The integer a bit pattern of this sort stands for (two's complement for signed sorts).
     public func integer(fromPattern n: BigUInt) -> BigInt {
-        guard isSigned, let w = bitWidth, w > 0, n.bitWidth == w else { return BigInt(n) }
-        return BigInt(n) - (BigInt(1) << w)
+        guard isSigned, let w = bitWidth else { return BigInt(n) }
+        return Sort.signedValue(of: n, width: w)
+    }
+
+    /// The integer a `w`-bit two's complement pattern stands for; the interpreter reads every
+    /// signed value through it.
+    @inlinable public static func signedValue(of n: BigUInt, width w: Int) -> BigInt {
+        n.bitWidth == w && w > 0 ? BigInt(n) - (BigInt(1) << w) : BigInt(n)
     }
 
     /// The bit pattern that holds `i` in this sort's width (two's complement when negative).

@@ -54,9 +54,7 @@ public struct ConcreteDomain: Domain {
     public func zeroExtend(_ a: Value, from: Int, to: Int) -> Value { a }
     public func truncate(_ a: Value, from: Int, to: Int) -> Value { .bits(mask(a.asBits, to)) }
     /// An int held in two's complement of `w` bits, as the integer it stands for.
-    public static func signed(_ n: BigUInt, _ w: Int) -> BigInt {
-        n.bitWidth == w && w > 0 ? BigInt(n) - (BigInt(1) << w) : BigInt(n)
-    }
+    public static func signed(_ n: BigUInt, _ w: Int) -> BigInt { Sort.signedValue(of: n, width: w) }
     /// An integer of sort `int(w)` as this domain holds it: in two's complement of `w` bits.
     public static func integer(_ i: BigInt, width w: Int) -> Value? {
         guard i.magnitude.bitWidth < w || (i.sign == .minus && i == -(BigInt(1) << (w - 1))) else { return nil }
