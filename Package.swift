@@ -17,15 +17,15 @@
 import PackageDescription
 
 /// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found
-/// by its rpath at run time); without it the same flags name a missing directory, which the
-/// compiler and linker skip, and Debian's libz3-dev is used. No file is tested here: SwiftPM
-/// caches a manifest's evaluation by its text, so a test would not see `.z3/` appear later.
-/// Every target gets the header path, since importing a module that imports CZ3 loads z3.h.
+/// by its rpath at run time; `Sources/CZ3/shim.h` includes its header by a relative path); without
+/// it the linker flags name a missing directory, which the linker skips, and Debian's libz3-dev
+/// is used. Only TitanSMT imports CZ3 (internally), so only it carries these flags.
 let z3Directory = Context.packageDirectory + "/.z3"
-let z3Headers: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I" + z3Directory + "/include"])]
 let z3Library: [LinkerSetting] = [.unsafeFlags(["-L" + z3Directory + "/lib", "-Xlinker", "-rpath", "-Xlinker", z3Directory + "/lib"])]
 
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)] + z3Headers
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// Leaf targets build in the Swift 6 language mode: data-race safety checked by the compiler.
+let v6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 /// The semantics is generic over its value domain; release builds specialize it across module
 /// boundaries so the interpreter runs without generic dispatch. Runtime exclusivity checks are
 /// off in release for these targets: the interpreter's maps are updated in place, and the
@@ -57,9 +57,9 @@ let package = Package(
     ],
     targets: [
         // The typed IR: sorts, expressions, statements, models, properties. No I/O.
-        .target(name: "TitanIR", dependencies: [.product(name: "BigInt", package: "BigInt")], swiftSettings: v5),
+        .target(name: "TitanIR", dependencies: [.product(name: "BigInt", package: "BigInt")], swiftSettings: v6),
         // The spec language: lexer, parser, type checker, diagnostics. Text -> IR.
-        .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v5),
+        .target(name: "TitanSpec", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: v6),
         // The one definition of what IR means, generic over a value domain.
         .target(name: "TitanSemantics", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Concrete reading of the semantics: simulate, replay.
@@ -68,14 +68,13 @@ let package = Package(
         // No pkgConfig: Debian's z3.pc adds -L/usr/lib/x86_64-linux-gnu ahead of .z3/lib (both are searched anyway).
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
         .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")],
-                swiftSettings: v5, linkerSettings: z3Library),
+                swiftSettings: v6, linkerSettings: z3Library),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
         .target(name: "TitanProver", dependencies: [
-            // CZ3: the prover still reads Z3 terms directly (SymbolicDomain, Query, ProofCache); issue #26 makes them opaque.
-            "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", "CZ3", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
+            "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: v5),
         // Fixed-width 256-bit unsigned words: EVM words, titan.h amounts, storage slot numbers.
-        .target(name: "TitanUInt256", swiftSettings: v5),
+        .target(name: "TitanUInt256", swiftSettings: v6),
         // Chain backends on their native state models, and the external-process backend.
         .target(name: "TitanBackends", dependencies: ["TitanUInt256"], swiftSettings: v5),
         // A WebAssembly module exporting titan.h, run in process by WasmKit with a fuel budget per
@@ -103,7 +102,7 @@ let package = Package(
         // Result renderers.
         .target(name: "TitanReport", dependencies: ["TitanIR", "TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
-        .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v5),
+        .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v6),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
         .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
         // The command-line options every command that proves shares (`titan` and `tpm`), as @OptionGroups.

@@ -1,5 +1,4 @@
 import BigInt
-import CZ3
 import Foundation
 import TitanIR
 import TitanSMT

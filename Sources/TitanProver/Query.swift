@@ -1,5 +1,4 @@
 import BigInt
-import CZ3
 import TitanIR
 import TitanInterp
 import TitanSemantics
@@ -100,7 +99,7 @@ final class Query {
         for s in states {
             for v in model.stateVars where !v.sort.isMap {
                 let t = s[v.name]
-                if !(terms[v.sort] ?? []).contains(where: { $0.ast == t.ast }) { terms[v.sort, default: []].append(t) }
+                if !(terms[v.sort] ?? []).contains(where: { $0 == t }) { terms[v.sort, default: []].append(t) }
             }
         }
         for lemma in lemmas {

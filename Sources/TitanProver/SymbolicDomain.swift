@@ -1,5 +1,4 @@
 import BigInt
-import CZ3
 import TitanIR
 import TitanInterp
 import TitanSemantics
@@ -27,11 +26,11 @@ public final class SymbolicDomain: Domain {
     /// Every map key the semantics touched, by sort: the terms quantified invariants are
     /// instantiated with.
     public private(set) var pool: [Sort: [Term]] = [:]
-    var seenRangeFacts = Set<UnsafeMutableRawPointer>()
+    var seenRangeFacts = Set<Term>()
 
     public init(context: Z3Context, bitVectors: Bool = false) { self.z3 = context; self.bitVectors = bitVectors }
 
-    public func sort(_ s: Sort) -> Z3_sort {
+    public func sort(_ s: Sort) -> SMTSort {
         switch s {
         case .bool: return z3.boolSort()
         case .uint, .sint, .address, .bytes, .int: return bitVectors ? z3.bitVectorSort(s.bitWidth!) : z3.intSort()
@@ -62,7 +61,7 @@ public final class SymbolicDomain: Domain {
     /// those, and a proof over non-canonical values as well is still a proof.
     public func noteRange(_ t: Term, _ sort: Sort, canonical: Bool = false) {
         guard !bitVectors, !sort.isInt else { return }  // a bit-vector is always in range; an int has none
-        guard let w = sort.bitWidth, seenRangeFacts.insert(UnsafeMutableRawPointer(t.ast)).inserted else { return }
+        guard let w = sort.bitWidth, seenRangeFacts.insert(t).inserted else { return }
         if sort.isSint {
             let half = power(w - 1)
             rangeFacts.append(z3.and([z3.le(z3.sub(z3.integer(0), half), t), z3.lt(t, half)]))
@@ -94,7 +93,7 @@ public final class SymbolicDomain: Domain {
 
     public func addToPool(_ term: Term, _ sort: Sort) {
         var terms = pool[sort, default: []]
-        if !terms.contains(where: { $0.ast == term.ast }) { terms.append(term) }
+        if !terms.contains(where: { $0 == term }) { terms.append(term) }
         pool[sort] = terms
     }
 
@@ -207,7 +206,7 @@ public final class SymbolicDomain: Domain {
 
     public func observeKey(map: String, key: Term) {
         var keys = observedKeys[map, default: []]
-        if !keys.contains(where: { $0.ast == key.ast }) { keys.append(key) }
+        if !keys.contains(where: { $0 == key }) { keys.append(key) }
         observedKeys[map] = keys
     }
 

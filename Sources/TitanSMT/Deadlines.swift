@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 import Foundation
 
 /// Enforces query timeouts by interrupting Z3 from one watchdog thread, instead of Z3's own
@@ -9,6 +9,9 @@ import Foundation
 ///
 /// An expired check is interrupted again every few milliseconds until it returns, because an
 /// interrupt that lands before Z3 has installed its handler for the check is lost.
+///
+/// `@unchecked Sendable`: every stored property is read and written only while `condition` is
+/// locked, and Z3 contexts are raw C pointers the compiler cannot see into.
 final class Deadlines: @unchecked Sendable {
     static let shared = Deadlines()
 

@@ -1,5 +1,5 @@
 import BigInt
-import CZ3
+internal import CZ3
 
 /// A term read back from Z3 as a tree, so that callers above TitanSMT can translate it without
 /// touching Z3's API: an application (by Z3's operator name, `+`, `<=`, `and`, `select`, or a
@@ -46,9 +46,9 @@ public enum HornResult {
 }
 
 extension Z3Context {
-    public func relation(_ name: String, _ sorts: [Z3_sort]) -> Relation {
-        var domain = sorts.map { Optional($0) }
-        return Relation(decl: Z3_mk_func_decl(ctx, Z3_mk_string_symbol(ctx, name), UInt32(domain.count), &domain, boolSort()))
+    public func relation(_ name: String, _ sorts: [SMTSort]) -> Relation {
+        var domain = sorts.map { Optional($0.ast) }
+        return Relation(decl: Z3_mk_func_decl(ctx, Z3_mk_string_symbol(ctx, name), UInt32(domain.count), &domain, boolSort().ast))
     }
 
     public func apply(_ r: Relation, _ args: [Term]) -> Term {

@@ -1,5 +1,5 @@
 import BigInt
-import CZ3
+internal import CZ3
 
 /// What a solver said about a query.
 public enum CheckResult {

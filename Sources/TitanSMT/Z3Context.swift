@@ -1,5 +1,5 @@
 import BigInt
-import CZ3
+internal import CZ3
 
 /// A Z3 error turned into a Swift error, instead of Z3's default handler that exits the process.
 public struct Z3Error: Error, CustomStringConvertible {
@@ -9,9 +9,15 @@ public struct Z3Error: Error, CustomStringConvertible {
 }
 
 /// A term of some context. Valid while its context lives; the context keeps every term it made
-/// (a non-reference-counted Z3 context), so terms need no bookkeeping of their own.
-public struct Term {
-    public let ast: Z3_ast
+/// (a non-reference-counted Z3 context), so terms need no bookkeeping of their own. Opaque outside
+/// TitanSMT: two terms are equal when Z3 hash-consed them into the same node.
+public struct Term: Hashable {
+    let ast: Z3_ast
+}
+
+/// A sort of some context, as opaque as `Term`.
+public struct SMTSort {
+    let ast: Z3_sort
 }
 
 /// One Z3 context. Not thread-safe: confine each context to one task.
@@ -67,24 +73,24 @@ public final class Z3Context {
 
     // MARK: Sorts
 
-    public func boolSort() -> Z3_sort { Z3_mk_bool_sort(ctx) }
-    public func bitVectorSort(_ width: Int) -> Z3_sort { Z3_mk_bv_sort(ctx, UInt32(width)) }
-    public func arraySort(_ key: Z3_sort, _ value: Z3_sort) -> Z3_sort { Z3_mk_array_sort(ctx, key, value) }
-    public func intSort() -> Z3_sort { Z3_mk_int_sort(ctx) }
+    public func boolSort() -> SMTSort { SMTSort(ast: Z3_mk_bool_sort(ctx)) }
+    public func bitVectorSort(_ width: Int) -> SMTSort { SMTSort(ast: Z3_mk_bv_sort(ctx, UInt32(width))) }
+    public func arraySort(_ key: SMTSort, _ value: SMTSort) -> SMTSort { SMTSort(ast: Z3_mk_array_sort(ctx, key.ast, value.ast)) }
+    public func intSort() -> SMTSort { SMTSort(ast: Z3_mk_int_sort(ctx)) }
 
     // MARK: Terms
 
-    public func constant(_ name: String, _ sort: Z3_sort) -> Term {
-        make(Z3_mk_const(ctx, Z3_mk_string_symbol(ctx, name), sort))
+    public func constant(_ name: String, _ sort: SMTSort) -> Term {
+        make(Z3_mk_const(ctx, Z3_mk_string_symbol(ctx, name), sort.ast))
     }
     public func bool(_ b: Bool) -> Term { make(b ? Z3_mk_true(ctx) : Z3_mk_false(ctx)) }
     public func bitVector(_ n: BigUInt, width: Int) -> Term {
-        make(Z3_mk_numeral(ctx, n.description, bitVectorSort(width)))
+        make(Z3_mk_numeral(ctx, n.description, bitVectorSort(width).ast))
     }
-    public func integer(_ n: Int) -> Term { make(Z3_mk_numeral(ctx, String(n), intSort())) }
-    public func integer(_ n: BigUInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort())) }
-    public func integer(_ n: BigInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort())) }
-    public func constArray(key: Z3_sort, value: Term) -> Term { make(Z3_mk_const_array(ctx, key, value.ast)) }
+    public func integer(_ n: Int) -> Term { make(Z3_mk_numeral(ctx, String(n), intSort().ast)) }
+    public func integer(_ n: BigUInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort().ast)) }
+    public func integer(_ n: BigInt) -> Term { make(Z3_mk_numeral(ctx, n.description, intSort().ast)) }
+    public func constArray(key: SMTSort, value: Term) -> Term { make(Z3_mk_const_array(ctx, key.ast, value.ast)) }
 
     public func not(_ a: Term) -> Term { make(Z3_mk_not(ctx, a.ast)) }
     public func and(_ xs: [Term]) -> Term {

@@ -233,7 +233,7 @@ extension TypeChecker {
     /// `parameters`; literals take the sort of the other arguments, as with an operator.
     private mutating func checkUintArguments(_ name: String, _ parameters: String, _ args: [ExprSyntax],
                                              signed: Bool = false, at location: SourceLocation, scope: Scope) -> [Expr]? {
-        let admits: (Sort) -> Bool = signed ? { $0.isInteger } : TypeChecker.isUint
+        let admits: (Sort) -> Bool = { signed ? $0.isInteger : TypeChecker.isUint($0) }
         let count = parameters.split(separator: ",").count
         guard args.count == count else {
             report("'\(name)' takes \(count) arguments (\(parameters)), found \(args.count)", at: location)
