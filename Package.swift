@@ -8,11 +8,12 @@
 //   BigInt <- TitanDifferential (the engine titan fuzz and titan conform share) <- TitanFuzz, TitanConform
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanBackends, TitanConform, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
-//   TitanInterp, TitanSMT <- TitanProver <- TitanReport; TitanConform, TitanSpec (its lexer, to highlight source) <- TitanReport; TitanReport, TitanFuzz <- titan (CLI)
+//   TitanInterp, TitanSMT <- TitanProver <- TitanVerification (the run, its results, certificates) <- TitanReport (renderers)
+//   TitanConform, TitanSpec (its lexer, to highlight source), TitanFuzz, TitanMutation <- TitanReport <- titan (CLI)
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
-//   TitanSpec, TitanProver, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
+//   TitanSpec, TitanProver, TitanVerification, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
 //   TitanProver, ArgumentParser <- TitanCommandLine (the options commands that prove share) <- titan, tpm (CLIs)
 import PackageDescription
 
@@ -99,8 +100,13 @@ let package = Package(
         .target(name: "TitanMutation", dependencies: ["TitanIR", "TitanSpec", "TitanProver", "TitanInterp"], swiftSettings: v5),
         // Helper invariants for true invariants that are not inductive: mined candidates, kept by Houdini.
         .target(name: "TitanSuggest", dependencies: ["TitanIR", "TitanSpec", "TitanProver"], swiftSettings: v5),
-        // Result renderers.
-        .target(name: "TitanReport", dependencies: ["TitanIR", "TitanProver", "TitanConform", "TitanSpec"], swiftSettings: v5),
+        // One `titan verify` run, its results (`Report`, merged across shards) and proof certificates,
+        // and the atomic writing of report directories and certificate files.
+        .target(name: "TitanVerification", dependencies: ["TitanIR", "TitanProver"], swiftSettings: v5),
+        // Renderers only: text, HTML, JUnit, SARIF and CI summaries of a run, and the fuzz and mutation pages.
+        .target(name: "TitanReport", dependencies: [
+            "TitanIR", "TitanProver", "TitanVerification", "TitanConform", "TitanSpec", "TitanFuzz", "TitanMutation",
+        ], swiftSettings: v5),
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v6),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
@@ -110,13 +116,13 @@ let package = Package(
             "TitanProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
-            "TitanIR", "TitanSpec", "TitanProver", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
+            "TitanIR", "TitanSpec", "TitanProver", "TitanVerification", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
             "TitanLanguageServer", "TitanSuggest", "TitanBackends", "TitanCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
         .target(name: "TitanRegistry", dependencies: [
-            "TitanIR", "TitanSpec", "TitanProver", "TitanReport",
+            "TitanIR", "TitanSpec", "TitanProver", "TitanVerification", "TitanReport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -129,7 +135,7 @@ let package = Package(
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
         .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
+            "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanVerification", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
             "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest", "TitanIR", "TitanSemantics", "TitanDifferential",
             .product(name: "BigInt", package: "BigInt"), .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"], swiftSettings: v5),

@@ -1,5 +1,6 @@
 import Foundation
 import TitanReport
+import TitanVerification
 
 /// The auditor's pages of a published version: TitanReport's HTML report of the registry's own
 /// re-check, with a section on top saying what the registry concluded and why.

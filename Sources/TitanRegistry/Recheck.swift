@@ -1,7 +1,7 @@
 import Foundation
 import TitanIR
 import TitanProver
-import TitanReport
+import TitanVerification
 import TitanSpec
 
 /// The registry's own re-check of a bundle's claimed properties: it parses the bundled specs and

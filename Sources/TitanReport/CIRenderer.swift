@@ -1,4 +1,5 @@
 import Foundation
+import TitanVerification
 import TitanProver
 
 /// The concise output of `titan verify --ci`: the counts, then one line per property that did not

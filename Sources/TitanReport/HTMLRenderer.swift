@@ -1,4 +1,5 @@
 import Foundation
+import TitanVerification
 import TitanProver
 
 /// An extra section of index.html, for results that are not proof results. This is the hook for
@@ -58,6 +59,16 @@ public struct HTMLRenderer: Sendable {
 
     /// A page of its own for results that are not proof results (a fuzz campaign): the
     /// report's styling, a heading, and the sections.
+    /// Writes a one-section report: its data as `jsonName` and the page as `index.html`, into
+    /// `directory`, each file atomically. What `titan fuzz` and `titan mutate` write for auditors.
+    public static func writeStandalone(json: Data, named jsonName: String, section: HTMLReportSection,
+                                       title: String, to directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        try ReportDirectory.writeAtomically(json, to: dir.appendingPathComponent(jsonName).path)
+        let page = HTMLRenderer(sections: [section]).standalonePage(title: title)
+        try ReportDirectory.writeAtomically(Data(page.utf8), to: dir.appendingPathComponent("index.html").path)
+    }
+
     public func standalonePage(title: String) -> String {
         var body = "<header><h1>\(Self.escape(title))</h1></header>\n"
         for section in sections {

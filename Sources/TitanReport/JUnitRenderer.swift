@@ -1,4 +1,5 @@
 import Foundation
+import TitanVerification
 import TitanProver
 
 /// JUnit XML for CI dashboards: one testsuite per spec and model, one testcase per property

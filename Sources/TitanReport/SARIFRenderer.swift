@@ -1,4 +1,5 @@
 import Foundation
+import TitanVerification
 import TitanProver
 
 /// SARIF 2.1.0 for code hosts: one result per property that is not proved, located at the

@@ -1,4 +1,5 @@
 import Foundation
+import TitanVerification
 import TitanProver
 
 /// The human-readable report: one line per property, a step table under each counterexample.

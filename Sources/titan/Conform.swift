@@ -4,6 +4,7 @@ import TitanBackends
 import TitanConform
 import TitanIR
 import TitanReport
+import TitanVerification
 import TitanSpec
 import TitanWasm
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TitanReport
 import TitanBackends
 import TitanFuzz
 import TitanIR

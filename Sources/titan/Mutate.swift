@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TitanReport
 import TitanCommandLine
 import TitanIR
 import TitanMutation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TitanReport
+import TitanVerification
 
 extension Titan {
     struct ReportCommand: ParsableCommand {
@@ -34,9 +35,9 @@ extension Titan {
             }
 
             func run() throws {
-                let merged: TitanReport.Report
+                let merged: TitanVerification.Report
                 do {
-                    merged = try TitanReport.Report.merge(inputs.map { ($0, try TitanReport.Report.read(run: $0)) })
+                    merged = try TitanVerification.Report.merge(inputs.map { ($0, try TitanVerification.Report.read(run: $0)) })
                 } catch let e as MergeError {
                     printError("error: \(e)")
                     throw ExitCode(2)

@@ -5,6 +5,7 @@ import TitanIR
 import TitanMutation
 import TitanProver
 import TitanReport
+import TitanVerification
 import TitanSpec
 import TitanSuggest
 

@@ -3,6 +3,7 @@ import Foundation
 import TitanIR
 import TitanProver
 import TitanReport
+import TitanVerification
 import TitanSpec
 
 /// `titan verify --watch`: what is known between polls.

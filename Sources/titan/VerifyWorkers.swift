@@ -2,6 +2,7 @@ import Foundation
 import TitanIR
 import TitanProver
 import TitanReport
+import TitanVerification
 
 /// `titan verify --jobs N --jobs-in processes` over several models: N worker processes, each the
 /// same command on a share of the models with one solver thread, instead of N threads in one

@@ -3,6 +3,7 @@ import Testing
 import TitanIR
 import TitanProver
 import TitanReport
+import TitanVerification
 import TitanSpec
 
 /// Smaller additions to the language and the command line: constant literals, expected

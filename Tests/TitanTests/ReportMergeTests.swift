@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TitanProver
 import TitanReport
+import TitanVerification
 
 /// `titan report merge`: shards of a run join into the report of the whole run.
 @Suite("Merging reports", .watched)

@@ -2,6 +2,7 @@ import Testing
 import TitanIR
 import TitanProver
 import TitanReport
+import TitanVerification
 import TitanSpec
 
 /// Nothing is proved vacuously, and easy truths are proved: sums bounded by what real states

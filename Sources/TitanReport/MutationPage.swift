@@ -1,10 +1,9 @@
 import Foundation
 import TitanMutation
-import TitanReport
 
 /// `titan mutate`'s text output: each model's score, then every mutant that was not killed.
-enum MutationText {
-    static func render(_ report: MutationReport) -> String {
+public enum MutationText {
+    public static func render(_ report: MutationReport) -> String {
         var out = ""
         for m in report.models {
             out += "\(m.spec)  model \(m.model): spec strength \(String(format: "%.1f", m.score))% "
@@ -24,12 +23,13 @@ enum MutationText {
 }
 
 /// The "Spec strength" page: each model's score, and each survivor as a diff of its line.
-struct MutationSection: HTMLReportSection {
-    let report: MutationReport
-    var id: String { "spec-strength" }
-    var title: String { "Spec strength" }
+public struct MutationSection: HTMLReportSection {
+    public let report: MutationReport
+    public init(report: MutationReport) { self.report = report }
+    public var id: String { "spec-strength" }
+    public var title: String { "Spec strength" }
 
-    func bodyHTML() -> String {
+    public func bodyHTML() -> String {
         let e = HTMLRenderer.escape
         var html = "<p class=\"meta\">\(e(report.tool)) \(e(report.toolVersion)) · \(e(report.date)) · \(report.mutants.count) mutants</p>\n"
         html += "<p>Each mutant plants one bug in an action or view. <strong>Killed</strong>: some property caught it. "
@@ -55,13 +55,10 @@ struct MutationSection: HTMLReportSection {
     }
 }
 
-enum MutationPage {
+public enum MutationPage {
     /// Writes mutation.json and index.html into `directory`, each file atomically.
-    static func write(_ report: MutationReport, to directory: String) throws {
-        let dir = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try report.json().write(to: dir.appendingPathComponent("mutation.json"), options: .atomic)
-        let page = HTMLRenderer(sections: [MutationSection(report: report)]).standalonePage(title: "Titan Verify: spec strength")
-        try Data(page.utf8).write(to: dir.appendingPathComponent("index.html"), options: .atomic)
+    public static func write(_ report: MutationReport, to directory: String) throws {
+        try HTMLRenderer.writeStandalone(json: try report.json(), named: "mutation.json", section: MutationSection(report: report),
+                                         title: "Titan Verify: spec strength", to: directory)
     }
 }

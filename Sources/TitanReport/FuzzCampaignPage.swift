@@ -1,31 +1,31 @@
 import Foundation
+import TitanVerification
 import TitanFuzz
-import TitanReport
 
 /// What a fuzz campaign did, for auditors: written by `titan fuzz --report-dir` as
 /// `fuzz.json` and an offline `index.html`.
-struct FuzzCampaignSummary: Codable {
-    struct Finding: Codable {
-        var backend: String
-        var verdict: String
+public struct FuzzCampaignSummary: Codable, Sendable {
+    public struct Finding: Codable, Sendable {
+        public var backend: String
+        public var verdict: String
         /// How many sequences showed it.
-        var sequences: Int
+        public var sequences: Int
         /// The shrunk trace, one call per line, and the step where the results differ.
-        var trace: [String]
+        public var trace: [String]
         /// What the backend adds about each call of `trace` (a Bitcoin witness, say); nil where nothing.
-        var notes: [String?]?
-        var difference: String
+        public var notes: [String?]?
+        public var difference: String
     }
-    var seed: UInt64
-    var shard: String?
-    var sequences: Int
-    var operations: Int
-    var seconds: Double
-    var backends: [String]
-    var knownDivergences: [Finding]
-    var divergence: Finding?
+    public var seed: UInt64
+    public var shard: String?
+    public var sequences: Int
+    public var operations: Int
+    public var seconds: Double
+    public var backends: [String]
+    public var knownDivergences: [Finding]
+    public var divergence: Finding?
 
-    init(seed: UInt64, shard: String?, backends: [String], report: Campaign.Report) {
+    public init(seed: UInt64, shard: String?, backends: [String], report: Campaign.Report) {
         func finding(_ f: Campaign.Finding) -> Finding {
             Finding(backend: f.backend, verdict: "\(f.verdict)", sequences: f.count, trace: f.trace.map { "\($0)" },
                     notes: f.notes.contains { $0 != nil } ? f.notes : nil,
@@ -44,12 +44,13 @@ struct FuzzCampaignSummary: Codable {
 
 /// The campaign as a section of the HTML report: counts, backends, and each finding's shrunk
 /// trace, the unexplained divergence first. Status reads as a word, not only a colour.
-struct FuzzCampaignSection: HTMLReportSection {
-    let summary: FuzzCampaignSummary
-    var id: String { "fuzz" }
-    var title: String { "Fuzz campaign" }
+public struct FuzzCampaignSection: HTMLReportSection {
+    public let summary: FuzzCampaignSummary
+    public init(summary: FuzzCampaignSummary) { self.summary = summary }
+    public var id: String { "fuzz" }
+    public var title: String { "Fuzz campaign" }
 
-    func bodyHTML() -> String {
+    public func bodyHTML() -> String {
         let e = HTMLRenderer.escape
         let s = summary
         var html = "<p class=\"meta\">seed \(s.seed)\(s.shard.map { " · shard \(e($0))" } ?? "") · \(s.sequences) sequences · "
@@ -73,13 +74,10 @@ struct FuzzCampaignSection: HTMLReportSection {
     }
 
     /// Writes fuzz.json and index.html into `directory`, each file atomically.
-    static func write(_ summary: FuzzCampaignSummary, to directory: String) throws {
-        let dir = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    public static func write(_ summary: FuzzCampaignSummary, to directory: String) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(summary).write(to: dir.appendingPathComponent("fuzz.json"), options: .atomic)
-        let page = HTMLRenderer(sections: [FuzzCampaignSection(summary: summary)]).standalonePage(title: "Titan Verify fuzz campaign")
-        try Data(page.utf8).write(to: dir.appendingPathComponent("index.html"), options: .atomic)
+        try HTMLRenderer.writeStandalone(json: try enc.encode(summary), named: "fuzz.json", section: FuzzCampaignSection(summary: summary),
+                                         title: "Titan Verify fuzz campaign", to: directory)
     }
 }
