@@ -199,75 +199,6 @@ public final class PostgresRegistryStore: RegistryStorage, @unchecked Sendable {
 
     // MARK: Schema
 
-    /// The migrations, in order; a migration's name is recorded with its statements in one
-    /// transaction. Equivalent to `RegistryStore.migrator`'s (same tables, constraints, counter).
-    static let migrations: [(name: String, statements: [String])] = [
-        ("v1", [
-            """
-            CREATE TABLE owners (
-              name TEXT PRIMARY KEY,
-              public_key TEXT NOT NULL,
-              registered_at TEXT NOT NULL)
-            """,
-            """
-            CREATE TABLE versions (
-              id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-              name TEXT NOT NULL REFERENCES owners(name),
-              version TEXT NOT NULL,
-              major BIGINT NOT NULL, minor BIGINT NOT NULL, patch BIGINT NOT NULL,
-              digest TEXT NOT NULL,
-              status TEXT NOT NULL CHECK (status IN ('verified', 'unverified')),
-              reasons TEXT NOT NULL,
-              checked_with TEXT NOT NULL,
-              published_at TEXT NOT NULL,
-              yanked BOOLEAN NOT NULL DEFAULT false,
-              price BIGINT CHECK (price IS NULL OR price > 0),
-              dependencies TEXT NOT NULL,
-              targets TEXT NOT NULL,
-              report BYTEA NOT NULL,
-              bundle BYTEA NOT NULL,
-              UNIQUE (name, version))
-            """,
-            """
-            CREATE TABLE verdicts (
-              version_id BIGINT NOT NULL REFERENCES versions(id),
-              property TEXT NOT NULL,
-              spec TEXT NOT NULL,
-              kind TEXT NOT NULL,
-              claimed BOOLEAN NOT NULL,
-              status TEXT NOT NULL,
-              method TEXT NOT NULL,
-              reason TEXT,
-              counterexample TEXT,
-              position BIGINT NOT NULL,
-              PRIMARY KEY (version_id, property))
-            """,
-            """
-            CREATE TABLE purchases (
-              id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-              version_id BIGINT NOT NULL REFERENCES versions(id),
-              buyer TEXT NOT NULL,
-              price BIGINT NOT NULL,
-              fee BIGINT NOT NULL,
-              seller_proceeds BIGINT NOT NULL,
-              purchased_at TEXT NOT NULL,
-              CHECK (fee + seller_proceeds = price AND fee = price / 10))
-            """,
-        ]),
-        ("v2", [
-            "ALTER TABLE versions ADD COLUMN precedence TEXT NOT NULL DEFAULT ''",
-            "UPDATE versions SET precedence = version",
-            "CREATE UNIQUE INDEX versions_precedence ON versions(name, precedence)",
-            "CREATE TABLE request_sequences (public_key TEXT PRIMARY KEY, last_sequence BIGINT NOT NULL)",
-        ]),
-        ("v3", [
-            "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL)",
-            "INSERT INTO generation VALUES (1, 0)",
-            "CREATE FUNCTION titan_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE generation SET n = n + 1; RETURN NULL; END $$",
-            "CREATE TRIGGER versions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON versions FOR EACH STATEMENT EXECUTE FUNCTION titan_bump_generation()",
-        ]),
-    ]
-
     /// The advisory lock key migrations hold (any constant; "titan" in ASCII).
     static let migrationLock: Int64 = 0x74_69_74_61_6e
 
@@ -275,8 +206,8 @@ public final class PostgresRegistryStore: RegistryStorage, @unchecked Sendable {
         _ = try c.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: store.logger).wait()
         _ = try c.query("CREATE TABLE IF NOT EXISTS titan_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", logger: store.logger).wait()
         let done = Set(try store.rows(c, "SELECT name FROM titan_migrations").map { try $0["name"].decode(String.self) })
-        for m in migrations where !done.contains(m.name) {
-            for sql in m.statements { _ = try c.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).wait() }
+        for m in RegistrySchema.migrations where !done.contains(m.name) {
+            for sql in m.statements(.postgres) { _ = try c.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).wait() }
             _ = try c.query("INSERT INTO titan_migrations (name, applied_at) VALUES (\(m.name), \(StoreRules.now()))", logger: store.logger).wait()
         }
     }

@@ -59,77 +59,13 @@ public final class RegistryStore: RegistryStorage {
         }
     }
 
+    /// `RegistrySchema`'s migrations, in SQLite's dialect, recorded by GRDB under the same names.
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE owners (
-                  name TEXT PRIMARY KEY,
-                  public_key TEXT NOT NULL,
-                  registered_at TEXT NOT NULL);
-                CREATE TABLE versions (
-                  id INTEGER PRIMARY KEY,
-                  name TEXT NOT NULL REFERENCES owners(name),
-                  version TEXT NOT NULL,
-                  major INTEGER NOT NULL, minor INTEGER NOT NULL, patch INTEGER NOT NULL,
-                  digest TEXT NOT NULL,
-                  status TEXT NOT NULL CHECK (status IN ('verified', 'unverified')),
-                  reasons TEXT NOT NULL,
-                  checked_with TEXT NOT NULL,
-                  published_at TEXT NOT NULL,
-                  yanked INTEGER NOT NULL DEFAULT 0,
-                  price INTEGER CHECK (price IS NULL OR price > 0),
-                  dependencies TEXT NOT NULL,
-                  targets TEXT NOT NULL,
-                  report BLOB NOT NULL,
-                  bundle BLOB NOT NULL,
-                  UNIQUE (name, version));
-                CREATE TABLE verdicts (
-                  version_id INTEGER NOT NULL REFERENCES versions(id),
-                  property TEXT NOT NULL,
-                  spec TEXT NOT NULL,
-                  kind TEXT NOT NULL,
-                  claimed INTEGER NOT NULL,
-                  status TEXT NOT NULL,
-                  method TEXT NOT NULL,
-                  reason TEXT,
-                  counterexample TEXT,
-                  position INTEGER NOT NULL,
-                  PRIMARY KEY (version_id, property));
-                CREATE TABLE purchases (
-                  id INTEGER PRIMARY KEY,
-                  version_id INTEGER NOT NULL REFERENCES versions(id),
-                  buyer TEXT NOT NULL,
-                  price INTEGER NOT NULL,
-                  fee INTEGER NOT NULL,
-                  seller_proceeds INTEGER NOT NULL,
-                  purchased_at TEXT NOT NULL,
-                  CHECK (fee + seller_proceeds = price AND fee = price / 10));
-                """)
-        }
-        // Build metadata is kept in `version`; `precedence` is the version without it, unique per
-        // name, so 1.0.0+a and 1.0.0+b cannot both be published. Signed requests (yank, list,
-        // buy) carry a sequence number above the last one their key used.
-        m.registerMigration("v2") { db in
-            try db.execute(sql: """
-                ALTER TABLE versions ADD COLUMN precedence TEXT NOT NULL DEFAULT '';
-                UPDATE versions SET precedence = version;
-                CREATE UNIQUE INDEX versions_precedence ON versions(name, precedence);
-                CREATE TABLE request_sequences (
-                  public_key TEXT PRIMARY KEY,
-                  last_sequence INTEGER NOT NULL);
-                """)
-        }
-        // A counter every change to a version row bumps (by trigger, so every writer does,
-        // whichever process it is): `tpm serve` reuses an answer while the counter is unchanged.
-        m.registerMigration("v3") { db in
-            try db.execute(sql: """
-                CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-                INSERT INTO generation VALUES (1, 0);
-                CREATE TRIGGER versions_inserted AFTER INSERT ON versions BEGIN UPDATE generation SET n = n + 1; END;
-                CREATE TRIGGER versions_updated AFTER UPDATE ON versions BEGIN UPDATE generation SET n = n + 1; END;
-                CREATE TRIGGER versions_deleted AFTER DELETE ON versions BEGIN UPDATE generation SET n = n + 1; END;
-                """)
+        for migration in RegistrySchema.migrations {
+            m.registerMigration(migration.name) { db in
+                for sql in migration.statements(.sqlite) { try db.execute(sql: sql) }
+            }
         }
         return m
     }
