@@ -51,6 +51,9 @@ let package = Package(
         // The registry's PostgreSQL store (`tpm serve --database postgresql://...`); it shares
         // swift-nio, swift-log, swift-metrics and swift-service-lifecycle with Hummingbird.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // `tpm serve` runs its HTTP server and its store's pool as services of one group (Hummingbird uses it too).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         // `titan fuzz --backend-wasm`: a WebAssembly interpreter with fuel metering, run in process.
         // Only its WasmKit and WAT products are used (no WASI, CLI or component model).
@@ -127,6 +130,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: v5),
         .executableTarget(name: "tpm", dependencies: [

@@ -15,15 +15,10 @@ public struct LocalRegistry: RegistryClient {
 
     /// Every check that can refuse the bundle runs before the prover, and nothing is written
     /// until the single transaction that records the verdicts.
-    public func publish(_ data: Data) async throws -> PackageVersionInfo { try publishNow(data) }
+    public func publish(_ data: Data) async throws -> PackageVersionInfo { try await publish(data, progress: nil) }
 
     public func publish(_ data: Data, progress: (@Sendable (String) -> Void)?) async throws -> PackageVersionInfo {
-        try publishNow(data, progress: progress)
-    }
-
-    /// `publish`, synchronously: the server runs it on a thread of its own, since proving blocks.
-    public func publishNow(_ data: Data, progress: (@Sendable (String) -> Void)? = nil) throws -> PackageVersionInfo {
-        try commit(try prepare(data), progress: progress)
+        try await commit(try await prepare(data), progress: progress)
     }
 
     /// A bundle that passed every check that needs no prover.
@@ -37,7 +32,7 @@ public struct LocalRegistry: RegistryClient {
 
     /// Opens the bundle and runs every check before the re-check: a refusal here is final and
     /// nothing has been written.
-    public func prepare(_ data: Data) throws -> PreparedPublish {
+    public func prepare(_ data: Data) async throws -> PreparedPublish {
         let bundle = try PackageBundle.open(data)
         guard let manifestEntry = bundle.file(Manifest.fileName) else {
             throw RegistryError.malformedBundle("no \(Manifest.fileName) in the bundle")
@@ -47,39 +42,41 @@ public struct LocalRegistry: RegistryClient {
         }
         let manifest = try Manifest.parse(manifestText)
         let key = bundle.signature!.publicKey
-        if let owner = try store.ownerKey(of: manifest.name), owner != key { throw RegistryError.ownerMismatch(name: manifest.name) }
-        if let existing = try store.existing(manifest.name, manifest.version) {
+        if let owner = try await store.ownerKey(of: manifest.name), owner != key { throw RegistryError.ownerMismatch(name: manifest.name) }
+        if let existing = try await store.existing(manifest.name, manifest.version) {
             throw RegistryError.conflict(RegistryStore.conflictMessage(manifest.name, manifest.version.description, existing: existing))
         }
         let specs = try Recheck.specs(of: bundle, manifest: manifest)
         return PreparedPublish(data: data, bundle: bundle, manifest: manifest, specs: specs, key: key)
     }
 
-    /// Re-checks a prepared bundle and records it in one transaction.
-    public func commit(_ p: PreparedPublish, progress extra: (@Sendable (String) -> Void)? = nil) throws -> PackageVersionInfo {
+    /// Re-checks a prepared bundle and records it in one transaction. The prover runs on a
+    /// thread of its own (it blocks for as long as it proves), off the cooperative threads.
+    public func commit(_ p: PreparedPublish, progress extra: (@Sendable (String) -> Void)? = nil) async throws -> PackageVersionInfo {
         let id = "\(p.manifest.name)@\(p.manifest.version)"
         let own = progress
         let tell: @Sendable (String) -> Void = { line in own?(line); extra?(line) }
         tell("re-checking \(p.manifest.properties.count) claimed properties of \(id) (timeout \(recheck.timeoutSeconds) s per query)")
-        let outcome = recheck.run(p.specs, claimed: p.manifest.properties, progress: tell)
-        return try store.insert(manifest: p.manifest, bundle: p.bundle, bundleData: p.data, publisherKey: p.key, outcome: outcome)
+        let recheck = recheck
+        let outcome = await onOwnThread { recheck.run(p.specs, claimed: p.manifest.properties, progress: tell) }
+        return try await store.insert(manifest: p.manifest, bundle: p.bundle, bundleData: p.data, publisherKey: p.key, outcome: outcome)
     }
 
-    public func search(_ query: String) async throws -> [PackageSummary] { try store.search(query) }
+    public func search(_ query: String) async throws -> [PackageSummary] { try await store.search(query) }
 
     public func versions(of name: String) async throws -> [PackageVersionInfo] {
-        let all = try store.versions(of: name)
+        let all = try await store.versions(of: name)
         if all.isEmpty { throw RegistryError.notFound("no package named '\(printable(name))'") }
         return all
     }
 
     public func version(_ name: String, _ version: String) async throws -> PackageVersionInfo {
-        guard let v = try store.version(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
+        guard let v = try await store.version(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
         return v
     }
 
     public func bundle(_ name: String, _ version: String) async throws -> Data {
-        guard let b = try store.bundle(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
+        guard let b = try await store.bundle(name, version) else { throw RegistryError.notFound("\(printable(name))@\(printable(version)) is not published") }
         return b
     }
 
@@ -92,9 +89,9 @@ public struct LocalRegistry: RegistryClient {
         try PublisherKey.verify(signature: signature, message: message, what: "the request")
     }
 
-    func checkOwner(_ name: String, _ signature: PackageBundle.Signature, _ message: Data, sequence: Int64) throws {
+    func checkOwner(_ name: String, _ signature: PackageBundle.Signature, _ message: Data, sequence: Int64) async throws {
         try Self.checkSigned(signature, message, sequence: sequence)
-        guard let owner = try store.ownerKey(of: name) else { throw RegistryError.notFound("no package named '\(printable(name))'") }
+        guard let owner = try await store.ownerKey(of: name) else { throw RegistryError.notFound("no package named '\(printable(name))'") }
         guard owner == signature.publicKey else { throw RegistryError.ownerMismatch(name: name) }
     }
 
@@ -105,21 +102,27 @@ public struct LocalRegistry: RegistryClient {
     }
 
     public func yank(_ name: String, _ version: String, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
-        try checkOwner(name, signature, SignedAction.yank(name, version, sequence: sequence), sequence: sequence)
-        try store.yank(name, version, key: signature.publicKey, sequence: sequence)
+        try await checkOwner(name, signature, SignedAction.yank(name, version, sequence: sequence), sequence: sequence)
+        try await store.yank(name, version, key: signature.publicKey, sequence: sequence)
         return try await self.version(name, version)
     }
 
     public func list(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> PackageVersionInfo {
         try Self.checkPrice(price)
-        try checkOwner(name, signature, SignedAction.list(name, version, price: price, sequence: sequence), sequence: sequence)
-        try store.setPrice(name, version, price: price, key: signature.publicKey, sequence: sequence)
+        try await checkOwner(name, signature, SignedAction.list(name, version, price: price, sequence: sequence), sequence: sequence)
+        try await store.setPrice(name, version, price: price, key: signature.publicKey, sequence: sequence)
         return try await self.version(name, version)
     }
 
     public func buy(_ name: String, _ version: String, price: Int64, sequence: Int64, signature: PackageBundle.Signature) async throws -> Purchase {
         try Self.checkPrice(price)
         try Self.checkSigned(signature, SignedAction.buy(name, version, price: price, sequence: sequence), sequence: sequence)
-        return try store.recordPurchase(name, version, buyerKey: signature.publicKey, price: price, sequence: sequence)
+        return try await store.recordPurchase(name, version, buyerKey: signature.publicKey, price: price, sequence: sequence)
     }
+}
+
+/// Runs blocking work (the prover) on a thread of its own and awaits it, so no cooperative
+/// thread or event loop waits while it runs.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { c in Thread.detachNewThread { c.resume(returning: work()) } }
 }

@@ -55,11 +55,11 @@ public enum SignedAction {
 
 /// Opens the registry a `--registry` value names: an `http://` URL, a `postgresql://` database
 /// URL, or a store file path.
-public func openRegistry(_ location: String?, recheck: Recheck = Recheck(), progress: (@Sendable (String) -> Void)? = nil) throws -> any RegistryClient {
+public func openRegistry(_ location: String?, recheck: Recheck = Recheck(), progress: (@Sendable (String) -> Void)? = nil) async throws -> any RegistryClient {
     let location = location ?? RegistryStore.defaultPath
     if location.hasPrefix("http://") || location.hasPrefix("https://") {
         guard let url = URL(string: location) else { throw RegistryError.invalidArgument("--registry \(location) is not a URL") }
         return HTTPRegistryClient(base: url)
     }
-    return LocalRegistry(store: try openStore(location), recheck: recheck, progress: progress)
+    return LocalRegistry(store: try await openStore(location), recheck: recheck, progress: progress)
 }

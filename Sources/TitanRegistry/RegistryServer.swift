@@ -1,14 +1,31 @@
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 
 /// `tpm serve`: the registry as an HTTP service (Hummingbird), documented by
 /// `Docs/registry-openapi.yaml`. Errors are JSON `{"error": code, "message": text}`.
 public enum RegistryServer {
+    /// Serves until SIGINT or SIGTERM, then shuts down in order under one service group: the
+    /// HTTP server first (it finishes the requests it has), then the store (its database pool).
     public static func run(registry: LocalRegistry, host: String = "127.0.0.1", port: Int,
                            onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let logger = Logger(label: "tpm.serve")
         let app = Application(responder: responder(registry), configuration: .init(address: .hostname(host, port: port)),
-                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
-        try await app.runService()
+                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        // A group shuts its services down in reverse order: the server before the store.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: StoreService(store: registry.store)), .init(service: app)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The store as a service: open while the group runs, closed when it shuts down.
+    struct StoreService: Service {
+        let store: any RegistryStorage
+        func run() async throws {
+            try? await gracefulShutdown()
+            await store.close()
+        }
     }
 
     /// The router behind `RouteGuard`, which answers unknown paths and methods.
@@ -41,9 +58,9 @@ public enum RegistryServer {
                 let data = Data(body.readableBytesView)
                 let streaming = request.headers[.accept].map { $0.contains(progressContentType) } ?? false
                 // Every refusal that needs no prover is answered with its own status, stream or not.
-                let prepared = try await offload { try registry.prepare(data) }
+                let prepared = try await registry.prepare(data)
                 if !streaming {
-                    return json(try await offload { try registry.commit(prepared) }, status: .created)
+                    return json(try await registry.commit(prepared), status: .created)
                 }
                 return streamedPublish(registry, prepared)
             }
@@ -113,9 +130,9 @@ public enum RegistryServer {
             data.append(UInt8(ascii: "\n"))
             return ByteBuffer(bytes: data)
         }
-        Thread.detachNewThread {
+        Task {
             do {
-                let info = try registry.commit(prepared) { message in continuation.yield(line(PublishEvent(event: "progress", message: message))) }
+                let info = try await registry.commit(prepared) { message in continuation.yield(line(PublishEvent(event: "progress", message: message))) }
                 continuation.yield(line(PublishEvent(event: "published", status: 201, version: info)))
             } catch {
                 let e = error as? RegistryError ?? .unavailable("the re-check failed")
@@ -138,7 +155,7 @@ public enum RegistryServer {
         init(capacity: Int = 4096) { self.capacity = capacity }
 
         func json<T: Encodable>(_ registry: LocalRegistry, _ key: String, _ compute: () async throws -> T) async throws -> Response {
-            let g = try await registry.store.currentGeneration()
+            let g = try await registry.store.generation()
             let hit: Data? = lock.withLock {
                 if g != generation { entries.removeAll(keepingCapacity: true); generation = g }
                 return entries[key]
@@ -165,22 +182,22 @@ public enum RegistryServer {
         let capacity: Int
         init(capacity: Int = 64) { self.capacity = capacity }
 
-        func pages(for info: PackageVersionInfo, render: () throws -> [String: String]) rethrows -> [String: String] {
+        func pages(for info: PackageVersionInfo, render: () async throws -> [String: String]) async rethrows -> [String: String] {
             let key = "\(info.name)@\(info.version)"
-            lock.lock()
-            if let e = entries[key], e.info == info {
+            let cached: [String: String]? = lock.withLock {
+                guard let e = entries[key], e.info == info else { return nil }
                 recency.removeAll { $0 == key }
                 recency.append(key)
-                lock.unlock()
                 return e.pages
             }
-            lock.unlock()
-            let pages = try render()
-            lock.lock(); defer { lock.unlock() }
-            entries[key] = (info, pages)
-            recency.removeAll { $0 == key }
-            recency.append(key)
-            while recency.count > capacity { entries[recency.removeFirst()] = nil }
+            if let cached { return cached }
+            let pages = try await render()
+            lock.withLock {
+                entries[key] = (info, pages)
+                recency.removeAll { $0 == key }
+                recency.append(key)
+                while recency.count > capacity { entries[recency.removeFirst()] = nil }
+            }
             return pages
         }
 
@@ -202,14 +219,14 @@ public enum RegistryServer {
     }
     static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
         let name = try Self.name(context), version = try Self.version(context)
-        let requested = "\(name)@\(version)", generation = try await registry.store.currentGeneration()
+        let requested = "\(name)@\(version)", generation = try await registry.store.generation()
         let pages: [String: String]
         if let known = pageCache.fresh(requested, generation: generation) {
             pages = known
         } else {
             let info = try await registry.version(name, version)
-            pages = try pageCache.pages(for: info) {
-                guard let report = try registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version) is not published") }
+            pages = try await pageCache.pages(for: info) {
+                guard let report = try await registry.store.report(name, version) else { throw RegistryError.notFound("\(name)@\(version) is not published") }
                 return try PackageReportPages(info: info, reportJSON: report).pages()
             }
             pageCache.remember(requested, generation: generation, pages: pages)
@@ -275,13 +292,6 @@ public enum RegistryServer {
             // Not a refusal: a bug or an unexpected failure. The details go to the server's log only.
             FileHandle.standardError.write(Data("tpm serve: internal error: \(error)\n".utf8))
             return json(HTTPRegistryClient.ErrorBody(error: "internal", message: "internal error (the server's log has the details)"), status: .internalServerError)
-        }
-    }
-
-    /// Runs blocking work (the prover) on its own thread, off the server's cooperative threads.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            Thread.detachNewThread { c.resume(with: Result { try work() }) }
         }
     }
 }

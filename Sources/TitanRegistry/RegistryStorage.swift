@@ -13,49 +13,53 @@ import TitanProver
 ///   writes), which is what `tpm serve` compares before it reuses a cached answer.
 /// The checks themselves (what may be listed or bought, which version is the newest, how a row
 /// reads back) are in `StoreRules`, used by both.
+///
+/// Every method is async: the SQLite store reads and writes through GRDB's async access (its own
+/// queues), the PostgreSQL store through `PostgresClient`'s pool; neither holds a thread, so a
+/// request handler never blocks the server's event loops or cooperative threads.
 public protocol RegistryStorage: AnyObject, Sendable {
     /// Where the store is, for messages: a file path, or the database URL without its password.
     var location: String { get }
     /// How many times a version row has changed: equal values mean every listing, version record
-    /// and search answer is what it was.
-    func generation() throws -> Int64
-    /// `generation()` without holding a thread while the database answers (the server's hot path).
-    func currentGeneration() async throws -> Int64
-    func ownerKey(of name: String) throws -> String?
+    /// and search answer is what it was. The server reads it before every cached answer.
+    func generation() async throws -> Int64
+    func ownerKey(of name: String) async throws -> String?
     /// The text of the published version with the same precedence (build metadata aside), if any.
-    func existing(_ name: String, _ version: SemanticVersion) throws -> String?
+    func existing(_ name: String, _ version: SemanticVersion) async throws -> String?
     /// Records a re-checked version in one transaction: the owner (on a name's first publish),
     /// the version, its verdicts. A version that exists, or a key that is not the owner's, aborts it.
     func insert(manifest: Manifest, bundle: PackageBundle, bundleData: Data, publisherKey: String,
-                outcome: Recheck.Outcome) throws -> PackageVersionInfo
-    func version(_ name: String, _ version: String) throws -> PackageVersionInfo?
+                outcome: Recheck.Outcome) async throws -> PackageVersionInfo
+    func version(_ name: String, _ version: String) async throws -> PackageVersionInfo?
     /// Every version of a name, newest first.
-    func versions(of name: String) throws -> [PackageVersionInfo]
-    func bundle(_ name: String, _ version: String) throws -> Data?
-    func report(_ name: String, _ version: String) throws -> Data?
+    func versions(of name: String) async throws -> [PackageVersionInfo]
+    func bundle(_ name: String, _ version: String) async throws -> Data?
+    func report(_ name: String, _ version: String) async throws -> Data?
     /// Names containing `query` (all when empty), each with its newest version that is not yanked.
-    func search(_ query: String) throws -> [PackageSummary]
+    func search(_ query: String) async throws -> [PackageSummary]
     /// Yanks a version with no request behind it (direct access to the store).
-    func yank(_ name: String, _ version: String) throws
+    func yank(_ name: String, _ version: String) async throws
     /// Yanks a version (owner-signed request with its sequence number).
-    func yank(_ name: String, _ version: String, key: String, sequence: Int64) throws
+    func yank(_ name: String, _ version: String, key: String, sequence: Int64) async throws
     /// Sets a verified, unyanked version's price (owner-signed request with its sequence number).
-    func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) throws
+    func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) async throws
     /// Records a sale to the key that signed the request, at the current listing price.
-    func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) throws -> Purchase
+    func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) async throws -> Purchase
     /// The last sequence number a key used, if any.
-    func lastSequence(of key: String) throws -> Int64?
+    func lastSequence(of key: String) async throws -> Int64?
     /// Row counts of every table: what a test compares to see that nothing was left behind.
-    func counts() throws -> [String: Int]
+    func counts() async throws -> [String: Int]
+    /// Releases what the store holds open (the PostgreSQL pool); the store is not used after.
+    func close() async
 }
 
 extension RegistryStorage {
-    public func currentGeneration() async throws -> Int64 { try generation() }
+    public func close() async {}
 }
 
 /// Opens the store a location names: a `postgresql://` (or `postgres://`) URL, else a SQLite file path.
-public func openStore(_ location: String) throws -> any RegistryStorage {
-    if PostgresRegistryStore.isURL(location) { return try PostgresRegistryStore(url: location) }
+public func openStore(_ location: String) async throws -> any RegistryStorage {
+    if PostgresRegistryStore.isURL(location) { return try await PostgresRegistryStore(url: location) }
     return try RegistryStore(path: location)
 }
 

@@ -72,8 +72,8 @@ public final class RegistryStore: RegistryStorage {
 
     /// How many times a version row has changed: equal values mean every listing, version record
     /// and search answer is what it was.
-    public func generation() throws -> Int64 {
-        try read { try Int64.fetchOne($0, sql: "SELECT n FROM generation WHERE id = 1") ?? 0 }
+    public func generation() async throws -> Int64 {
+        try await read { try Int64.fetchOne($0, sql: "SELECT n FROM generation WHERE id = 1") ?? 0 }
     }
 
     /// The column and value that find a version text: exactly when it names build metadata,
@@ -90,23 +90,29 @@ public final class RegistryStore: RegistryStorage {
     }
 
     /// The last sequence number a key used, if any.
-    public func lastSequence(of key: String) throws -> Int64? {
-        try read { try Int64.fetchOne($0, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key]) }
+    public func lastSequence(of key: String) async throws -> Int64? {
+        try await read { try Int64.fetchOne($0, sql: "SELECT last_sequence FROM request_sequences WHERE public_key = ?", arguments: [key]) }
     }
 
     static func now() -> String { StoreRules.now() }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try db.read(body) } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    /// A read on GRDB's reader queue, awaited without holding a thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await db.read(body) } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
     }
 
-    public func ownerKey(of name: String) throws -> String? {
-        try read { try String.fetchOne($0, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) }
+    /// A write transaction on GRDB's writer queue, awaited without holding a thread.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await db.write(body) } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    }
+
+    public func ownerKey(of name: String) async throws -> String? {
+        try await read { try String.fetchOne($0, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) }
     }
 
     /// The text of the published version with the same precedence (build metadata aside), if any.
-    public func existing(_ name: String, _ version: SemanticVersion) throws -> String? {
-        try read { try String.fetchOne($0, sql: "SELECT version FROM versions WHERE name = ? AND precedence = ?", arguments: [name, version.precedenceText]) }
+    public func existing(_ name: String, _ version: SemanticVersion) async throws -> String? {
+        try await read { try String.fetchOne($0, sql: "SELECT version FROM versions WHERE name = ? AND precedence = ?", arguments: [name, version.precedenceText]) }
     }
 
     static func conflictMessage(_ name: String, _ version: String, existing: String) -> String {
@@ -116,11 +122,11 @@ public final class RegistryStore: RegistryStorage {
     /// Records a re-checked version in one transaction: the owner (on a name's first publish),
     /// the version, its verdicts. A version that exists, or a key that is not the owner's, aborts it.
     public func insert(manifest: Manifest, bundle: PackageBundle, bundleData: Data, publisherKey: String,
-                       outcome: Recheck.Outcome) throws -> PackageVersionInfo {
+                       outcome: Recheck.Outcome) async throws -> PackageVersionInfo {
         let name = manifest.name, version = manifest.version.description
         do {
             let n = try StoreRules.newVersion(manifest: manifest, bundle: bundle, bundleData: bundleData, outcome: outcome)
-            try db.write { db in
+            try await db.write { db in
                 if let owner = try String.fetchOne(db, sql: "SELECT public_key FROM owners WHERE name = ?", arguments: [name]) {
                     guard owner == publisherKey else { throw RegistryError.ownerMismatch(name: name) }
                 } else {
@@ -149,12 +155,12 @@ public final class RegistryStore: RegistryStorage {
             throw e
         } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || e.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             // Another publish committed the same name (first publish) or version in between.
-            if try ownerKey(of: name) != publisherKey { throw RegistryError.ownerMismatch(name: name) }
-            throw RegistryError.conflict(Self.conflictMessage(name, version, existing: try existing(name, manifest.version) ?? version))
+            if try await ownerKey(of: name) != publisherKey { throw RegistryError.ownerMismatch(name: name) }
+            throw RegistryError.conflict(Self.conflictMessage(name, version, existing: try await existing(name, manifest.version) ?? version))
         } catch {
             throw RegistryError.unavailable("\(error)")
         }
-        guard let info = try self.version(name, version) else { throw RegistryError.unavailable("\(name)@\(version) vanished after insert") }
+        guard let info = try await self.version(name, version) else { throw RegistryError.unavailable("\(name)@\(version) vanished after insert") }
         return info
     }
 
@@ -171,11 +177,11 @@ public final class RegistryStore: RegistryStorage {
             yanked: row["yanked"], price: row["price"], dependencies: row["dependencies"], targets: row["targets"]), verdicts)
     }
 
-    public func version(_ name: String, _ version: String) throws -> PackageVersionInfo? {
-        try read { db in
+    public func version(_ name: String, _ version: String) async throws -> PackageVersionInfo? {
+        try await read { db in
             let k = Self.versionKey(version)
             return try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ? AND v.\(k.column) = ?",
-                                    arguments: [name, k.value]).map { try info($0, db) }
+                                    arguments: [name, k.value]).map { try self.info($0, db) }
         }
     }
 
@@ -190,30 +196,30 @@ public final class RegistryStore: RegistryStorage {
     }
 
     /// Every version of a name, newest first.
-    public func versions(of name: String) throws -> [PackageVersionInfo] {
-        try read { db in
+    public func versions(of name: String) async throws -> [PackageVersionInfo] {
+        try await read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions v JOIN owners o ON o.name = v.name WHERE v.name = ?",
                                         arguments: [name])
-            return StoreRules.newestFirst(try rows.map { try info($0, db) })
+            return StoreRules.newestFirst(try rows.map { try self.info($0, db) })
         }
     }
 
-    public func bundle(_ name: String, _ version: String) throws -> Data? {
+    public func bundle(_ name: String, _ version: String) async throws -> Data? {
         let k = Self.versionKey(version)
-        return try read { try Data.fetchOne($0, sql: "SELECT bundle FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
+        return try await read { try Data.fetchOne($0, sql: "SELECT bundle FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
     }
 
-    public func report(_ name: String, _ version: String) throws -> Data? {
+    public func report(_ name: String, _ version: String) async throws -> Data? {
         let k = Self.versionKey(version)
-        return try read { try Data.fetchOne($0, sql: "SELECT report FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
+        return try await read { try Data.fetchOne($0, sql: "SELECT report FROM versions WHERE name = ? AND \(k.column) = ?", arguments: [name, k.value]) }
     }
 
     /// Names containing `query` (all when empty), each with its newest version that is not yanked.
     ///
     /// One read: the few columns a summary needs for every matching version, then the verdicts of
     /// the chosen versions only (not every version's verdicts and manifests, as `versions(of:)` would).
-    public func search(_ query: String) throws -> [PackageSummary] {
-        try read { db in
+    public func search(_ query: String) async throws -> [PackageSummary] {
+        try await read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT v.id, v.name, v.version, v.status, v.price FROM versions v JOIN owners o ON o.name = v.name
                 WHERE instr(v.name, ?) > 0 AND v.yanked = 0
@@ -231,13 +237,11 @@ public final class RegistryStore: RegistryStorage {
 
     /// Runs a signed request's write in one transaction with its sequence number, so the
     /// number is used up exactly when the request takes effect.
-    func signedWrite<T>(key: String, sequence: Int64, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try db.write { db in
-                try Self.consume(db, key: key, sequence: sequence)
-                return try body(db)
-            }
-        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    func signedWrite<T: Sendable>(key: String, sequence: Int64, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await write { db in
+            try Self.consume(db, key: key, sequence: sequence)
+            return try body(db)
+        }
     }
 
     /// The version's row id and state, or not found.
@@ -251,26 +255,24 @@ public final class RegistryStore: RegistryStorage {
     }
 
     /// Yanks a version with no request behind it (direct access to the store file).
-    public func yank(_ name: String, _ version: String) throws {
-        do {
-            try db.write { db in
-                let v = try Self.state(db, name, version)
-                try db.execute(sql: "UPDATE versions SET yanked = 1 WHERE id = ?", arguments: [v.id])
-            }
-        } catch let e as RegistryError { throw e } catch { throw RegistryError.unavailable("\(error)") }
+    public func yank(_ name: String, _ version: String) async throws {
+        try await write { db in
+            let v = try Self.state(db, name, version)
+            try db.execute(sql: "UPDATE versions SET yanked = 1 WHERE id = ?", arguments: [v.id])
+        }
     }
 
     /// Yanks a version (owner-signed request with its sequence number).
-    public func yank(_ name: String, _ version: String, key: String, sequence: Int64) throws {
-        try signedWrite(key: key, sequence: sequence) { db in
+    public func yank(_ name: String, _ version: String, key: String, sequence: Int64) async throws {
+        try await signedWrite(key: key, sequence: sequence) { db in
             let v = try Self.state(db, name, version)
             try db.execute(sql: "UPDATE versions SET yanked = 1 WHERE id = ?", arguments: [v.id])
         }
     }
 
     /// Sets a verified, unyanked version's price (owner-signed request with its sequence number).
-    public func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) throws {
-        try signedWrite(key: key, sequence: sequence) { db in
+    public func setPrice(_ name: String, _ version: String, price: Int64, key: String, sequence: Int64) async throws {
+        try await signedWrite(key: key, sequence: sequence) { db in
             let v = try Self.state(db, name, version)
             try StoreRules.checkListable(name, v)
             try db.execute(sql: "UPDATE versions SET price = ? WHERE id = ?", arguments: [price, v.id])
@@ -279,8 +281,8 @@ public final class RegistryStore: RegistryStorage {
 
     /// Records a sale to the key that signed the request, at the price it agreed to, which must
     /// be the current listing price.
-    public func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) throws -> Purchase {
-        try signedWrite(key: buyerKey, sequence: sequence) { db in
+    public func recordPurchase(_ name: String, _ version: String, buyerKey: String, price: Int64, sequence: Int64) async throws -> Purchase {
+        try await signedWrite(key: buyerKey, sequence: sequence) { db in
             let v = try Self.state(db, name, version)
             let split = try StoreRules.checkPurchase(name, v, price: price)
             let buyer = PublisherKey.publicKeyText(base64: buyerKey)
@@ -293,8 +295,8 @@ public final class RegistryStore: RegistryStorage {
     }
 
     /// Row counts of every table: what a test compares to see that nothing was left behind.
-    public func counts() throws -> [String: Int] {
-        try read { db in
+    public func counts() async throws -> [String: Int] {
+        try await read { db in
             var out: [String: Int] = [:]
             for t in StoreRules.tables { out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0 }
             return out

@@ -54,8 +54,8 @@ struct RegistryOptions: ParsableArguments {
 
     var recheck: Recheck { Recheck(depth: bound.depth, timeoutSeconds: timeout) }
 
-    func open() throws -> any RegistryClient {
-        try openRegistry(registry, recheck: recheck, progress: nil)
+    func open() async throws -> any RegistryClient {
+        try await openRegistry(registry, recheck: recheck, progress: nil)
     }
 }
 

@@ -96,7 +96,7 @@ struct RegistryAPIConformanceTests {
     }
 
     @Test("error bodies are clean messages naming the field and the expected format, with no Swift debug text or CLI flags", arguments: StoreKind.allCases)
-    func cleanErrors(kind: StoreKind) throws {
+    func cleanErrors(kind: StoreKind) async throws {
         let served = try ServedRegistry(kind)
         defer { served.stop() }
         // A real key with a signature it never made.
@@ -146,7 +146,7 @@ struct RegistryAPIConformanceTests {
     }
 
     @Test("over HTTP: a replayed listing is refused (409), and a NUL in a manifest name is refused (422), storing nothing", arguments: StoreKind.allCases)
-    func replayAndNulOverHTTP(kind: StoreKind) throws {
+    func replayAndNulOverHTTP(kind: StoreKind) async throws {
         let served = try ServedRegistry(kind)
         defer { served.stop() }
         let s = served.sandbox
@@ -163,14 +163,14 @@ struct RegistryAPIConformanceTests {
         let shown = try JSONDecoder().decode(PackageVersionInfo.self, from: Data(try served.request("GET", "/v1/packages/ledger/0.1.0").body.utf8))
         #expect(shown.price == 20)
 
-        let before = try s.counts()
+        let before = try await s.counts()
         var manifest = Manifest.template(name: "a", specs: [], properties: [])
         manifest = manifest.replacingOccurrences(of: "name = \"a\"", with: "name = \"a\\u0000b\"")
         var b = PackageBundle(files: [.init(path: Manifest.fileName, content: Data(manifest.utf8))])
         b.signature = try key.sign(PackageBundle.signedMessage(digest: b.digest))
         let nul = try served.request("POST", "/v1/packages", body: String(decoding: try b.encoded(), as: UTF8.self))
         #expect(nul.status == 422 && nul.body.contains("control character U+0000"), "\(nul)")
-        #expect(try s.counts() == before)
+        #expect(try await s.counts() == before)
     }
 
     @Test("a publish over HTTP streams the re-check's progress, one line per property, before the outcome", arguments: StoreKind.allCases)

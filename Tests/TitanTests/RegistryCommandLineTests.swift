@@ -47,13 +47,13 @@ struct RegistryCommandLineTests {
     }
 
     @Test("every bad input is refused with its reason and leaves no trace in the store", arguments: StoreKind.allCases)
-    func rejectionsLeaveNoTrace(kind: StoreKind) throws {
+    func rejectionsLeaveNoTrace(kind: StoreKind) async throws {
         let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let ledger = try specText("Specs/kernel/ledger.tspec")
         let good = try s.package("ledger", specs: ["ledger.tspec": ledger])
         try expectOK(s.tpm(["publish", good]))
-        let before = try s.counts()
+        let before = try await s.counts()
         let key = try PublisherKey.load(s.key)
 
         /// Writes a variant of a bundle, re-signed with `signer` unless `resign` is false.
@@ -123,12 +123,12 @@ struct RegistryCommandLineTests {
             #expect(r.status == (what == "a published version again" ? 3 : 2), "\(what): exit \(r.status)")
             #expect(r.stderr.contains(reason), "\(what): \(r.stderr)")
             #expect(!r.stderr.contains("Fatal error"), "\(what)")
-            #expect(try s.counts() == before, "\(what) left a trace in the store")
+            #expect(try await s.counts() == before, "\(what) left a trace in the store")
         }
     }
 
     @Test("two concurrent publishes of one name@version: exactly one wins, the other gets a conflict", arguments: StoreKind.allCases)
-    func concurrentPublishes(kind: StoreKind) throws {
+    func concurrentPublishes(kind: StoreKind) async throws {
         let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let bundle = try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
@@ -138,23 +138,23 @@ struct RegistryCommandLineTests {
         let codes = [a.finish(), b.finish()].sorted()
         #expect(codes == [0, 3], "\(codes): \(a.stderr) \(b.stderr)")
         #expect((a.stderr + b.stderr).contains("conflict: ledger@0.1.0 is already published"))
-        #expect(try s.counts()["versions"] == 1)
+        #expect(try await s.counts()["versions"] == 1)
     }
 
     @Test("a publish killed while re-checking leaves the store as it was, and the store still works", arguments: StoreKind.allCases)
-    func killedPublish(kind: StoreKind) throws {
+    func killedPublish(kind: StoreKind) async throws {
         let s = try RegistrySandbox(kind)
         defer { s.remove() }
         let ledger = try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         try expectOK(s.tpm(["publish", ledger]))
-        let before = try s.counts()
+        let before = try await s.counts()
         let slow = try s.package("hard", specs: ["hard.tspec": slowSpec])
         let p = try RunningProcess(tpmBinary, ["publish", slow, "--timeout", "60"], environment: ["TITAN_REGISTRY": s.store], in: s.dir)
         #expect(p.wait(seconds: 30) { p.stderr.contains("re-checking 1 claimed properties of hard@0.1.0") }, "\(p.stderr)")
-        Thread.sleep(forTimeInterval: 0.3)
+        try await Task.sleep(for: .milliseconds(300))
         p.kill()
         #expect(p.process.terminationReason == .uncaughtSignal)
-        #expect(try s.counts() == before)
+        #expect(try await s.counts() == before)
         #expect(try s.tpm(["show", "hard"]).status == 2)
         // The name was never registered: another key may still claim it.
         let again = try s.tpm(["publish", slow, "--timeout", "0.2"])
@@ -220,7 +220,7 @@ struct RegistryCommandLineTests {
     }
 
     @Test("list and buy: the fee is price / 10 rounded down and seller + fee == price; only verified packages are listed", arguments: StoreKind.allCases)
-    func marketplace(kind: StoreKind) throws {
+    func marketplace(kind: StoreKind) async throws {
         let s = try RegistrySandbox(kind)
         defer { s.remove() }
         try expectOK(s.tpm(["publish", try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])]))
@@ -235,7 +235,7 @@ struct RegistryCommandLineTests {
         // The buyer is the key that signed the purchase.
         let buyer = try PublisherKey.load(s.key).publicKeyText
         #expect(p.price == 1999 && p.fee == 199 && p.sellerProceeds == 1800 && p.buyer == buyer)
-        #expect(try s.counts()["purchases"] == 1)
+        #expect(try await s.counts()["purchases"] == 1)
     }
 
     @Test("tpm verify re-checks a published version locally", arguments: StoreKind.allCases)

@@ -30,9 +30,9 @@ func signedBundle(_ name: String, _ version: String = "0.1.0", manifest: String?
 struct ScratchRegistry {
     let dir: URL
     let registry: LocalRegistry
-    init(_ kind: StoreKind = .sqlite) throws {
+    init(_ kind: StoreKind = .sqlite) async throws {
         dir = try temporaryDirectory()
-        registry = LocalRegistry(store: try openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
+        registry = LocalRegistry(store: try await openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
     }
     func remove() { try? FileManager.default.removeItem(at: dir) }
 }
@@ -47,10 +47,10 @@ func refusal(_ body: () async throws -> Void) async -> RegistryError? {
 struct RegistryHardeningTests {
     @Test("a listing or yank request sent again is refused, and the price is not rolled back", arguments: StoreKind.allCases)
     func ownerReplay(kind: StoreKind) async throws {
-        let r = try ScratchRegistry(kind)
+        let r = try await ScratchRegistry(kind)
         defer { r.remove() }
         let owner = PublisherKey()
-        _ = try r.registry.publishNow(try signedBundle("ledger", key: owner))
+        _ = try await r.registry.publish(try signedBundle("ledger", key: owner))
         let seq1 = SignedAction.nextSequence()
         let old = try owner.sign(SignedAction.list("ledger", "0.1.0", price: 10, sequence: seq1))
         #expect(try await r.registry.list("ledger", "0.1.0", price: 10, sequence: seq1, signature: old).price == 10)
@@ -82,15 +82,15 @@ struct RegistryHardeningTests {
                                           signature: try owner.sign(SignedAction.list("ledger", "0.1.0", price: 5, sequence: seq4)))
         }
         #expect(late?.code == "not-eligible" && late?.httpStatus == 409)
-        #expect(try r.registry.store.lastSequence(of: owner.privateKey.publicKey.rawRepresentation.base64EncodedString()) == seq3)
+        #expect(try await r.registry.store.lastSequence(of: owner.privateKey.publicKey.rawRepresentation.base64EncodedString()) == seq3)
     }
 
     @Test("purchases are signed by the buyer's key, at the listed price, and cannot be replayed", arguments: StoreKind.allCases)
     func signedPurchases(kind: StoreKind) async throws {
-        let r = try ScratchRegistry(kind)
+        let r = try await ScratchRegistry(kind)
         defer { r.remove() }
         let owner = PublisherKey(), buyer = PublisherKey()
-        _ = try r.registry.publishNow(try signedBundle("ledger", key: owner))
+        _ = try await r.registry.publish(try signedBundle("ledger", key: owner))
         let ls = SignedAction.nextSequence()
         _ = try await r.registry.list("ledger", "0.1.0", price: 1999, sequence: ls, signature: try owner.sign(SignedAction.list("ledger", "0.1.0", price: 1999, sequence: ls)))
 
@@ -117,7 +117,7 @@ struct RegistryHardeningTests {
             _ = try await r.registry.buy("ledger", "0.1.0", price: 1, sequence: s3, signature: try buyer.sign(SignedAction.buy("ledger", "0.1.0", price: 1, sequence: s3)))
         }
         #expect(cheap?.code == "not-listed" && cheap?.description.contains("listed at 1999 minor units, not 1") == true)
-        #expect(try r.registry.store.counts()["purchases"] == 1)
+        #expect(try await r.registry.store.counts()["purchases"] == 1)
     }
 
     @Test("control characters in manifest strings are refused, raw or escaped, with the key and line", arguments: [
@@ -153,13 +153,13 @@ struct RegistryHardeningTests {
 
     @Test("a manifest with a NUL in its name is refused by publish and leaves nothing behind", arguments: StoreKind.allCases)
     func nulNameRefused(kind: StoreKind) async throws {
-        let r = try ScratchRegistry(kind)
+        let r = try await ScratchRegistry(kind)
         defer { r.remove() }
         let manifest = Manifest.template(name: "ledger", specs: ["specs/counter.tspec"], properties: ["Counter.bounded"])
             .replacingOccurrences(of: "name = \"ledger\"", with: "name = \"ledger\\u0000-by-someone-else\"")
-        let e = await refusal { _ = try r.registry.publishNow(try signedBundle("ledger", manifest: manifest, key: PublisherKey())) }
+        let e = await refusal { _ = try await r.registry.publish(try signedBundle("ledger", manifest: manifest, key: PublisherKey())) }
         #expect(e?.code == "malformed-manifest" && e?.httpStatus == 422, "\(String(describing: e))")
-        #expect(try r.registry.store.counts().values.allSatisfy { $0 == 0 })
+        #expect(try await r.registry.store.counts().values.allSatisfy { $0 == 0 })
     }
 
     @Test("versions are validated whole: build metadata kept, bad characters and overlong texts refused", arguments: StoreKind.allCases)
@@ -177,27 +177,27 @@ struct RegistryHardeningTests {
         #expect(SemanticVersion("1.0.0+a")! < SemanticVersion("1.0.1")! && !(SemanticVersion("1.0.0+a")! < SemanticVersion("1.0.0+b")!))
         #expect(VersionRequirement("=1.0.0")!.matches(SemanticVersion("1.0.0+ci.7")!))
 
-        let r = try ScratchRegistry(kind)
+        let r = try await ScratchRegistry(kind)
         defer { r.remove() }
         let key = PublisherKey()
-        let info = try r.registry.publishNow(try signedBundle("ledger", "3.0.0+build.5", key: key))
+        let info = try await r.registry.publish(try signedBundle("ledger", "3.0.0+build.5", key: key))
         #expect(info.version == "3.0.0+build.5")
         #expect(try await r.registry.version("ledger", "3.0.0").version == "3.0.0+build.5")
         #expect(try await r.registry.version("ledger", "3.0.0+build.5").version == "3.0.0+build.5")
         #expect(await refusal { _ = try await r.registry.version("ledger", "3.0.0+other") }?.code == "not-found")
         // Build metadata does not make another version.
-        let again = await refusal { _ = try r.registry.publishNow(try signedBundle("ledger", "3.0.0+other", key: key)) }
+        let again = await refusal { _ = try await r.registry.publish(try signedBundle("ledger", "3.0.0+other", key: key)) }
         #expect(again?.code == "conflict" && again?.description.contains("already published as 3.0.0+build.5") == true, "\(String(describing: again))")
-        let bad = await refusal { _ = try r.registry.publishNow(try signedBundle("ledger", "3.0.0+../../etc", key: key)) }
+        let bad = await refusal { _ = try await r.registry.publish(try signedBundle("ledger", "3.0.0+../../etc", key: key)) }
         #expect(bad?.code == "malformed-manifest" && bad?.description.contains("package.version: '3.0.0+../../etc' is not a semantic version") == true)
         #expect(bad?.description.contains("MAJOR.MINOR.PATCH") == true)
-        let huge = await refusal { _ = try r.registry.publishNow(try signedBundle("ledger", long, key: key)) }
+        let huge = await refusal { _ = try await r.registry.publish(try signedBundle("ledger", long, key: key)) }
         #expect(huge?.code == "malformed-manifest" && huge?.description.contains("longer than 128 characters") == true)
-        #expect(try r.registry.store.counts()["versions"] == 1)
+        #expect(try await r.registry.store.counts()["versions"] == 1)
     }
 
     @Test("a store written before sequences and build metadata opens, and keeps its versions")
-    func migration() throws {
+    func migration() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("old.sqlite").path
@@ -228,9 +228,9 @@ struct RegistryHardeningTests {
             """, path])
         try #require(r.status == 0, "\(r.stderr)")
         let store = try RegistryStore(path: path)
-        #expect(try store.version("old", "1.0.0")?.version == "1.0.0")
-        #expect(try store.existing("old", SemanticVersion("1.0.0+x")!) == "1.0.0")
-        #expect(try store.counts()["request_sequences"] == 0)
+        #expect(try await store.version("old", "1.0.0")?.version == "1.0.0")
+        #expect(try await store.existing("old", SemanticVersion("1.0.0+x")!) == "1.0.0")
+        #expect(try await store.counts()["request_sequences"] == 0)
     }
 }
 

@@ -12,7 +12,7 @@ struct RegistryPostgresTests {
     func databaseName(_ url: String) -> String { String(url.split(separator: "/").last ?? "") }
 
     @Test("six stores opening one new database at once all succeed, and each migration is applied once")
-    func concurrentMigrations() throws {
+    func concurrentMigrations() async throws {
         let url = try server.createDatabase()
         final class Failures: @unchecked Sendable {
             let lock = NSLock()
@@ -20,24 +20,28 @@ struct RegistryPostgresTests {
             func add(_ m: String) { lock.lock(); messages.append(m); lock.unlock() }
         }
         let failures = Failures()
-        DispatchQueue.concurrentPerform(iterations: 6) { _ in
-            do { _ = try PostgresRegistryStore(url: url).counts() } catch { failures.add("\(error)") }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do { _ = try await PostgresRegistryStore(url: url).counts() } catch { failures.add("\(error)") }
+                }
+            }
         }
         #expect(failures.messages.isEmpty, "\(failures.messages.prefix(3))")
-        let store = try PostgresRegistryStore(url: url)
-        #expect(try store.appliedMigrations() == ["v1", "v2", "v3"])
-        #expect(try store.counts() == ["owners": 0, "versions": 0, "verdicts": 0, "purchases": 0, "request_sequences": 0])
+        let store = try await PostgresRegistryStore(url: url)
+        #expect(try await store.appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try await store.counts() == ["owners": 0, "versions": 0, "verdicts": 0, "purchases": 0, "request_sequences": 0])
         let r = try server.psql(databaseName(url), "SELECT count(*) FROM titan_migrations")
         #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3", "\(r.stdout)\(r.stderr)")
     }
 
     @Test("the constraints are the database's: a writer that bypasses tpm is refused too, and every change bumps the generation")
-    func constraintsInTheDatabase() throws {
+    func constraintsInTheDatabase() async throws {
         let url = try server.createDatabase()
         let db = databaseName(url)
-        let registry = LocalRegistry(store: try openStore(url), recheck: Recheck(jobs: 1))
-        _ = try registry.publishNow(try signedBundle("ledger", key: PublisherKey()))
-        let g0 = try registry.store.generation()
+        let registry = LocalRegistry(store: try await openStore(url), recheck: Recheck(jobs: 1))
+        _ = try await registry.publish(try signedBundle("ledger", key: PublisherKey()))
+        let g0 = try await registry.store.generation()
         #expect(g0 >= 1)
         func refused(_ sql: String, _ reason: String) throws {
             let r = try server.psql(db, sql)
@@ -53,19 +57,19 @@ struct RegistryPostgresTests {
                     "violates foreign key constraint")
         try refused("INSERT INTO versions (name, version, precedence, major, minor, patch, digest, status, reasons, checked_with, published_at, dependencies, targets, report, bundle) VALUES ('nobody', '1.0.0', '1.0.0', 1, 0, 0, 'd', 'verified', '[]', 'c', 'now', '[]', '[]', '', '')",
                     "violates foreign key constraint")
-        #expect(try registry.store.generation() == g0, "refused writes change nothing")
+        #expect(try await registry.store.generation() == g0, "refused writes change nothing")
         let direct = try server.psql(db, "UPDATE versions SET yanked = true")
         #expect(direct.status == 0, "\(direct.stderr)")
-        #expect(try registry.store.generation() > g0, "a write from outside tpm bumps the counter the caches compare")
-        #expect(try registry.store.version("ledger", "0.1.0")?.yanked == true)
+        #expect(try await registry.store.generation() > g0, "a write from outside tpm bumps the counter the caches compare")
+        #expect(try await registry.store.version("ledger", "0.1.0")?.yanked == true)
     }
 
     @Test("requests racing with one sequence number: exactly one takes effect", arguments: StoreKind.allCases)
     func sequenceRace(kind: StoreKind) async throws {
-        let r = try ScratchRegistry(kind)
+        let r = try await ScratchRegistry(kind)
         defer { r.remove() }
         let owner = PublisherKey()
-        _ = try r.registry.publishNow(try signedBundle("ledger", key: owner))
+        _ = try await r.registry.publish(try signedBundle("ledger", key: owner))
         let seq = SignedAction.nextSequence()
         let registry = r.registry
         let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
@@ -83,7 +87,7 @@ struct RegistryPostgresTests {
         let listed = outcomes.filter { $0.hasPrefix("listed") }
         #expect(listed.count == 1 && outcomes.filter { $0 == "stale-sequence" }.count == 7, "\(outcomes)")
         #expect(try await registry.version("ledger", "0.1.0").price.map { "listed \($0)" } == listed.first)
-        #expect(try registry.store.lastSequence(of: owner.privateKey.publicKey.rawRepresentation.base64EncodedString()) == seq)
+        #expect(try await registry.store.lastSequence(of: owner.privateKey.publicKey.rawRepresentation.base64EncodedString()) == seq)
     }
 
     /// `tpm serve --database URL` on a free port; the caller kills it.
@@ -107,7 +111,7 @@ struct RegistryPostgresTests {
     }
 
     @Test("two tpm serve instances on one database: each re-checks what it receives, a race has one winner, and each cache follows the other's writes")
-    func twoInstances() throws {
+    func twoInstances() async throws {
         let s = try RegistrySandbox(.postgresql)
         defer { s.remove() }
         let (a, urlA) = try serve(s)
@@ -141,7 +145,7 @@ struct RegistryPostgresTests {
         #expect((pa.stderr + pb.stderr).contains("ledger@0.2.0 is already published"))
         #expect(a.stderr.contains("re-checking 25 claimed properties of ledger@0.2.0") && b.stderr.contains("re-checking 25 claimed properties of ledger@0.2.0"),
                 "each instance re-checks the bundle it received")
-        #expect(try s.counts()["versions"] == 2)
+        #expect(try await s.counts()["versions"] == 2)
         for url in [urlA, urlB] {
             #expect(try get([PackageVersionInfo].self, "\(url)/v1/packages/ledger").map(\.version) == ["0.2.0", "0.1.0"])
         }

@@ -17,7 +17,7 @@ struct RegistrySearchTests {
 
     /// Publishes `name@version` claiming both invariants (`small` is refuted, so the version
     /// is unverified) or only `bounded` (verified).
-    func publish(_ registry: LocalRegistry, _ dir: URL, _ name: String, _ version: String, claimRefuted: Bool, key: PublisherKey) throws {
+    func publish(_ registry: LocalRegistry, _ dir: URL, _ name: String, _ version: String, claimRefuted: Bool, key: PublisherKey) async throws {
         let package = dir.appendingPathComponent("\(name)-\(version)")
         try FileManager.default.createDirectory(at: package.appendingPathComponent("specs"), withIntermediateDirectories: true)
         try RegistrySearchTests.spec.write(to: package.appendingPathComponent("specs/counter.tspec"), atomically: true, encoding: .utf8)
@@ -27,7 +27,7 @@ struct RegistrySearchTests {
             .write(to: package.appendingPathComponent(Manifest.fileName), atomically: true, encoding: .utf8)
         var (bundle, _) = try PackageBundle.pack(directory: package)
         bundle.signature = try key.sign(PackageBundle.signedMessage(digest: bundle.digest))
-        _ = try registry.publishNow(try bundle.encoded())
+        _ = try await registry.publish(try bundle.encoded())
     }
 
     @Test("versions are ordered newest first by semantic version, and strictly, even where two compare equal")
@@ -47,22 +47,22 @@ struct RegistrySearchTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-search-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let registry = LocalRegistry(store: try openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
+        let registry = LocalRegistry(store: try await openStore(kind.newStore(in: dir)), recheck: Recheck(jobs: 1))
         let key = PublisherKey()
         // counter: 0.9.0 is newest but yanked, 0.10.0 sorts above 0.2.0 as a version, not as text.
         for (v, refuted) in [("0.2.0", false), ("0.10.0", true), ("0.9.0", false), ("0.11.0", false)] {
-            try publish(registry, dir, "counter", v, claimRefuted: refuted, key: key)
+            try await publish(registry, dir, "counter", v, claimRefuted: refuted, key: key)
         }
-        try registry.store.yank("counter", "0.11.0")
-        try publish(registry, dir, "gone", "1.0.0", claimRefuted: false, key: key)
-        try registry.store.yank("gone", "1.0.0")
-        try publish(registry, dir, "tally", "1.0.0", claimRefuted: false, key: key)
+        try await registry.store.yank("counter", "0.11.0")
+        try await publish(registry, dir, "gone", "1.0.0", claimRefuted: false, key: key)
+        try await registry.store.yank("gone", "1.0.0")
+        try await publish(registry, dir, "tally", "1.0.0", claimRefuted: false, key: key)
 
         for query in ["", "count", "TALLY", "o", "zzz"] {
             let found = try await registry.search(query)
             var expected: [PackageSummary] = []
             for name in ["counter", "gone", "tally"] where name.contains(query.lowercased()) || query.isEmpty {
-                guard let v = try registry.store.versions(of: name).first(where: { !$0.yanked }) else { continue }
+                guard let v = try await registry.store.versions(of: name).first(where: { !$0.yanked }) else { continue }
                 expected.append(PackageSummary(name: name, latest: v.version, status: v.status, provedProperties: v.provedProperties, price: v.price))
             }
             #expect(found == expected, "query '\(query)'")
@@ -78,7 +78,7 @@ struct RegistrySearchTests {
 @Suite("Registry store opening", .watched)
 struct RegistryStoreOpeningTests {
     @Test("concurrent opens of a new store all succeed")
-    func concurrentOpens() throws {
+    func concurrentOpens() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan-open-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         final class Failures: @unchecked Sendable {
@@ -89,9 +89,11 @@ struct RegistryStoreOpeningTests {
         let failures = Failures()
         for round in 0..<25 {
             let path = dir.appendingPathComponent("r\(round).sqlite").path
+            // Opening (and migrating) is synchronous: six threads race on one new file.
             DispatchQueue.concurrentPerform(iterations: 6) { _ in
-                do { _ = try RegistryStore(path: path).counts() } catch { failures.add("\(error)") }
+                do { _ = try RegistryStore(path: path) } catch { failures.add("\(error)") }
             }
+            do { _ = try await RegistryStore(path: path).counts() } catch { failures.add("\(error)") }
         }
         #expect(failures.messages.isEmpty, "\(failures.messages.prefix(3))")
     }

@@ -58,13 +58,13 @@ struct RegistryServiceTests {
         #expect(missing == 404 && body.contains("\"error\":\"not-found\""))
 
         // A bundle signed by another key, over HTTP: refused with the reason, nothing stored.
-        let before = try s.counts()
+        let before = try await s.counts()
         let other = try RegistrySandbox()
         defer { other.remove() }
         let forged = try other.package("ledger", version: "0.2.0", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")])
         let refused = try s.tpm(["publish", forged, "--registry", url])
         #expect(refused.status == 2 && refused.stderr.contains("registered to another publisher key"), "\(refused.stderr)")
-        #expect(try s.counts() == before)
+        #expect(try await s.counts() == before)
 
         // Report pages are cached per version, but never outlive a change to its record.
         let (_, unlisted) = try await get("\(url)/packages/ledger/0.1.0/report/index.html")
@@ -75,6 +75,42 @@ struct RegistryServiceTests {
         let bought = try s.tpm(["buy", "ledger@0.1.0", "--key", s.key, "--registry", url, "--json"])
         let p = try JSONDecoder().decode(Purchase.self, from: Data(bought.stdout.utf8))
         #expect(p.fee == 1 && p.sellerProceeds == 9)
+    }
+
+    @Test("while a publish is re-checked, reads are answered at once; SIGTERM lets that publish finish, then the server exits 0",
+          arguments: StoreKind.allCases)
+    func readsDuringARecheckAndGracefulShutdown(kind: StoreKind) async throws {
+        let s = try RegistrySandbox(kind)
+        defer { s.remove() }
+        let (server, url) = try serve(s, ["--timeout", "6"])
+        defer { server.kill() }
+        let slow = try s.package("hard", specs: ["hard.tspec": slowSpec])
+        let publisher = try RunningProcess(tpmBinary, ["publish", slow, "--registry", url], environment: ["HOME": s.dir.path], in: s.dir)
+        defer { publisher.kill() }
+        try #require(server.wait(seconds: 30) { server.stderr.contains("re-checking 1 claimed properties of hard@0.1.0") }, "\(server.stderr)")
+        // The prover holds a thread for at least the 6 s timeout; no read may wait for it. The
+        // reads are timed by a client process of their own: this test process shares its threads
+        // with the other tests, which would make the time its own, not the server's.
+        let script = """
+            import sys, time, urllib.request, urllib.error
+            for path in sys.argv[2:]:
+                start = time.monotonic()
+                try:
+                    status = urllib.request.urlopen(sys.argv[1] + path, timeout=30).status
+                except urllib.error.HTTPError as e:
+                    status = e.code
+                print(path, status, round(time.monotonic() - start, 3))
+            """
+        let reads = try run("/usr/bin/env", ["python3", "-c", script, url, "/health", "/v1/packages?q=", "/v1/packages/hard"])
+        let answers = reads.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(answers.map { $0.prefix(2) } == [["/health", "200"], ["/v1/packages?q=", "200"], ["/v1/packages/hard", "404"]], "\(reads.stdout)\(reads.stderr)")
+        for a in answers where a.count == 3 { #expect((Double(a[2]) ?? 99) < 3, "\(a[0]) waited for the re-check") }
+        #expect(publisher.process.isRunning, "the reads were answered while the re-check ran")
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(publisher.finish() == 1, "the publish in flight was answered (unknown: unverified)\n\(publisher.stdout)\(publisher.stderr)")
+        #expect(publisher.stdout.contains("hard@0.1.0: UNVERIFIED"), "\(publisher.stdout)")
+        #expect(server.finish() == 0, "\(server.stderr)")
+        #expect(server.process.terminationReason == .exit)
     }
 
     @Test("the service's re-check honours its own --timeout: unknown, never verified", arguments: StoreKind.allCases)

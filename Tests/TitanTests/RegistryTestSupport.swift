@@ -54,7 +54,7 @@ struct RegistrySandbox {
         return bundle
     }
 
-    func counts() throws -> [String: Int] { try openStore(store).counts() }
+    func counts() async throws -> [String: Int] { try await openStore(store).counts() }
 }
 
 func expectOK(_ r: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) throws {

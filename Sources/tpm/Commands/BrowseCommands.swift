@@ -38,7 +38,7 @@ extension TPM {
 
         func run() async throws {
             let versions = try await guarded { () -> [PackageVersionInfo] in
-                let registry = try options.open()
+                let registry = try await options.open()
                 if package.contains("@") {
                     let id: PackageID
                     do { id = try PackageID.parse(package) } catch let e as ValidationError { throw RegistryError.invalidArgument(e.message) }

@@ -19,7 +19,7 @@ extension TPM {
                     throw RegistryError.notFound("no \(Manifest.fileName) in \(dir.path)")
                 }
                 let manifest = try Manifest.parse(String(decoding: text, as: UTF8.self))
-                let registry = try options.open()
+                let registry = try await options.open()
                 // Everything is resolved and fetched before anything is written.
                 let packages = try await Resolver(registry: registry).resolve(manifest)
                 var bundles: [(LockedPackage, Data)] = []
@@ -58,7 +58,7 @@ extension TPM {
             let dir = URL(fileURLWithPath: directory).standardizedFileURL
             let findings = try await guarded { () -> [(LockedPackage, [String])] in
                 let lock = try Lockfile.read(dir)
-                let registry = try options.open()
+                let registry = try await options.open()
                 var out: [(LockedPackage, [String])] = []
                 for p in lock.packages {
                     var current: PackageVersionInfo?

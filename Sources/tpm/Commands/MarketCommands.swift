@@ -71,7 +71,7 @@ extension TPM {
         func run() async throws {
             let p = try await guarded { () -> Purchase in
                 let key = try PublisherKey.load(buyer.key)
-                let registry = try options.open()
+                let registry = try await options.open()
                 var agreed = price
                 if agreed == nil {
                     let v = try await registry.version(package.name, package.version)

@@ -41,7 +41,7 @@ extension TPM {
 
         func run() async throws {
             let outcome = try await guarded { () -> (PackageVersionInfo, Recheck.Outcome) in
-                let registry = try options.open()
+                let registry = try await options.open()
                 let info = try await registry.version(package.name, package.version)
                 let bundle = try PackageBundle.open(try await registry.bundle(package.name, package.version))
                 guard bundle.digest == info.digest else { throw RegistryError.tamperedFile(path: "(bundle digest differs from the registry's record)") }

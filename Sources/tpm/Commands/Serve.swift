@@ -28,7 +28,7 @@ extension TPM {
         }
 
         func run() async throws {
-            let store = try await guarded { try openStore(database ?? options.registry ?? RegistryStore.defaultPath) }
+            let store = try await guarded { try await openStore(database ?? options.registry ?? RegistryStore.defaultPath) }
             // The log says when a re-check starts; its per-property progress goes to the client that asked for it.
             let registry = LocalRegistry(store: store, recheck: options.recheck, progress: { line in
                 if line.hasPrefix("re-checking") { printError("tpm serve: " + line) }
