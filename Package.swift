@@ -139,10 +139,30 @@ let package = Package(
         ], swiftSettings: v5),
         // Benchmark table: reference, backends, external process, campaign, prover, registry (`swift run -c release titan-bench`).
         .executableTarget(name: "titan-bench", dependencies: ["TitanSpec", "TitanFuzz", "TitanBackends", "TitanProver", "TitanRegistry"], path: "Sources/TitanBench", swiftSettings: v5),
-        .testTarget(name: "TitanTests", dependencies: [
-            "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanVerification", "TitanReport", "TitanBackends", "TitanUInt256", "TitanFuzz", "TitanLayout", "TitanRegistry",
-            "TitanMutation", "TitanWasm", "TitanConform", "TitanLanguageServer", "TitanSuggest", "TitanIR", "TitanSemantics", "TitanDifferential",
+        // Tests, one target per concern over a small support library (paths, child processes, the
+        // watchdog trait, spec helpers). Suites that run `titan` or `tpm` declare them, so that
+        // building a suite builds the executables it runs.
+        .target(name: "TitanTestSupport", dependencies: ["TitanIR", "TitanSpec", "TitanProver"], path: "Tests/TitanTestSupport", swiftSettings: v5),
+        .testTarget(name: "TitanLanguageTests", dependencies: [
+            "TitanTestSupport", "TitanIR", "TitanSpec", "TitanSemantics", "TitanInterp", "TitanSMT", "TitanProver", "TitanVerification", "TitanReport",
+            "TitanLanguageServer", "titan", .product(name: "BigInt", package: "BigInt"),
+        ], swiftSettings: v5),
+        .testTarget(name: "TitanSemanticsTests", dependencies: [
+            "TitanTestSupport", "TitanIR", "TitanSpec", "TitanSemantics", "TitanInterp", "TitanSMT", "TitanProver", "TitanSuggest",
             .product(name: "BigInt", package: "BigInt"), .product(name: "PropertyBased", package: "swift-property-based"),
-        ], exclude: ["Fixtures"], swiftSettings: v5),
+        ], swiftSettings: v5),
+        .testTarget(name: "TitanProverTests", dependencies: [
+            "TitanTestSupport", "TitanIR", "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanVerification", "TitanReport", "TitanMutation", "titan",
+        ], swiftSettings: v5),
+        .testTarget(name: "TitanBackendTests", dependencies: [
+            "TitanTestSupport", "TitanSpec", "TitanInterp", "TitanUInt256", "TitanBackends", "TitanDifferential", "TitanFuzz", "TitanWasm", "titan",
+            .product(name: "BigInt", package: "BigInt"),
+        ], swiftSettings: v5),
+        .testTarget(name: "TitanLayoutTests", dependencies: ["TitanTestSupport", "TitanLayout", "titan"], exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "TitanRegistryTests", dependencies: [
+            "TitanTestSupport", "TitanInterp", "TitanBackends", "TitanFuzz", "TitanRegistry", "tpm", "titan",
+            .product(name: "BigInt", package: "BigInt"),
+        ], swiftSettings: v5),
+        .testTarget(name: "TitanCommandLineTests", dependencies: ["TitanTestSupport", "TitanIR", "TitanSpec", "TitanProver", "titan"], swiftSettings: v5),
     ]
 )
