@@ -80,6 +80,13 @@ public final class DifferentialEngine<Subject: DifferentialSubject> {
         return (subject.knownDivergence(d, in: calls).map { .known($0) } ?? .divergence, d)
     }
 
+    /// Whether a campaign is over: its sequence count, its time limit, or else the default count.
+    private func hasRunItsCourse(after sequences: Int, seconds: Double) -> Bool {
+        if let m = options.maxSequences, sequences >= m { return true }
+        if let t = options.timeLimit, seconds >= t { return true }
+        return options.maxSequences == nil && options.timeLimit == nil && sequences >= options.defaultSequences
+    }
+
     public func run<Source: SequenceSource>(_ source: inout Source) throws -> Report where Source.Call == Subject.Call {
         var report = Report()
         var corpus = Corpus<Subject.Call>()
@@ -116,10 +123,7 @@ public final class DifferentialEngine<Subject: DifferentialSubject> {
         }
 
         while true {
-            let counted = options.shard == nil ? report.sequences : generated
-            if let m = options.maxSequences, counted >= m { break }
-            if let t = options.timeLimit, elapsed() >= t { break }
-            if options.maxSequences == nil && options.timeLimit == nil && counted >= options.defaultSequences { break }
+            if hasRunItsCourse(after: options.shard == nil ? report.sequences : generated, seconds: elapsed()) { break }
             let calls = options.useCorpus && options.shard == nil
                 ? corpus.next(from: &source, maxLength: options.maxLength)
                 : source.fresh(continuing: [], maxLength: options.maxLength)

@@ -63,6 +63,35 @@ struct BoundedModelCheck {
         }
     }
 
+    /// Searches each invariant of `invariants` to the bound, one per job (or in order, stopping
+    /// at the first refutation, when the run stops at the first failure). Violations go into
+    /// `out`; returns, for the others, the depths the solver could not decide.
+    func search(_ invariants: [Property], records: inout [String: [QueryRecord]], into out: inout [String: PropertyResult]) -> [String: [String]] {
+        let known = records
+        let one: (Int) -> (Outcome, [QueryRecord]) = { i in
+            var recs = known[invariants[i].name] ?? []
+            return (self.search(invariants[i], depth: self.prover.options.depth, records: &recs), recs)
+        }
+        var searched: [(Outcome, [QueryRecord])] = []
+        if prover.options.stopAtFirstFailure {
+            for i in invariants.indices {
+                searched.append(one(i))
+                if case .violated(let r) = searched.last!.0, r.failsAsRefutation { break }
+            }
+        } else {
+            searched = prover.parallelMap(invariants.count, one)
+        }
+        var undecided: [String: [String]] = [:]
+        for (inv, (outcome, recs)) in zip(invariants, searched) {
+            records[inv.name] = recs
+            switch outcome {
+            case .violated(let r): out[inv.name] = r
+            case .none(let why): undecided[inv.name] = why
+            }
+        }
+        return undecided
+    }
+
     func search(_ inv: Property, depth maxDepth: Int, records: inout [QueryRecord]) -> Outcome {
         let needed = cone.actionsNeeded(by: inv)
         let actionNames = needed.map { prover.model.actions[$0].name }.joined(separator: ",")
@@ -98,7 +127,7 @@ struct BoundedModelCheck {
                 let read = solved === q ? params : retryParams
                 return .violated(prover.confirmInvariantViolation(inv, steps: prover.readSteps(solved, m, depth: depth),
                                                                   params: prover.read(inv.params, read, solved, m), depth: depth,
-                                                                  records: records, seconds: records.reduce(0) { $0 + $1.seconds }))
+                                                                  records: records, seconds: QueryRecord.seconds(records)))
             }
         }
         return .none(undecided: undecided)

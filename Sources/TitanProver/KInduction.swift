@@ -9,8 +9,21 @@ import TitanSMT
 struct KInduction {
     let prover: Prover
 
+    /// The method that proved `inv` (`"3-induction (assuming a, b)"`), or nil. `clean` is the
+    /// depth within which bounded model checking found no violation and decided every depth: the
+    /// base case of k-induction holds for every k up to `clean + 1`.
+    func prove(_ inv: Property, assuming proved: [Property], clean: Int, records: inout [QueryRecord]) -> String? {
+        guard clean >= 1, let k = smallestK(inv, assuming: proved, upTo: min(prover.options.maxInductionDepth, clean + 1), records: &records) else {
+            return nil
+        }
+        let others = proved.map(\.name)
+        return others.isEmpty ? "\(k)-induction"
+            : others.count <= 2 ? "\(k)-induction (assuming \(others.joined(separator: ", ")))"
+            : "\(k)-induction (assuming \(others.count) proved invariants)"
+    }
+
     /// The smallest k in 2...maxK for which the step holds, or nil.
-    func prove(_ inv: Property, assuming proved: [Property], upTo maxK: Int, records: inout [QueryRecord]) -> Int? {
+    private func smallestK(_ inv: Property, assuming proved: [Property], upTo maxK: Int, records: inout [QueryRecord]) -> Int? {
         guard maxK >= 2 else { return nil }
         for k in 2...maxK {
             let answer = prover.solve("\(inv.name).kind.\(k)", "\(inv.name): \(k)-induction step",

@@ -280,72 +280,32 @@ public final class Prover {
     /// `beforeBoundedSearch` is called with the invariants induction proved, before the bounded
     /// search of the others; when it returns true (something failed), that search is skipped.
     /// Stopping at the first failure, the bounded search also ends at the first violation.
+    ///
+    /// For what induction leaves, cheapest first: bounded model checking from the initial state,
+    /// one invariant per job; random simulation deeper than the bound; then k-induction for what
+    /// has no violation within the bound. A violation found early spares the costly steps.
     func verifyInvariants(beforeBoundedSearch: (([Property]) -> Bool)? = nil) -> [PropertyResult] {
         var started = clock()
-        let invariants = model.invariants
-        func seconds(_ recs: [QueryRecord]) -> Double { recs.reduce(0) { $0 + $1.seconds } }
         let induction = HoudiniInduction(prover: self).run()
         var records = induction.records
         var out = induction.results
-        let failures = induction.failures, ctis = induction.ctis
-        let cone = ConeOfInfluence(model: model)
-
-        // For the rest, cheapest first: bounded model checking from the initial state, one
-        // invariant per job; random simulation deeper than the bound; then k-induction for what
-        // has no violation within the bound. A violation found early spares the costly steps.
-        let proved = induction.proved
         phases.add("induction", since(started))
         started = clock()
         let stopped = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
-            || beforeBoundedSearch?(proved) == true
+            || beforeBoundedSearch?(induction.proved) == true
         phases.add("rules", since(started))
         started = clock()
-        let rest = stopped ? [] : invariants.filter { out[$0.name] == nil }
-        let bmc = BoundedModelCheck(prover: self, cone: cone)
-        let bmcOne: (Int) -> (BoundedModelCheck.Outcome, [QueryRecord]) = { i in
-            var recs = records[rest[i].name] ?? []
-            return (bmc.search(rest[i], depth: self.options.depth, records: &recs), recs)
-        }
-        var searched: [(BoundedModelCheck.Outcome, [QueryRecord])] = []
-        if options.stopAtFirstFailure {
-            for i in rest.indices {
-                searched.append(bmcOne(i))
-                if case .violated(let r) = searched.last!.0, r.failsAsRefutation { break }
-            }
-        } else {
-            searched = parallelMap(rest.count, bmcOne)
-        }
-        var undecided: [String: [String]] = [:]
-        for (inv, (outcome, recs)) in zip(rest, searched) {
-            records[inv.name] = recs
-            switch outcome {
-            case .violated(let r): out[inv.name] = r
-            case .none(let why): undecided[inv.name] = why
-            }
-        }
-
+        let rest = stopped ? [] : model.invariants.filter { out[$0.name] == nil }
+        let undecided = BoundedModelCheck(prover: self, cone: ConeOfInfluence(model: model)).search(rest, records: &records, into: &out)
         phases.add("bmc", since(started))
-        // The pre-state satisfies every invariant assumed in that round; only those proved are
-        // named, since one dropped later may be refuted in this same run.
-        func cti(_ inv: Property) -> CounterexampleToInduction? {
-            ctis[inv.name].map { cti in
-                var cti = cti
-                cti.assumed = cti.assumed.filter { name in proved.contains { $0.name == name } }
-                return cti
-            }
-        }
-        let failed = options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation)
+
         var open = rest.filter { out[$0.name] == nil && undecided[$0.name] != nil }
-        if failed {
+        if options.stopAtFirstFailure && out.values.contains(where: \.failsAsRefutation) {
             // Stopping: what the bounded search found stands, and nothing more is tried.
             for inv in open {
                 let recs = records[inv.name] ?? []
-                var r = result(inv, .unknown, method: "bmc depth \(options.depth)",
-                               reason: "not inductive (\((failures[inv.name] ?? []).joined(separator: "; "))); no violation within \(options.depth) steps; "
-                                   + "not searched further: the run stopped at the first failure",
-                               seconds: seconds(recs), queries: recs)
-                r.counterexampleToInduction = cti(inv)
-                out[inv.name] = r
+                out[inv.name] = unknown(inv, induction, bound: "no violation within \(options.depth) steps; not searched further: the run stopped at the first failure",
+                                        seconds: QueryRecord.seconds(recs), records: recs)
             }
             open = []
         }
@@ -359,27 +319,35 @@ public final class Prover {
             let unknowns = undecided[inv.name] ?? []
             // The base of k-induction: no violation within k - 1 steps, which BMC has shown.
             let clean = unknowns.isEmpty ? self.options.depth : 0
-            if clean >= 1, let k = KInduction(prover: self).prove(inv, assuming: proved, upTo: min(self.options.maxInductionDepth, clean + 1),
-                                                                   records: &recs) {
-                let others = proved.map(\.name)
-                let method = others.isEmpty ? "\(k)-induction"
-                    : others.count <= 2 ? "\(k)-induction (assuming \(others.joined(separator: ", ")))"
-                    : "\(k)-induction (assuming \(others.count) proved invariants)"
-                return self.result(inv, .proved, method: method, seconds: seconds(recs) + simulated, queries: recs)
+            if let proof = KInduction(prover: self).prove(inv, assuming: induction.proved, clean: clean, records: &recs) {
+                return self.result(inv, .proved, method: proof, seconds: QueryRecord.seconds(recs) + simulated, queries: recs)
             }
-            let why = (failures[inv.name] ?? []).joined(separator: "; ")
             var bound = unknowns.isEmpty ? "no violation within \(self.options.depth) steps" :
                 "no violation found within \(self.options.depth) steps (undecided at \(unknowns.joined(separator: ", ")))"
             if self.options.simulationSeconds > 0 {
                 bound += "; no violation found by random simulation (\(String(format: "%g", self.options.simulationSeconds)) s)"
             }
-            var r = self.result(inv, .unknown, method: "bmc depth \(self.options.depth)",
-                                reason: "not inductive (\(why)); \(bound)", seconds: seconds(recs) + simulated, queries: recs)
-            r.counterexampleToInduction = cti(inv)
-            return r
+            return self.unknown(inv, induction, bound: bound, seconds: QueryRecord.seconds(recs) + simulated, records: recs)
         }
         for (inv, r) in zip(open, settled) { out[inv.name] = r }
-        return invariants.compactMap { out[$0.name] }
+        return model.invariants.compactMap { out[$0.name] }
+    }
+
+    /// An invariant neither proved nor refuted: not inductive (why, and its counterexample to
+    /// induction), and what the search beyond induction found (`bound`).
+    private func unknown(_ inv: Property, _ induction: HoudiniInduction.Outcome, bound: String, seconds: Double,
+                         records: [QueryRecord]) -> PropertyResult {
+        var r = result(inv, .unknown, method: "bmc depth \(options.depth)",
+                       reason: "not inductive (\((induction.failures[inv.name] ?? []).joined(separator: "; "))); \(bound)",
+                       seconds: seconds, queries: records)
+        // The pre-state satisfies every invariant assumed in that round; only those proved are
+        // named, since one dropped later may be refuted in this same run.
+        r.counterexampleToInduction = induction.ctis[inv.name].map { cti in
+            var cti = cti
+            cti.assumed = cti.assumed.filter { name in induction.proved.contains { $0.name == name } }
+            return cti
+        }
+        return r
     }
 
     /// Deeper than the bound: random simulation from the initial state, towards the CTIs, for
@@ -402,7 +370,7 @@ public final class Prover {
             guard let v = found[inv.name] else { continue }
             let recs = records[inv.name] ?? []
             var r = confirmInvariantViolation(inv, steps: v.steps, params: v.params, depth: v.steps.count,
-                                              records: recs, seconds: recs.reduce(0) { $0 + $1.seconds } + simulated)
+                                              records: recs, seconds: QueryRecord.seconds(recs) + simulated)
             if r.status == .violated { r.method = "simulation (\(v.steps.count) steps after shrinking, walk \(v.walks))" }
             out[inv.name] = r
         }

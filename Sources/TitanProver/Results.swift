@@ -74,6 +74,9 @@ public struct Counterexample: Codable, Sendable, Hashable {
 
 /// One solver query discharged for a property.
 public struct QueryRecord: Codable, Sendable, Hashable {
+    /// The solver time of some queries, added up.
+    static func seconds(_ records: [QueryRecord]) -> Double { records.reduce(0) { $0 + $1.seconds } }
+
     public var name: String
     /// "unsat", "sat" or "unknown: reason".
     public var verdict: String

@@ -114,55 +114,20 @@ struct SimulationSearch {
         while !open.isEmpty, walks < maxWalks, !(stopAtFirst && !found.isEmpty) {
             if walks % 16 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
             walks += 1
-            // Swarm: each walk uses a random, non-empty subset of the actions.
-            var enabled = model.actions.filter { _ in rng.next() % 2 == 0 }
-            if enabled.isEmpty { enabled = [model.actions[Int(rng.next() % UInt64(model.actions.count))]] }
+            let enabled = swarm(&rng)
             seenArguments = [:]
             seen.steps = []
             guard let deployment = deploy(pools, &rng) else { continue }
             var state = deployment.state
             var steps = deployment.steps
-            // Half the walks go on from where a scenario got to (its steps start with the
-            // deployment), or from a state some walk reached first (the corpus).
-            let starts = prefixes.count + corpus.count
-            var start: (steps: [Step], state: ConcreteState)?
-            if !goals.isEmpty, !corpus.isEmpty, rng.next() % 4 == 0 {
-                // Towards a goal: the kept run closest to one, the most recent among equals.
-                start = corpus[closest]
-            } else if starts > 0, rng.next() % 2 == 0 {
-                let i = Int(rng.next() % UInt64(starts))
-                start = i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
-            }
-            if let start {
+            if let start = startingPoint(corpus, closest: closest, &rng) {
                 (steps, state) = start
                 for st in steps { if let a = model.action(st.action) { remember(st, a) } }
             }
-            /// Checks the open invariants in the state the walk has reached, with drawn parameters.
-            func checkInvariants() {
-                for (i, target) in open.enumerated().reversed() {
-                    guard case .invariant(let inv) = target else { continue }
-                    let params = arguments(inv.params, pools, &rng)
-                    if !interpreter.holds(inv, in: state, params: params) {
-                        found[inv.name] = shrink(Violation(steps: steps, params: params, walks: walks), target)
-                        open.remove(at: i)
-                    }
-                }
-            }
             // A constructor's state is checked like any other a walk reaches.
-            if !steps.isEmpty { checkInvariants() }
+            if !steps.isEmpty { checkInvariants(state, steps, walks: walks, &open, &found, pools, &rng) }
             for _ in 0..<walkLength {
-                // Rules are tried on the states the walk reaches, with their own action.
-                for (i, target) in open.enumerated().reversed() {
-                    guard case .rule(let rule, let actions) = target, let action = actions.randomElement(using: &rng) else { continue }
-                    let args = arguments(action, after: state, pools, &rng)
-                    let params = arguments(rule.params, pools, &rng)
-                    if let out = try? interpreter.step(Step(action: action.name, args: args), from: state),
-                       !ruleHolds(rule, action, args: args, params: params, pre: state, outcome: out) {
-                        let trace = steps + [Step(action: action.name, args: args)]
-                        found[rule.name] = shrink(Violation(steps: trace, params: params, walks: walks), target)
-                        open.remove(at: i)
-                    }
-                }
+                tryRules(state, steps, walks: walks, &open, &found, pools, &rng)
                 let action = enabled[Int(rng.next() % UInt64(enabled.count))]
                 let step = Step(action: action.name, args: arguments(action, after: state, pools, &rng))
                 guard let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
@@ -174,18 +139,12 @@ struct SimulationSearch {
                     let d = distance(state)
                     if d <= closestDistance { closest = corpus.count - 1; closestDistance = d }
                 }
-                checkInvariants()
+                checkInvariants(state, steps, walks: walks, &open, &found, pools, &rng)
                 if open.isEmpty { break }
                 // At a goal's pre-state: its failing step, with the counterexample's arguments
                 // (sent no earlier than now), then its invariant with the counterexample's parameters.
                 for goal in goals where goal.distance(state) == 0 {
-                    var step = goal.step
-                    if case .bits(let t)? = step.args[Environment.timestamp], case .bits(let now) = state[Environment.timestamp], t < now {
-                        step.args[Environment.timestamp] = .bits(now)
-                    }
-                    if case .bits(let n)? = step.args[Environment.number], case .bits(let last) = state[Environment.number], n <= last {
-                        step.args[Environment.number] = .bits(last + 1)
-                    }
+                    let step = Self.valid(goal.step, after: state)
                     guard let a = model.action(step.action), let out = try? interpreter.step(step, from: state), out.ok.asBool else { continue }
                     state = out.state
                     steps.append(step)
@@ -195,13 +154,74 @@ struct SimulationSearch {
                         found[inv.name] = shrink(Violation(steps: steps, params: goal.params, walks: walks), open[i])
                         open.remove(at: i)
                     }
-                    checkInvariants()
+                    checkInvariants(state, steps, walks: walks, &open, &found, pools, &rng)
                     break
                 }
                 if open.isEmpty { break }
             }
         }
         return found
+    }
+
+    /// Swarm testing: each walk uses a random, non-empty subset of the actions.
+    private func swarm(_ rng: inout SplitMix64) -> [Action] {
+        let enabled = model.actions.filter { _ in rng.next() % 2 == 0 }
+        return enabled.isEmpty ? [model.actions[Int(rng.next() % UInt64(model.actions.count))]] : enabled
+    }
+
+    /// Where a walk goes on from, if not from its deployment: half the walks go on from where a
+    /// scenario got to (its steps start with the deployment), or from a state some walk reached
+    /// first (the corpus); with goals, a quarter from the kept run closest to one.
+    private func startingPoint(_ corpus: [(steps: [Step], state: ConcreteState)], closest: Int,
+                               _ rng: inout SplitMix64) -> (steps: [Step], state: ConcreteState)? {
+        if !goals.isEmpty, !corpus.isEmpty, rng.next() % 4 == 0 { return corpus[closest] }
+        let starts = prefixes.count + corpus.count
+        guard starts > 0, rng.next() % 2 == 0 else { return nil }
+        let i = Int(rng.next() % UInt64(starts))
+        return i < prefixes.count ? prefixes[i] : corpus[i - prefixes.count]
+    }
+
+    /// A recorded step made valid after `state`: sent no earlier than the state's time, in a later block.
+    static func valid(_ step: Step, after state: ConcreteState) -> Step {
+        var step = step
+        if case .bits(let t)? = step.args[Environment.timestamp], case .bits(let now) = state[Environment.timestamp], t < now {
+            step.args[Environment.timestamp] = .bits(now)
+        }
+        if case .bits(let n)? = step.args[Environment.number], case .bits(let last) = state[Environment.number], n <= last {
+            step.args[Environment.number] = .bits(last + 1)
+        }
+        return step
+    }
+
+    /// Checks the open invariants in the state a walk has reached, with drawn parameters; each
+    /// violated one is shrunk into `found` and leaves `open`.
+    private func checkInvariants(_ state: ConcreteState, _ steps: [Step], walks: Int, _ open: inout [Target],
+                                 _ found: inout [String: Violation], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) {
+        for (i, target) in open.enumerated().reversed() {
+            guard case .invariant(let inv) = target else { continue }
+            let params = arguments(inv.params, pools, &rng)
+            if !interpreter.holds(inv, in: state, params: params) {
+                found[inv.name] = shrink(Violation(steps: steps, params: params, walks: walks), target)
+                open.remove(at: i)
+            }
+        }
+    }
+
+    /// Tries each open rule on the state a walk has reached, with an action of its own; each
+    /// violated one is shrunk into `found` and leaves `open`.
+    private func tryRules(_ state: ConcreteState, _ steps: [Step], walks: Int, _ open: inout [Target],
+                          _ found: inout [String: Violation], _ pools: [Sort: [Value]], _ rng: inout SplitMix64) {
+        for (i, target) in open.enumerated().reversed() {
+            guard case .rule(let rule, let actions) = target, let action = actions.randomElement(using: &rng) else { continue }
+            let args = arguments(action, after: state, pools, &rng)
+            let params = arguments(rule.params, pools, &rng)
+            if let out = try? interpreter.step(Step(action: action.name, args: args), from: state),
+               !ruleHolds(rule, action, args: args, params: params, pre: state, outcome: out) {
+                let trace = steps + [Step(action: action.name, args: args)]
+                found[rule.name] = shrink(Violation(steps: trace, params: params, walks: walks), target)
+                open.remove(at: i)
+            }
+        }
     }
 
     /// Random walks (as in `search`) that call `visit` with every state they reach, the initial

@@ -38,31 +38,21 @@ public enum RegistryServer {
 
     static func router(_ registry: LocalRegistry) -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
-        let pageCache = PageCache()
         let answers = AnswerCache()
+        addReads(router, registry, answers)
+        addWrites(router, registry)
+        addReportPages(router, registry, PageCache())
+        return router
+    }
+
+    /// Health, search, a name's versions, one version and its bundle: cached while the store's
+    /// generation is unchanged (bundles excepted).
+    static func addReads(_ router: Router<BasicRequestContext>, _ registry: LocalRegistry, _ answers: AnswerCache) {
         router.get("/health") { _, _ in json(["status": "ok"]) }
         router.get("/v1/packages") { request, _ in
             try await respond {
                 let q = String(request.uri.queryParameters.get("q") ?? "")
                 return try await answers.json(registry, "search\u{0}" + q) { try await registry.search(q) }
-            }
-        }
-        router.post("/v1/packages") { request, _ in
-            try await respond {
-                let body: ByteBuffer
-                do {
-                    body = try await request.body.collect(upTo: PackageBundle.maxBytes)
-                } catch {
-                    throw RegistryError.tooLarge("the request body exceeds \(PackageBundle.maxBytes) bytes")
-                }
-                let data = Data(body.readableBytesView)
-                let streaming = request.headers[.accept].map { $0.contains(progressContentType) } ?? false
-                // Every refusal that needs no prover is answered with its own status, stream or not.
-                let prepared = try await registry.prepare(data)
-                if !streaming {
-                    return json(try await registry.commit(prepared), status: .created)
-                }
-                return streamedPublish(registry, prepared)
             }
         }
         router.get("/v1/packages/:name") { _, context in
@@ -81,6 +71,28 @@ public enum RegistryServer {
             try await respond {
                 let data = try await registry.bundle(try name(context), try version(context))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+        }
+    }
+
+    /// Publishing, and the signed requests: yank, listing, purchase.
+    static func addWrites(_ router: Router<BasicRequestContext>, _ registry: LocalRegistry) {
+        router.post("/v1/packages") { request, _ in
+            try await respond {
+                let body: ByteBuffer
+                do {
+                    body = try await request.body.collect(upTo: PackageBundle.maxBytes)
+                } catch {
+                    throw RegistryError.tooLarge("the request body exceeds \(PackageBundle.maxBytes) bytes")
+                }
+                let data = Data(body.readableBytesView)
+                let streaming = request.headers[.accept].map { $0.contains(progressContentType) } ?? false
+                // Every refusal that needs no prover is answered with its own status, stream or not.
+                let prepared = try await registry.prepare(data)
+                if !streaming {
+                    return json(try await registry.commit(prepared), status: .created)
+                }
+                return streamedPublish(registry, prepared)
             }
         }
         router.post("/v1/packages/:name/:version/yank") { request, context in
@@ -106,6 +118,10 @@ public enum RegistryServer {
                 return json(try await registry.buy(n, v, price: price, sequence: r.sequence, signature: r.signature), status: .created)
             }
         }
+    }
+
+    /// The report pages auditors browse.
+    static func addReportPages(_ router: Router<BasicRequestContext>, _ registry: LocalRegistry, _ pageCache: PageCache) {
         router.get("/packages/:name/:version/report/") { _, context in
             try await respond { try await page(registry, pageCache, context, "index.html") }
         }
@@ -115,7 +131,6 @@ public enum RegistryServer {
         router.get("/packages/:name/:version/report/properties/:page") { _, context in
             try await respond { try await page(registry, pageCache, context, "properties/" + (try parameter(context, "page"))) }
         }
-        return router
     }
 
     /// A publish answered as `application/x-ndjson`: one `{"event":"progress","message":...}` line

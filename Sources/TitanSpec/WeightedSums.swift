@@ -21,32 +21,7 @@ extension TypeChecker {
             report("'\(key.name)' is already declared; name the key of the sum differently", at: key.location)
             return nil
         }
-        // The key's sort is the key sort of the maps read at it.
-        var keySorts: [Sort] = []
-        func scan(_ e: ExprSyntax) {
-            if case .index(let m, let k) = e.kind, case .name(key.name) = k.kind {
-                var mapName: String?
-                if case .name(let n) = m.kind { mapName = n }
-                if case .primed(let n) = m.kind { mapName = n }
-                if let n = mapName, case .map(let ks, _)?? = states[n] { keySorts.append(ks) }
-            }
-            e.children.forEach(scan)
-        }
-        scan(term)
-        if let outer = TypeChecker.names(in: term).first(where: { $0 != key.name && scope.locals[$0] != nil }) {
-            report("the term of 'sum(\(key.name) => ...)' cannot read '\(outer)': it is the same expression at every key and "
-                   + "every step, so it reads only maps at [\(key.name)] and constants", at: term.location)
-            return nil
-        }
-        guard let keySort = keySorts.first else {
-            report("the term of 'sum(\(key.name) => ...)' must read a state map at [\(key.name)] (written out: views are not expanded in it)", at: term.location)
-            return nil
-        }
-        guard keySorts.allSatisfy({ $0 == keySort }) else {
-            report("the maps read at [\(key.name)] must share one key sort, found \(Set(keySorts.map { "\($0)" }).sorted().joined(separator: " and "))",
-                   at: term.location)
-            return nil
-        }
+        guard let keySort = weightedSumKeySort(key, term, scope: scope) else { return nil }
 
         // Checked alone: the property's parameters and lets are out of its reach.
         let inner = Scope(context: scope.context, arithmetic: .wrapping, locals: [key.name: .some(keySort)])
@@ -93,6 +68,38 @@ extension TypeChecker {
         }
         // A uint stand-in until `MathInt.lift` makes it the ghost's int.
         return .sum(ghost, key: nil, post: post)
+    }
+
+    /// The sort of a weighted sum's key: the key sort of the maps its term reads at the key, which
+    /// must be one; nil (reported) when the term reads no map at the key or reads a local.
+    private mutating func weightedSumKeySort(_ key: NameSyntax, _ term: ExprSyntax, scope: Scope) -> Sort? {
+        // The key's sort is the key sort of the maps read at it.
+        var keySorts: [Sort] = []
+        func scan(_ e: ExprSyntax) {
+            if case .index(let m, let k) = e.kind, case .name(key.name) = k.kind {
+                var mapName: String?
+                if case .name(let n) = m.kind { mapName = n }
+                if case .primed(let n) = m.kind { mapName = n }
+                if let n = mapName, case .map(let ks, _)?? = states[n] { keySorts.append(ks) }
+            }
+            e.children.forEach(scan)
+        }
+        scan(term)
+        if let outer = TypeChecker.names(in: term).first(where: { $0 != key.name && scope.locals[$0] != nil }) {
+            report("the term of 'sum(\(key.name) => ...)' cannot read '\(outer)': it is the same expression at every key and "
+                   + "every step, so it reads only maps at [\(key.name)] and constants", at: term.location)
+            return nil
+        }
+        guard let keySort = keySorts.first else {
+            report("the term of 'sum(\(key.name) => ...)' must read a state map at [\(key.name)] (written out: views are not expanded in it)", at: term.location)
+            return nil
+        }
+        guard keySorts.allSatisfy({ $0 == keySort }) else {
+            report("the maps read at [\(key.name)] must share one key sort, found \(Set(keySorts.map { "\($0)" }).sorted().joined(separator: " and "))",
+                   at: term.location)
+            return nil
+        }
+        return keySort
     }
 
     /// The plain names an expression mentions.
