@@ -74,22 +74,7 @@ public final class LayoutComparator {
     private func compareVariables(_ oldVars: [StorageVariable], _ newVars: [StorageVariable], prefix: String) -> [LayoutIncompatibility] {
         let o = Resolved(stableSorted(oldVars), old), n = Resolved(stableSorted(newVars), new)
 
-        // The k-th old variable labelled x matches the k-th new one (labels repeat across
-        // inherited contracts, `__gap` above all).
-        // Plain scans: layouts are at most a few hundred variables, and hashing labels costs more.
-        var match = [Int?](repeating: nil, count: o.vars.count)
-        for i in o.vars.indices {
-            let label = o.vars[i].label
-            var k = 0
-            for p in 0..<i where o.vars[p].label == label { k += 1 }
-            for j in n.vars.indices where n.vars[j].label == label {
-                if k == 0 {
-                    match[i] = j
-                    break
-                }
-                k -= 1
-            }
-        }
+        let match = matchByLabel(o, n)
         var matchedNew = [Bool](repeating: false, count: n.vars.count)
         for j in match { if let j { matchedNew[j] = true } }
         let keptOrder = inOrder(o.vars.indices.filter { !o.gap[$0] && match[$0] != nil }, newPosition: { n.vars[match[$0]!].position })
@@ -141,7 +126,33 @@ public final class LayoutComparator {
             }
         }
 
-        // Gaps: what was added before a gap's end must come out of the gap, so its end stays put.
+        items += gapItems(o, n, match, prefix: prefix)
+        return ordered(items)
+    }
+
+    /// For each old variable, the new one it is: the k-th old variable labelled x matches the
+    /// k-th new one (labels repeat across inherited contracts, `__gap` above all).
+    /// Plain scans: layouts are at most a few hundred variables, and hashing labels costs more.
+    private func matchByLabel(_ o: Resolved, _ n: Resolved) -> [Int?] {
+        var match = [Int?](repeating: nil, count: o.vars.count)
+        for i in o.vars.indices {
+            let label = o.vars[i].label
+            var k = 0
+            for p in 0..<i where o.vars[p].label == label { k += 1 }
+            for j in n.vars.indices where n.vars[j].label == label {
+                if k == 0 {
+                    match[i] = j
+                    break
+                }
+                k -= 1
+            }
+        }
+        return match
+    }
+
+    /// Gaps: what was added before a gap's end must come out of the gap, so its end stays put.
+    private func gapItems(_ o: Resolved, _ n: Resolved, _ match: [Int?], prefix: String) -> [Item] {
+        var items: [Item] = []
         for i in o.vars.indices where o.gap[i] {
             let g = o.vars[i], gEnd = o.ends[i]
             if let j = match[i] {
@@ -163,8 +174,13 @@ public final class LayoutComparator {
                 }
             }
         }
-        // By old position; at one position the cause (an insertion) before its consequence (a
-        // shift). Insertion sort: the items are few and nearly in order.
+        return items
+    }
+
+    /// The errors of every item by old position; at one position the cause (an insertion)
+    /// before its consequence (a shift). Insertion sort: the items are few and nearly in order.
+    private func ordered(_ items: [Item]) -> [LayoutIncompatibility] {
+        var items = items
         func before(_ a: Item, _ b: Item) -> Bool {
             if a.key != b.key { return a.key < b.key }
             return isConsequence(b.errors) && !isConsequence(a.errors)

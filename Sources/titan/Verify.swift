@@ -182,43 +182,14 @@ extension Titan {
             if watch { try watchLoop() }
             let wall = ContinuousClock.now
             var phases = PhaseTimes()
-            let specs: [SpecFile]
-            do {
-                specs = try phases.measure("parsing") { try SpecLoader.load(paths: paths) }
-            } catch let e as SpecErrors {
-                printError(e.description)
-                throw ExitCode(2)
-            }
-            if specs.isEmpty {
-                printError("error: no .tspec files under \(paths.joined(separator: ", "))")
-                throw ExitCode(2)
-            }
-            for warning in specs.flatMap(\.warnings) { printError(warning) }
-            // Checked before anything is proved or written.
-            // Scenarios are reported like properties, and named like them.
-            let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })
-            let undeclared = property.filter { !declared.contains($0) }
-            if !undeclared.isEmpty {
-                printError("error: no property named \(undeclared.joined(separator: ", "))")
-                throw ExitCode(2)
-            }
+            let specs = try loadSpecs(&phases)
             let worker = VerifyWorkers.assignedModels
             let made = try makeVerification()
             var verification = made.0
             let cache = made.1
             // Only a process that added entries (after misses) can have pushed the cache over its bound.
             defer { if let cache, cache.misses > 0 { cache.evict() } }
-            // Only the models that hold a named property are proved (their invariants come along).
-            var selected = specs
-            if !property.isEmpty {
-                selected = specs.map { file in
-                    var f = file
-                    f.models = file.models.filter { m in
-                        m.properties.contains { property.contains($0.name) } || m.scenarios.contains { property.contains($0.name) }
-                    }
-                    return f
-                }.filter { !$0.models.isEmpty }
-            }
+            let selected = selectedModels(specs)
             if let worker {
                 VerifyWorkers.work(selected, models: worker, verification: verification)
                 return
@@ -263,6 +234,51 @@ extension Titan {
             report.timing = Report.Timing(wallSeconds: (ContinuousClock.now - wall).seconds, phases: phases)
             let code: Int32 = writeErrors.isEmpty ? report.exitCode(allowUnknown: allowUnknown) : 2
 
+            try printSummary(report, outcome, exitCode: code, wroteEverything: writeErrors.isEmpty)
+            writeErrors.forEach(printError)
+            throw ExitCode(code)
+        }
+
+        /// The specs the paths name, parsed and checked, with their warnings printed; a spec error,
+        /// no spec, or a `--property` no spec declares is exit 2 before anything is proved.
+        func loadSpecs(_ phases: inout PhaseTimes) throws -> [SpecFile] {
+            let specs: [SpecFile]
+            do {
+                specs = try phases.measure("parsing") { try SpecLoader.load(paths: paths) }
+            } catch let e as SpecErrors {
+                printError(e.description)
+                throw ExitCode(2)
+        }
+        if specs.isEmpty {
+            printError("error: no .tspec files under \(paths.joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+        for warning in specs.flatMap(\.warnings) { printError(warning) }
+        // Checked before anything is proved or written.
+        // Scenarios are reported like properties, and named like them.
+        let declared = Set(specs.flatMap { $0.models.flatMap { $0.properties.map(\.name) + $0.scenarios.map(\.name) } })
+        let undeclared = property.filter { !declared.contains($0) }
+        if !undeclared.isEmpty {
+            printError("error: no property named \(undeclared.joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+            return specs
+        }
+
+        /// With `--property`, only the models that hold a named property (their invariants come along).
+        func selectedModels(_ specs: [SpecFile]) -> [SpecFile] {
+            guard !property.isEmpty else { return specs }
+            return specs.map { file in
+                var f = file
+                f.models = file.models.filter { m in
+                    m.properties.contains { property.contains($0.name) } || m.scenarios.contains { property.contains($0.name) }
+                }
+                return f
+            }.filter { !$0.models.isEmpty }
+        }
+
+        /// The summary in the chosen format, and the notes on certificates, suggestions and the report.
+        func printSummary(_ report: Report, _ outcome: Verification.Outcome, exitCode code: Int32, wroteEverything: Bool) throws {
             // Side notes go to stderr when stdout carries JSON.
             let note: (String) -> Void = format == .json ? printError : { print($0) }
             switch (format, ci) {
@@ -278,12 +294,10 @@ extension Titan {
             if writeProofs && !ci {
                 note("Proof certificates: \(outcome.written.count) written, \(outcome.removed.count) removed (\(proofsDir))")
             }
-            if suggest { note(suggestionSummary(results)) }
-            if !noReport && writeErrors.isEmpty && format == .text && !ci {
+            if suggest { note(suggestionSummary(report.results)) }
+            if !noReport && wroteEverything && format == .text && !ci {
                 print("Report written to \(reportDir)/index.html (and report.json, junit.xml, report.sarif)")
             }
-            writeErrors.forEach(printError)
-            throw ExitCode(code)
         }
 
         /// The results with helpers found for each unknown invariant (`InvariantSuggestion`).
