@@ -13,8 +13,11 @@
 //   TitanSpec, TitanProver <- TitanMutation <- titan (CLI)
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
-//   TitanSpec, TitanProver, TitanVerification, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite), PostgresNIO, Hummingbird
+//   TitanSpec, TitanProver, TitanVerification, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite),
+//     PostgresNIO, Hummingbird, ServiceLifecycle
 //   TitanProver, ArgumentParser <- TitanCommandLine (the options commands that prove share) <- titan, tpm (CLIs)
+//   TitanIR, TitanSpec, TitanProver <- TitanTestSupport <- the seven test targets (one per concern; Tests/)
+// Docs/architecture.md draws the same graph, and a test holds it to this file.
 import PackageDescription
 
 /// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found

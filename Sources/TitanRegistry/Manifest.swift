@@ -83,34 +83,7 @@ public struct Manifest: Sendable, Equatable, Codable {
             declared = b
         }
 
-        var dependencies: [Dependency] = []
-        if let deps = try table("dependencies", required: false) {
-            for key in deps.keys.sorted() {
-                guard isValidName(key) else { throw fail("dependencies", key, "'\(key)' is not a package name") }
-                let value = deps[key]!
-                var reqText: String?
-                var proofRequired = false
-                if let s = value.string {
-                    reqText = s
-                } else if let t = value.table {
-                    for k in t.keys where !["version", "proof"].contains(k) { throw fail("dependencies", key, "unknown key '\(k)'") }
-                    reqText = t["version"]?.string
-                    if reqText == nil { throw fail("dependencies", key, "needs version = \"RANGE\"") }
-                    if let p = t["proof"] {
-                        guard let s = p.string, ["required", "optional"].contains(s) else {
-                            throw fail("dependencies", key, "proof must be \"required\" or \"optional\"")
-                        }
-                        proofRequired = s == "required"
-                    }
-                } else {
-                    throw fail("dependencies", key, "must be a version string or { version = ..., proof = ... }")
-                }
-                guard let req = VersionRequirement(reqText!) else {
-                    throw fail("dependencies", key, "'\(reqText!)' is not a version range (^1.2, ~1.2, =1.2.3, 1.2)")
-                }
-                dependencies.append(Dependency(name: key, requirement: req, proofRequired: proofRequired))
-            }
-        }
+        let dependencies = try (try table("dependencies", required: false)).map { try parseDependencies($0, fail) } ?? []
 
         var targets: [Target] = []
         if let t = try table("targets", required: false) {
@@ -126,28 +99,65 @@ public struct Manifest: Sendable, Equatable, Codable {
             }
         }
 
-        var specs: [String] = [], properties: [String] = []
-        if let p = try table("proofs", required: false) {
-            for key in p.keys where !["specs", "properties"].contains(key) { throw fail("proofs", key, "unknown key") }
-            if let v = p["specs"] {
-                guard let list = strings(v) else { throw fail("proofs", "specs", "must be a list of strings") }
-                for s in list {
-                    guard s.hasSuffix(".tspec") else { throw fail("proofs", "specs", "'\(s)' is not a .tspec file") }
-                    if let why = BundlePath.problem(s) { throw fail("proofs", "specs", "'\(s)': \(why)") }
-                }
-                specs = list
-            }
-            if let v = p["properties"] {
-                guard let list = strings(v) else { throw fail("proofs", "properties", "must be a list of strings") }
-                for s in list where s.split(separator: ".").count != 2 {
-                    throw fail("proofs", "properties", "'\(s)' must name Model.property")
-                }
-                properties = list
-            }
-            if !properties.isEmpty && specs.isEmpty { throw fail("proofs", "specs", "properties are claimed but no spec is named") }
-        }
+        let (specs, properties) = try (try table("proofs", required: false)).map { try parseProofs($0, fail) } ?? ([], [])
         return Manifest(name: name, version: version, declaredVerified: declared, dependencies: dependencies,
                         targets: targets, specs: specs, properties: properties)
+    }
+
+    typealias Failure = (_ table: String?, _ key: String, _ message: String) -> RegistryError
+
+    /// `[dependencies]`: each a version range, or `{ version = RANGE, proof = "required" | "optional" }`.
+    static func parseDependencies(_ deps: TOMLTable, _ fail: Failure) throws -> [Dependency] {
+        var dependencies: [Dependency] = []
+        for key in deps.keys.sorted() {
+            guard isValidName(key) else { throw fail("dependencies", key, "'\(key)' is not a package name") }
+            let value = deps[key]!
+            var reqText: String?
+            var proofRequired = false
+            if let s = value.string {
+                reqText = s
+            } else if let t = value.table {
+                for k in t.keys where !["version", "proof"].contains(k) { throw fail("dependencies", key, "unknown key '\(k)'") }
+                reqText = t["version"]?.string
+                if reqText == nil { throw fail("dependencies", key, "needs version = \"RANGE\"") }
+                if let p = t["proof"] {
+                    guard let s = p.string, ["required", "optional"].contains(s) else {
+                        throw fail("dependencies", key, "proof must be \"required\" or \"optional\"")
+                    }
+                    proofRequired = s == "required"
+                }
+            } else {
+                throw fail("dependencies", key, "must be a version string or { version = ..., proof = ... }")
+            }
+            guard let req = VersionRequirement(reqText!) else {
+                throw fail("dependencies", key, "'\(reqText!)' is not a version range (^1.2, ~1.2, =1.2.3, 1.2)")
+            }
+            dependencies.append(Dependency(name: key, requirement: req, proofRequired: proofRequired))
+        }
+        return dependencies
+    }
+
+    /// `[proofs]`: the specs in the bundle, and the properties claimed proved (`Model.property`).
+    static func parseProofs(_ p: TOMLTable, _ fail: Failure) throws -> (specs: [String], properties: [String]) {
+        var specs: [String] = [], properties: [String] = []
+        for key in p.keys where !["specs", "properties"].contains(key) { throw fail("proofs", key, "unknown key") }
+        if let v = p["specs"] {
+            guard let list = strings(v) else { throw fail("proofs", "specs", "must be a list of strings") }
+            for s in list {
+                guard s.hasSuffix(".tspec") else { throw fail("proofs", "specs", "'\(s)' is not a .tspec file") }
+                if let why = BundlePath.problem(s) { throw fail("proofs", "specs", "'\(s)': \(why)") }
+            }
+            specs = list
+        }
+        if let v = p["properties"] {
+            guard let list = strings(v) else { throw fail("proofs", "properties", "must be a list of strings") }
+            for s in list where s.split(separator: ".").count != 2 {
+                throw fail("proofs", "properties", "'\(s)' must name Model.property")
+            }
+            properties = list
+        }
+        if !properties.isEmpty && specs.isEmpty { throw fail("proofs", "specs", "properties are claimed but no spec is named") }
+        return (specs, properties)
     }
 
     static func strings(_ v: TOMLValueConvertible) -> [String]? {

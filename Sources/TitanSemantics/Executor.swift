@@ -402,31 +402,7 @@ extension Executor {
                 keySorts.append(ks); valueSorts.append(vs)
                 sort = vs
             }
-            // How the ghost sum follows the write, read from the value it replaces: called with
-            // the keys (the first twice for a map of scalars) and the value written.
-            var ghost: ((inout State<D.Value>, D.Value, D.Value, D.Value) -> Void)?
-            if summed.contains(lv.root) {
-                switch (lv.rootSort, lv.indices.count) {
-                case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
-                    ghost = { s, k0, _, v in
-                        guard let sum = s.ghostSums[root] else { return }
-                        let prev = d.select(s.values[root], k0, valueSort: vs)
-                        s.ghostSums[root] = Compiler.adjust(d, sum, old: prev, new: v, vs)
-                    }
-                case (.map(_, .map(let innerKey, let vs)), 2) where vs == .bool || vs.isUint:
-                    if case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) {
-                        ghost = { s, k0, k1, v in
-                            guard let sum = s.ghostSums[root] else { return }
-                            let inner = d.select(s.values[root], k0, valueSort: .map(key: innerKey, value: vs))
-                            let prev = d.select(inner, k1, valueSort: vs)
-                            let old = d.select(sum, k0, valueSort: bound)
-                            s.ghostSums[root] = d.store(sum, k0, Compiler.adjust(d, old, old: prev, new: v, vs))
-                        }
-                    }
-                default:
-                    break
-                }
-            }
+            let ghost = sumFollower(lv, root: root)
             // The sum reads the entry being replaced, so it is updated before the write.
             // One and two keys are spelled out: no array of keys per write.
             if indexCodes.count == 1, valueSorts.count == 1 {
@@ -462,6 +438,33 @@ extension Executor {
                 d.observeKey(map: rootName, key: keys[0])
                 for (k, ks) in zip(keys, keySorts) { d.observeTerm(k, sort: ks) }
                 store(&s.values[root], keys[...], v)
+            }
+        }
+
+        /// How the ghost sum of a summed map follows a write, read from the value it replaces:
+        /// called with the keys (the first twice for a map of scalars) and the value written; nil
+        /// when the map is not summed.
+        @inlinable func sumFollower(_ lv: LValue, root: Int) -> ((inout State<D.Value>, D.Value, D.Value, D.Value) -> Void)? {
+            let d = self.d
+            guard summed.contains(lv.root) else { return nil }
+            switch (lv.rootSort, lv.indices.count) {
+            case (.map(_, let vs), 1) where vs == .bool || vs.isUint:
+                return { s, k0, _, v in
+                    guard let sum = s.ghostSums[root] else { return }
+                    let prev = d.select(s.values[root], k0, valueSort: vs)
+                    s.ghostSums[root] = Compiler.adjust(d, sum, old: prev, new: v, vs)
+                }
+            case (.map(_, .map(let innerKey, let vs)), 2) where vs == .bool || vs.isUint:
+                guard case .map(_, let bound)? = Executor.ghostSort(of: lv.rootSort) else { return nil }
+                return { s, k0, k1, v in
+                    guard let sum = s.ghostSums[root] else { return }
+                    let inner = d.select(s.values[root], k0, valueSort: .map(key: innerKey, value: vs))
+                    let prev = d.select(inner, k1, valueSort: vs)
+                    let old = d.select(sum, k0, valueSort: bound)
+                    s.ghostSums[root] = d.store(sum, k0, Compiler.adjust(d, old, old: prev, new: v, vs))
+                }
+            default:
+                return nil
             }
         }
 
@@ -514,18 +517,7 @@ extension Executor {
                 let no = d.bool(false)
                 return { _, x in x.reverted ?? no }
             case .sum(let n, let key, let post):
-                let i = slot(n)
-                let ghost: ExprCode = { s, x in
-                    if post, let p = x.post { return p.ghostSums[i]! }
-                    return s.ghostSums[i]!
-                }
-                guard let key else { return ghost }
-                guard case .map(_, let bound)? = model.stateVar(n).flatMap({ Executor.ghostSort(of: $0.sort) }) else { return ghost }
-                let k = expr(key, scope)
-                return { s, x in
-                    let g = ghost(&s, &x)
-                    return d.select(g, k(&s, &x), valueSort: bound)
-                }
+                return sum(n, key: key, post: post, scope)
             case .length(let b):
                 guard case .bytes(let n) = b.sort else {
                     let zero = d.number(0, width: 256)
@@ -554,72 +546,109 @@ extension Executor {
             case .convert(let a, let target, let arithmetic):
                 return convert(expr(a, scope), from: a.sort, to: target, checked: arithmetic == .checked)
             case .narrow(let a, let w, let arithmetic):
-                let ac = expr(a, scope)
-                let from = a.sort.bitWidth ?? w
-                let largest = d.number((BigUInt(1) << w) - 1, width: from)
-                let checked = arithmetic == .checked
-                return { s, x in
-                    let v = ac(&s, &x)
-                    if checked { Compiler.fault(d, d.ult(largest, v), &x.faults) }  // does not fit in w bits
-                    return d.truncate(v, from: from, to: w)
-                }
+                return narrow(expr(a, scope), from: a.sort.bitWidth ?? w, to: w, checked: arithmetic == .checked)
             case .ite(let c, let t, let f):
-                let cc = expr(c, scope), tc = expr(t, scope), fc = expr(f, scope)
-                return { s, x in
-                    let cv = cc(&s, &x)
-                    // A decided condition: the other branch's value and faults are masked out anyway.
-                    if let k = d.known(cv) { return k ? tc(&s, &x) : fc(&s, &x) }
-                    let mark = x.faults.count
-                    let tv = tc(&s, &x)
-                    let middle = x.faults.count
-                    let fv = fc(&s, &x)
-                    for i in mark..<middle { x.faults[i] = d.and(cv, x.faults[i]) }
-                    for i in middle..<x.faults.count { x.faults[i] = d.and(d.not(cv), x.faults[i]) }
-                    return d.ite(cv, tv, fv)
-                }
+                return ite(expr(c, scope), expr(t, scope), expr(f, scope))
             case .select(let m, let k):
-                let mc = expr(m, scope), kc = expr(k, scope)
-                var root: String?
-                if case .state(let r, _) = m { root = r }
-                if case .post(let r, _) = m { root = r }
-                var keySort: Sort?
-                if case .map(let ks, _) = m.sort { keySort = ks }
-                let valueSort = e.sort
-                return { s, x in
-                    let mv = mc(&s, &x)
-                    let kv = kc(&s, &x)
-                    if let root { d.observeKey(map: root, key: kv) }
-                    if let keySort { d.observeTerm(kv, sort: keySort) }
-                    return d.select(mv, kv, valueSort: valueSort)
-                }
+                return select(m, k, valueSort: e.sort, scope)
             case .binary(let op, let l, let r, let arithmetic):
-                let lc = expr(l, scope), rc = expr(r, scope)
-                let apply = l.sort.isInt ? integer(op, width: l.sort.bitWidth!)
-                    : l.sort.isSint ? signed(op, width: l.sort.bitWidth!, arithmetic: arithmetic)
-                    : binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
-                let yes = d.bool(true), no = d.bool(false)
-                let logical = op.isLogical
-                return { s, x in
-                    let a = lc(&s, &x)
-                    // A decided left side settles &&, || and ==> without the right side, whose
-                    // faults would be masked by it anyway.
-                    if logical, let k = d.known(a) {
-                        switch (op, k) {
-                        case (.and, false): return no
-                        case (.or, true), (.implies, false): return yes
-                        default: break
-                        }
+                return binary(op, l, r, arithmetic: arithmetic, scope)
+            }
+        }
+
+        /// `sum(m)` or `sum(m)[key]`, before or after the step: the ghost the statements keep.
+        @inlinable func sum(_ n: String, key: Expr?, post: Bool, _ scope: [String: Int]) -> ExprCode {
+            let d = self.d
+            let i = slot(n)
+            let ghost: ExprCode = { s, x in
+                if post, let p = x.post { return p.ghostSums[i]! }
+                return s.ghostSums[i]!
+            }
+            guard let key else { return ghost }
+            guard case .map(_, let bound)? = model.stateVar(n).flatMap({ Executor.ghostSort(of: $0.sort) }) else { return ghost }
+            let k = expr(key, scope)
+            return { s, x in
+                let g = ghost(&s, &x)
+                return d.select(g, k(&s, &x), valueSort: bound)
+            }
+        }
+
+        /// `a` in `w` bits: checked, a value that does not fit is a fault; wrapping keeps the low bits.
+        @inlinable func narrow(_ ac: @escaping ExprCode, from: Int, to w: Int, checked: Bool) -> ExprCode {
+            let d = self.d
+            let largest = d.number((BigUInt(1) << w) - 1, width: from)
+            return { s, x in
+                let v = ac(&s, &x)
+                if checked { Compiler.fault(d, d.ult(largest, v), &x.faults) }  // does not fit in w bits
+                return d.truncate(v, from: from, to: w)
+            }
+        }
+
+        /// `c ? t : f`, with each branch's faults guarded by its side of the condition.
+        @inlinable func ite(_ cc: @escaping ExprCode, _ tc: @escaping ExprCode, _ fc: @escaping ExprCode) -> ExprCode {
+            let d = self.d
+            return { s, x in
+                let cv = cc(&s, &x)
+                // A decided condition: the other branch's value and faults are masked out anyway.
+                if let k = d.known(cv) { return k ? tc(&s, &x) : fc(&s, &x) }
+                let mark = x.faults.count
+                let tv = tc(&s, &x)
+                let middle = x.faults.count
+                let fv = fc(&s, &x)
+                for i in mark..<middle { x.faults[i] = d.and(cv, x.faults[i]) }
+                for i in middle..<x.faults.count { x.faults[i] = d.and(d.not(cv), x.faults[i]) }
+                return d.ite(cv, tv, fv)
+            }
+        }
+
+        /// `m[k]`, noting the key read for the symbolic reader's instantiation of parameters.
+        @inlinable func select(_ m: Expr, _ k: Expr, valueSort: Sort, _ scope: [String: Int]) -> ExprCode {
+            let d = self.d
+            let mc = expr(m, scope), kc = expr(k, scope)
+            var root: String?
+            if case .state(let r, _) = m { root = r }
+            if case .post(let r, _) = m { root = r }
+            var keySort: Sort?
+            if case .map(let ks, _) = m.sort { keySort = ks }
+            return { s, x in
+                let mv = mc(&s, &x)
+                let kv = kc(&s, &x)
+                if let root { d.observeKey(map: root, key: kv) }
+                if let keySort { d.observeTerm(kv, sort: keySort) }
+                return d.select(mv, kv, valueSort: valueSort)
+            }
+        }
+
+        /// `l op r`: exact on mathematical integers, signed or unsigned on words; &&, || and ==>
+        /// decided by a known left side, and the right side's faults guarded by it.
+        @inlinable func binary(_ op: BinaryOp, _ l: Expr, _ r: Expr, arithmetic: Arithmetic, _ scope: [String: Int]) -> ExprCode {
+            let d = self.d
+            let lc = expr(l, scope), rc = expr(r, scope)
+            let apply = l.sort.isInt ? integer(op, width: l.sort.bitWidth!)
+                : l.sort.isSint ? signed(op, width: l.sort.bitWidth!, arithmetic: arithmetic)
+                : binary(op, width: l.sort.bitWidth ?? 0, arithmetic: arithmetic)
+            let yes = d.bool(true), no = d.bool(false)
+            let logical = op.isLogical
+            return { s, x in
+                let a = lc(&s, &x)
+                // A decided left side settles &&, || and ==> without the right side, whose
+                // faults would be masked by it anyway.
+                if logical, let k = d.known(a) {
+                    switch (op, k) {
+                    case (.and, false): return no
+                    case (.or, true), (.implies, false): return yes
+                    default: break
                     }
-                    // Short-circuit operators still evaluate both sides: faults on the right are guarded.
-                    let mark = x.faults.count
-                    let b = rc(&s, &x)
-                    if logical, x.faults.count > mark {
-                        for i in mark..<x.faults.count {
-                            x.faults[i] = d.and(op == .or ? d.not(a) : a, x.faults[i])
-                        }
-                    }
-                    return apply(a, b, &x.faults)
                 }
+                // Short-circuit operators still evaluate both sides: faults on the right are guarded.
+                let mark = x.faults.count
+                let b = rc(&s, &x)
+                if logical, x.faults.count > mark {
+                    for i in mark..<x.faults.count {
+                        x.faults[i] = d.and(op == .or ? d.not(a) : a, x.faults[i])
+                    }
+                }
+                return apply(a, b, &x.faults)
             }
         }
 

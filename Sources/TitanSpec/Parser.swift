@@ -461,26 +461,7 @@ struct Parser {
         case .identifier("for") where { if case .identifier = next.kind { return true } else { return false } }():
             // `for` is a word only here, as `var` is.
             advance()
-            let name = NameSyntax(name: current.text, location: current.location)
-            advance()
-            guard case .identifier("in") = current.kind else { throw expected("'in' after 'for \(name.name)'") }
-            advance()
-            guard case .number(let low) = current.kind, low == 0 else { throw expected("0, the start of the loop's range 0..N") }
-            advance()
-            try expect(.range, "in the loop's range 0..N")
-            let high: BigUInt
-            switch current.kind {
-            case .number(let n): high = n
-            case .identifier(let c) where numberConstants[c] != nil: high = numberConstants[c]!
-            default:
-                throw error("loops need a constant bound: write 'for \(name.name) in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound), or a constant declared above with such a value")
-            }
-            guard high >= 1, high <= BigUInt(Parser.maxLoopBound) else {
-                throw error("a loop runs at most \(Parser.maxLoopBound) times (it is unrolled), found 0..\(high)")
-            }
-            advance()
-            let body = try parseBlock("the loop's body")
-            return .forRange(name, count: Int(high), body, keyword: token.location)
+            return try parseFor(keyword: token.location)
         case .identifier("while") where next.isPunct(.lparen) || { if case .identifier = next.kind { return true } else { return false } }():
             throw error("loops need a constant bound: write 'for i in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound)")
         case .identifier("var") where { if case .identifier = next.kind { return true } else { return false } }():
@@ -503,36 +484,65 @@ struct Parser {
             return .call(NameSyntax(name: name, location: token.location), args)
         case .identifier(let name):
             advance()
-            var indices: [ExprSyntax] = []
-            var indexRanges: [Range<Int>] = []
-            while accept(.lbracket) {
-                let start = current.start
-                indices.append(try parseExpression())
-                indexRanges.append(start..<previous.end)
-                try expect(.rbracket, "after index")
-            }
-            if case .punct(let p) = current.kind, [.plus, .minus, .star, .slash, .percent].contains(p) {
-                let op = current.text
-                if next.isPunct(.assign) {
-                    throw error("compound assignment '\(name) \(op)= e' is written '\(name) = \(name) \(op) e'")
-                }
-                if next.isPunct(p) && (p == .plus || p == .minus) {
-                    throw error("'\(name)\(op)\(op)' is written '\(name) = \(name) \(op) 1'")
-                }
-            }
-            if indices.isEmpty, name == "emit" {
-                throw error("'emit' is not part of the spec language: events are not modelled; keep what an event records in state", at: token.location)
-            }
-            try expect(.assign, "after assignment target")
-            let lvalue = LValueSyntax(root: NameSyntax(name: name, location: token.location), indices: indices)
-            let value = try parseExpression()
-            site(.assignment(indices: indexRanges), token.start..<previous.end)
-            return .assign(lvalue, value)
+            return try parseAssignment(name, token)
         case .primed:
             throw error("primed names cannot be assigned; assign the state variable without the prime")
         default:
             throw expected("a statement or '}'")
         }
+    }
+
+    /// `for i in 0..N { ... }` after `for`: N a number or a constant, at most `maxLoopBound`.
+    private mutating func parseFor(keyword: SourceLocation) throws -> StmtSyntax {
+        let name = NameSyntax(name: current.text, location: current.location)
+        advance()
+        guard case .identifier("in") = current.kind else { throw expected("'in' after 'for \(name.name)'") }
+        advance()
+        guard case .number(let low) = current.kind, low == 0 else { throw expected("0, the start of the loop's range 0..N") }
+        advance()
+        try expect(.range, "in the loop's range 0..N")
+        let high: BigUInt
+        switch current.kind {
+        case .number(let n): high = n
+        case .identifier(let c) where numberConstants[c] != nil: high = numberConstants[c]!
+        default:
+            throw error("loops need a constant bound: write 'for \(name.name) in 0..N { }' with N a number from 1 to \(Parser.maxLoopBound), or a constant declared above with such a value")
+        }
+        guard high >= 1, high <= BigUInt(Parser.maxLoopBound) else {
+            throw error("a loop runs at most \(Parser.maxLoopBound) times (it is unrolled), found 0..\(high)")
+        }
+        advance()
+        let body = try parseBlock("the loop's body")
+        return .forRange(name, count: Int(high), body, keyword: keyword)
+    }
+
+    /// `name[k]... = e` after the target's name, with the usual mistakes named (`x += e`, `x++`, `emit`).
+    private mutating func parseAssignment(_ name: String, _ token: Token) throws -> StmtSyntax {
+        var indices: [ExprSyntax] = []
+        var indexRanges: [Range<Int>] = []
+        while accept(.lbracket) {
+            let start = current.start
+            indices.append(try parseExpression())
+            indexRanges.append(start..<previous.end)
+            try expect(.rbracket, "after index")
+        }
+        if case .punct(let p) = current.kind, [.plus, .minus, .star, .slash, .percent].contains(p) {
+            let op = current.text
+            if next.isPunct(.assign) {
+                throw error("compound assignment '\(name) \(op)= e' is written '\(name) = \(name) \(op) e'")
+            }
+            if next.isPunct(p) && (p == .plus || p == .minus) {
+                throw error("'\(name)\(op)\(op)' is written '\(name) = \(name) \(op) 1'")
+            }
+        }
+        if indices.isEmpty, name == "emit" {
+            throw error("'emit' is not part of the spec language: events are not modelled; keep what an event records in state", at: token.location)
+        }
+        try expect(.assign, "after assignment target")
+        let lvalue = LValueSyntax(root: NameSyntax(name: name, location: token.location), indices: indices)
+        let value = try parseExpression()
+        site(.assignment(indices: indexRanges), token.start..<previous.end)
+        return .assign(lvalue, value)
     }
 
     /// `name [: type] = e` after `let` or `var`; the name is in scope from the next statement.
@@ -664,16 +674,7 @@ struct Parser {
         let location = token.location
         switch token.kind {
         case .number(let value):
-            site(.number(value), token.start..<token.end)
-            advance()
-            guard accept(.power) else { return ExprSyntax(.number(value), at: location) }
-            // `2**96`: a constant, folded here; the type checker bounds it like any literal.
-            guard case .number(let exponent) = current.kind else { throw expected("a number literal after '**' (a power is written between constants, e.g. 2**96)") }
-            guard exponent <= 1024, value.bitWidth * Int(exponent) <= 4096 else {
-                throw error("the power \(value)**\(exponent) is too large", at: location)
-            }
-            advance()
-            return ExprSyntax(.number(value.power(Int(exponent))), at: location)
+            return try parseNumber(value, token)
         case .keyword(.true), .keyword(.false):
             site(.bool(token.isKeyword(.true)), token.start..<token.end)
             advance()
@@ -705,24 +706,7 @@ struct Parser {
             try expect(.rparen, "to close '\(name)('")
             return try node(.convert(target, inner), at: location)
         case .identifier(let name), .primed(let name):
-            let primed: Bool
-            if case .primed = token.kind { primed = true } else { primed = false }
-            advance()
-            if accept(.lparen) {
-                var args: [ExprSyntax] = []
-                var ranges: [Range<Int>] = []
-                if !current.isPunct(.rparen) {
-                    repeat {
-                        let start = current.start
-                        args.append(try parseExpression())
-                        ranges.append(start..<previous.end)
-                    } while accept(.comma)
-                }
-                if ranges.count >= 2 { site(.callArguments(ranges), token.start..<current.end) }
-                try expect(.rparen, "after the arguments of '\(name)'")
-                return try node(.call(name, primed: primed, args), at: location)
-            }
-            return ExprSyntax(primed ? .primed(name) : .name(name), at: location)
+            return try parseNameOrCall(name, token)
         case .hexBytes(let data):
             advance()
             return ExprSyntax(.hexBytes(data), at: location)
@@ -742,31 +726,7 @@ struct Parser {
             try expect(.rparen, "to close 'len('")
             return try node(.length(inner), at: location)
         case .keyword(.sum), .keyword(.count):
-            let word = token.isKeyword(.sum) ? "sum" : "count"
-            advance()
-            try expect(.lparen, "after '\(word)'")
-            if word == "sum", case .identifier(let bound) = current.kind, next.isPunct(.arrow) {
-                let name = NameSyntax(name: bound, location: current.location)
-                advance()
-                advance()
-                let term = try parseExpression()
-                try expect(.rparen, "to close 'sum(\(bound) => ...'")
-                return try node(.weightedSum(name, term, text: source.text(from: token.start, to: previous.end)), at: location)
-            }
-            let name: String, primed: Bool
-            switch current.kind {
-            case .identifier(let n): name = n; primed = false
-            case .primed(let n): name = n; primed = true
-            default: throw expected("a state variable name in '\(word)(...)'")
-            }
-            advance()
-            var key: ExprSyntax?
-            if accept(.lbracket) {
-                key = try parseExpression()
-                try expect(.rbracket, "after index")
-            }
-            try expect(.rparen, "to close '\(word)('")
-            return try node(.sum(name, primed: primed, key: key, counting: word == "count"), at: location)
+            return try parseSum(token)
         case .punct(.lparen):
             advance()
             var inner = try parseExpression()
@@ -777,5 +737,73 @@ struct Parser {
         default:
             throw expected("an expression")
         }
+    }
+
+    /// A number literal, or a power of two literals (`2**96`), folded here.
+    private mutating func parseNumber(_ value: BigUInt, _ token: Token) throws -> ExprSyntax {
+        let location = token.location
+        site(.number(value), token.start..<token.end)
+        advance()
+        guard accept(.power) else { return ExprSyntax(.number(value), at: location) }
+        // `2**96`: a constant, folded here; the type checker bounds it like any literal.
+        guard case .number(let exponent) = current.kind else { throw expected("a number literal after '**' (a power is written between constants, e.g. 2**96)") }
+        guard exponent <= 1024, value.bitWidth * Int(exponent) <= 4096 else {
+            throw error("the power \(value)**\(exponent) is too large", at: location)
+        }
+        advance()
+        return ExprSyntax(.number(value.power(Int(exponent))), at: location)
+    }
+
+    /// A name, primed or not, or a call of a view, function or built-in by that name.
+    private mutating func parseNameOrCall(_ name: String, _ token: Token) throws -> ExprSyntax {
+        let location = token.location
+        let primed: Bool
+        if case .primed = token.kind { primed = true } else { primed = false }
+        advance()
+        if accept(.lparen) {
+            var args: [ExprSyntax] = []
+            var ranges: [Range<Int>] = []
+            if !current.isPunct(.rparen) {
+                repeat {
+                    let start = current.start
+                    args.append(try parseExpression())
+                    ranges.append(start..<previous.end)
+                } while accept(.comma)
+            }
+            if ranges.count >= 2 { site(.callArguments(ranges), token.start..<current.end) }
+            try expect(.rparen, "after the arguments of '\(name)'")
+            return try node(.call(name, primed: primed, args), at: location)
+        }
+        return ExprSyntax(primed ? .primed(name) : .name(name), at: location)
+    }
+
+    /// `sum(m)`, `sum(m[k])`, `count(m)` (primed or not), or a weighted sum `sum(k => term)`.
+    private mutating func parseSum(_ token: Token) throws -> ExprSyntax {
+        let location = token.location
+        let word = token.isKeyword(.sum) ? "sum" : "count"
+        advance()
+        try expect(.lparen, "after '\(word)'")
+        if word == "sum", case .identifier(let bound) = current.kind, next.isPunct(.arrow) {
+            let name = NameSyntax(name: bound, location: current.location)
+            advance()
+            advance()
+            let term = try parseExpression()
+            try expect(.rparen, "to close 'sum(\(bound) => ...'")
+            return try node(.weightedSum(name, term, text: source.text(from: token.start, to: previous.end)), at: location)
+        }
+        let name: String, primed: Bool
+        switch current.kind {
+        case .identifier(let n): name = n; primed = false
+        case .primed(let n): name = n; primed = true
+        default: throw expected("a state variable name in '\(word)(...)'")
+        }
+        advance()
+        var key: ExprSyntax?
+        if accept(.lbracket) {
+            key = try parseExpression()
+            try expect(.rbracket, "after index")
+        }
+        try expect(.rparen, "to close '\(word)('")
+        return try node(.sum(name, primed: primed, key: key, counting: word == "count"), at: location)
     }
 }

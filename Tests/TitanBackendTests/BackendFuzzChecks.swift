@@ -54,4 +54,18 @@ struct FuzzedBackend: Sendable {
         #expect(replay.status == 1, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("divergence (expected agree)"))
     }
+
+    /// Built without the ledger entry points, it is fuzzed on storage only, and a storage bug is
+    /// still found and shrunk.
+    func storageOnly() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clean = try fuzz(try build(["TITAN_STORAGE_ONLY"], dir), ["--max-sequences", "300", "--no-corpus"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(clean.stdout.contains("storage only"))
+        let planted = try fuzz(try build(["TITAN_STORAGE_ONLY", "PLANT_DELETE_KEEPS"], dir), ["--max-sequences", "2000", "--no-corpus"])
+        #expect(planted.status == 1, "\(planted.stdout)\(planted.stderr)")
+        #expect(NativeBackendTests.shrunkLength(planted.stdout) == 3, "\(planted.stdout)")
+        #expect(!planted.stdout.contains("mint("))
+    }
 }
