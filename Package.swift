@@ -5,6 +5,7 @@
 //   TitanIR <- TitanSemantics <- TitanInterp
 //   CZ3 <- TitanSMT
 //   TitanUInt256 (no dependencies) <- TitanBackends, TitanLayout
+//   TitanProcess (no dependencies: starting child processes) <- TitanBackends, TitanProver, TitanLanguageServer, titan
 //   BigInt <- TitanDifferential (the engine titan fuzz and titan conform share) <- TitanFuzz, TitanConform
 //   TitanInterp, TitanBackends <- TitanFuzz
 //   TitanBackends, TitanConform, WasmKit, WAT (swiftwasm/WasmKit) <- TitanWasm <- titan (CLI)
@@ -78,12 +79,14 @@ let package = Package(
                 swiftSettings: v6, linkerSettings: z3Library),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
         .target(name: "TitanProver", dependencies: [
-            "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
+            "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", "TitanProcess", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: v5),
+        // Titan's one way of starting a child process (posix_spawn; its own process group or titan's).
+        .target(name: "TitanProcess", swiftSettings: v5),
         // Fixed-width 256-bit unsigned words: EVM words, titan.h amounts, storage slot numbers.
         .target(name: "TitanUInt256", swiftSettings: v6),
         // Chain backends on their native state models, and the external-process backend.
-        .target(name: "TitanBackends", dependencies: ["TitanUInt256"], swiftSettings: v5),
+        .target(name: "TitanBackends", dependencies: ["TitanUInt256", "TitanProcess"], swiftSettings: v5),
         // A WebAssembly module exporting titan.h, run in process by WasmKit with a fuel budget per
         // call. A target of its own so that WasmKit is linked only where it is used (titan, tests).
         .target(name: "TitanWasm", dependencies: [
@@ -116,14 +119,14 @@ let package = Package(
         // Storage-layout compatibility of upgradeable contracts (solc storageLayout JSON).
         .target(name: "TitanLayout", dependencies: ["TitanUInt256"], swiftSettings: v6),
         // `titan lsp`: a Language Server Protocol server over stdio on the same parser and checker as `titan verify`.
-        .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR"], swiftSettings: v5),
+        .target(name: "TitanLanguageServer", dependencies: ["TitanSpec", "TitanIR", "TitanProcess"], swiftSettings: v5),
         // The command-line options every command that proves shares (`titan` and `tpm`), as @OptionGroups.
         .target(name: "TitanCommandLine", dependencies: [
             "TitanProver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         .executableTarget(name: "titan", dependencies: [
             "TitanIR", "TitanSpec", "TitanProver", "TitanVerification", "TitanReport", "TitanFuzz", "TitanLayout", "TitanMutation", "TitanWasm", "TitanConform",
-            "TitanLanguageServer", "TitanSuggest", "TitanBackends", "TitanCommandLine",
+            "TitanLanguageServer", "TitanSuggest", "TitanBackends", "TitanCommandLine", "TitanProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         // Package manifests, bundles, signatures, the registry store, the proof re-checking gate, the HTTP service.
@@ -158,12 +161,12 @@ let package = Package(
             "TitanTestSupport", "TitanIR", "TitanSpec", "TitanInterp", "TitanSMT", "TitanProver", "TitanVerification", "TitanReport", "TitanMutation", "titan",
         ], swiftSettings: v5),
         .testTarget(name: "TitanBackendTests", dependencies: [
-            "TitanTestSupport", "TitanSpec", "TitanInterp", "TitanUInt256", "TitanBackends", "TitanDifferential", "TitanFuzz", "TitanWasm", "titan",
+            "TitanTestSupport", "TitanSpec", "TitanInterp", "TitanUInt256", "TitanBackends", "TitanDifferential", "TitanFuzz", "TitanWasm", "TitanProcess", "titan",
             .product(name: "BigInt", package: "BigInt"),
         ], swiftSettings: v5),
         .testTarget(name: "TitanLayoutTests", dependencies: ["TitanTestSupport", "TitanLayout", "titan"], exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "TitanRegistryTests", dependencies: [
-            "TitanTestSupport", "TitanInterp", "TitanBackends", "TitanFuzz", "TitanRegistry", "tpm", "titan",
+            "TitanTestSupport", "TitanInterp", "TitanBackends", "TitanFuzz", "TitanRegistry", "TitanProcess", "tpm", "titan",
             .product(name: "BigInt", package: "BigInt"),
         ], swiftSettings: v5),
         .testTarget(name: "TitanCommandLineTests", dependencies: ["TitanTestSupport", "TitanIR", "TitanSpec", "TitanProver", "titan"], swiftSettings: v5),

@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 import TitanUInt256
 
 /// Any implementation of the titan.h subset, run as a child process speaking the JSON Lines
@@ -208,38 +209,3 @@ public final class ExternalProcessBackend: ChainBackend {
     public func totalSupply() throws -> UInt256 { try perform(.totalSupply).amount ?? .zero }
 }
 
-/// Collects a child's stderr on a background thread, keeping the last 16 KiB.
-final class StderrLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = [UInt8]()
-    private let done = DispatchSemaphore(value: 0)
-    private var running = false
-
-    func drain(_ fd: Int32) {
-        lock.lock(); data = []; running = true; lock.unlock()
-        Thread.detachNewThread { [self] in
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                lock.lock()
-                data += buf[0..<n]
-                if data.count > 16384 { data.removeFirst(data.count - 16384) }
-                lock.unlock()
-            }
-            // Closed here, not by the backend: closing it under a blocked read could let the
-            // number be reused and read from.
-            close(fd)
-            lock.lock(); running = false; lock.unlock()
-            done.signal()
-        }
-    }
-
-    func waitForEOF(seconds: Double) {
-        lock.lock(); let r = running; lock.unlock()
-        if r { _ = done.wait(timeout: .now() + seconds) }
-    }
-
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
-}

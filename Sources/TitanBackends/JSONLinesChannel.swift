@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 
 /// A child process spoken to in JSON Lines, one request at a time: a JSON object a line on its
 /// stdin, one JSON object a line back on its stdout. Used by `titan conform` targets, whose

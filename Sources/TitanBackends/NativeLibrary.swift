@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 import TitanUInt256
 
 /// A native shared library exporting the titan.h ABI (backends/titan.h), loaded in a child
@@ -24,7 +25,7 @@ public enum NativeLibrary {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         // The host's crash is the library's: the Swift runtime's backtrace of it is noise.
         let host = "env SWIFT_BACKTRACE=enable=no " + ShellQuote.quote(hostExecutable) + " backend-host "
-        let probe = try ChildProcess.output(ofShellCommand: "exec " + host + "--entry-points " + ShellQuote.quote(absolute),
+        let probe = try NativeLibrary.output(ofShellCommand: "exec " + host + "--entry-points " + ShellQuote.quote(absolute),
                                             timeout: startupTimeout)
         guard probe.exit == "status 0" else {
             let why = probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -206,31 +207,14 @@ public final class NativeLibraryHost {
     }
 }
 
-extension ChildProcess {
-    /// Runs a short-lived command to its end (killed with its group after `timeout` seconds)
-    /// and returns its stdout, its stderr and how it ended.
+extension NativeLibrary {
+    /// Runs a short-lived shell command to its end (killed with its group after `timeout` seconds).
     static func output(ofShellCommand command: String, timeout: Double) throws -> (stdout: String, stderr: String, exit: String) {
-        let child: ChildProcess
-        do { child = try ChildProcess(shellCommand: command) } catch { throw NativeLibrary.LoadError("cannot start '\(command)': \(error)") }
-        child.closeStdin()
-        let errors = StderrLog()
-        errors.drain(child.stderrFD)
-        var stdout = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while true {
-            var fds = [pollfd(fd: child.stdoutFD, events: Int16(POLLIN), revents: 0)]
-            let r = poll(&fds, 1, Int32(max(0, deadline.timeIntervalSinceNow) * 1000))
-            if r < 0 && errno == EINTR { continue }
-            if r == 0 { timedOut = true; break }
-            let n = buffer.withUnsafeMutableBytes { Foundation.read(child.stdoutFD, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            stdout += buffer[0..<n]
+        do {
+            let r = try ChildProcess.run(["/bin/sh", "-c", command], timeout: timeout)
+            return (r.stdout, r.stderr, r.exit)
+        } catch {
+            throw NativeLibrary.LoadError("cannot start '\(command)': \(error)")
         }
-        let exit = timedOut ? "did not finish within \(timeout) s" : child.exitDescription(waiting: timeout)
-        child.terminate()
-        errors.waitForEOF(seconds: 0.5)
-        return (String(decoding: stdout, as: UTF8.self), errors.text, exit)
     }
 }

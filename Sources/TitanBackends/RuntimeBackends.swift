@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 
 /// A chain's real runtime as a fuzz backend: a Python adapter in `backends/runtimes` that runs
 /// the chain's own software (installed from PyPI into the project's `.venv` by

@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 import TitanSpec
 
 /// The verdicts of the last `titan verify` report, re-read only when the file changes: lenses are
@@ -83,23 +84,22 @@ extension LanguageServer {
         guard let titan = titanExecutable else {
             throw RequestError(code: .invalidParams, message: "the titan executable is unknown; cannot verify")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: titan)
-        process.arguments = ["verify", args[0], "--property", args[2], "--no-report"]
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw RequestError(code: .invalidParams, message: "cannot run \(titan): \(error)")
+        guard FileManager.default.isExecutableFile(atPath: titan) else {
+            throw RequestError(code: .invalidParams, message: "cannot run \(titan): not an executable file")
         }
-        let label = "\(args[1]).\(args[2])"
+        let label = "\(args[1]).\(args[2])", root = self.root
         DispatchQueue.global().async { [weak self] in
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = "titan verify \(label): exit \(process.terminationStatus)\n" + String(decoding: output, as: UTF8.self)
-            self?.notify("window/logMessage", ["type": process.terminationStatus == 0 ? 3 : 1, "message": text] as [String: Any])
+            let text: String, failed: Bool
+            do {
+                let r = try ChildProcess.run([titan, "verify", args[0], "--property", args[2], "--no-report"], directory: root,
+                                             errors: .toStdout, timeout: 3600)
+                text = "titan verify \(label): exit \(r.status.map(String.init) ?? r.exit)\n" + r.stdout
+                failed = r.status != 0
+            } catch {
+                text = "titan verify \(label): cannot run \(titan): \(error)"
+                failed = true
+            }
+            self?.notify("window/logMessage", ["type": failed ? 1 : 3, "message": text] as [String: Any])
         }
         return NSNull()
     }

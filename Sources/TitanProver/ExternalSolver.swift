@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 
 /// A second solver run as a command-line program on the emitted SMT-LIB2 files (`--cross-check`),
 /// so that no result rests on Z3 alone. Only cvc5 is supported; its answers are compared with
@@ -48,7 +49,7 @@ public struct ExternalSolver: Sendable {
             let first = r.stdout.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if ["sat", "unsat", "unknown"].contains(first) { return first }
             let err = (r.stderr + r.stdout).split(separator: "\n").first.map(String.init) ?? "no output"
-            return "error (exit \(r.status)): \(err)"
+            return "error (\(r.exit)): \(err)"
         } catch {
             return "error: \(error)"
         }
@@ -96,37 +97,8 @@ public struct ExternalSolver: Sendable {
         return String(rest)
     }
 
-    struct Output { var status: Int32; var stdout: String; var stderr: String; var timedOut: Bool }
-
-    /// Runs a program, reading its output concurrently, and kills it after `wallSeconds`.
-    static func run(_ executable: String, _ arguments: [String], wallSeconds: Double) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let box = OutputBox()
-        let killer = DispatchWorkItem { if p.isRunning { box.killed = true; p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + wallSeconds, execute: killer)
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { box.set(out: out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        killer.cancel()
-        let timedOut = box.killed
-        return Output(status: p.terminationStatus, stdout: String(decoding: box.out, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut)
-    }
-
-    /// Holds what other threads learn: stdout bytes (ordered by the DispatchGroup) and whether the
-    /// watchdog killed the process (read after waitUntilExit; a benign race only near the deadline).
-    final class OutputBox: @unchecked Sendable {
-        var out = Data()
-        var killed = false
-        func set(out: Data) { self.out = out }
+    /// Runs the solver, reading its output as it goes, and kills it after `wallSeconds`.
+    static func run(_ executable: String, _ arguments: [String], wallSeconds: Double) throws -> ChildProcess.Completed {
+        try ChildProcess.run([executable] + arguments, timeout: wallSeconds)
     }
 }

@@ -14,6 +14,7 @@ public func parallelMap<T>(_ count: Int, jobs: Int, _ body: @escaping (Int) -> T
 }
 
 /// The work queue and result slots of one `parallelMap`, behind a lock.
+/// `@unchecked Sendable`: `next` and `results` are read and written only under `lock`.
 private final class Slots<T>: @unchecked Sendable {
     let lock = NSLock()
     var next = 0

@@ -38,6 +38,9 @@ struct QueryReference: Codable {
 /// Entries are written to a temporary file and renamed into place, so processes sharing the
 /// directory never see a torn entry. The directory is kept under `maxBytes` by removing the entries
 /// used least recently (a hit refreshes an entry's modification time).
+///
+/// `@unchecked Sendable`: the hit and miss counters change only under `lock`; entries are files,
+/// shared through atomic renames.
 public final class ProofCache: @unchecked Sendable {
     public let directory: URL
     public let maxBytes: Int

@@ -263,6 +263,8 @@ struct SimulationSearch {
         nonmutating set { seen.values = newValue }
     }
     private let seen = Seen()
+    /// `@unchecked Sendable`: a search runs on one thread; the box lets its non-mutating methods
+    /// record what the current walk drew.
     private final class Seen: @unchecked Sendable {
         var values: [Sort: [Value]] = [:]
         /// The arguments of each completed step of the current walk, with their sorts, by

@@ -115,6 +115,7 @@ public struct HTTPRegistryClient: RegistryClient {
 }
 
 /// The lines of a streamed answer as they arrive, fed by `LineStreamDelegate`.
+/// `@unchecked Sendable`: `buffer`, `status` and `error` are read and written only under `lock`.
 final class LineStream: @unchecked Sendable {
     let lock = NSLock()
     var buffer = Data()
@@ -156,6 +157,8 @@ final class LineStream: @unchecked Sendable {
     }
 }
 
+/// `@unchecked Sendable`: an NSObject subclass the compiler does not check; its one property is
+/// a `LineStream`, and URLSession calls it on its delegate queue.
 final class LineStreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let stream: LineStream
     init(stream: LineStream) { self.stream = stream }

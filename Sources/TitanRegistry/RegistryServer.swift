@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `tpm serve`: the registry as an HTTP service (Hummingbird), documented by
 /// `Docs/registry-openapi.yaml`. Errors are JSON `{"error": code, "message": text}`.
@@ -162,25 +163,27 @@ public enum RegistryServer {
     /// store's generation counter is unchanged: any publish, yank or listing, from this process or
     /// another, bumps it. A hit costs one read of a one-row table instead of the queries and the
     /// JSON encoding. Refusals (not found) are not cached.
-    final class AnswerCache: @unchecked Sendable {
-        let lock = NSLock()
-        var generation: Int64 = -1
-        var entries: [String: Data] = [:]
+    final class AnswerCache: Sendable {
+        private struct Entries {
+            var generation: Int64 = -1
+            var answers: [String: Data] = [:]
+        }
+        private let entries = Mutex(Entries())
         let capacity: Int
         init(capacity: Int = 4096) { self.capacity = capacity }
 
         func json<T: Encodable>(_ registry: LocalRegistry, _ key: String, _ compute: () async throws -> T) async throws -> Response {
             let g = try await registry.store.generation()
-            let hit: Data? = lock.withLock {
-                if g != generation { entries.removeAll(keepingCapacity: true); generation = g }
-                return entries[key]
+            let hit: Data? = entries.withLock { e in
+                if g != e.generation { e.answers.removeAll(keepingCapacity: true); e.generation = g }
+                return e.answers[key]
             }
             if let hit { return RegistryServer.response(hit) }
             let data = RegistryServer.encode(try await compute())
-            lock.withLock {
-                if generation == g {
-                    if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-                    entries[key] = data
+            entries.withLock { e in
+                if e.generation == g {
+                    if e.answers.count >= capacity { e.answers.removeAll(keepingCapacity: true) }
+                    e.answers[key] = data
                 }
             }
             return RegistryServer.response(data)
@@ -190,48 +193,53 @@ public enum RegistryServer {
     /// Rendered report pages by version. A version's report never changes, but the verdict
     /// section shows its listing (yanked, price), so pages are reused only while the version's
     /// record is exactly the one they were rendered from.
-    final class PageCache: @unchecked Sendable {
-        let lock = NSLock()
-        var entries: [String: (info: PackageVersionInfo, pages: [String: String])] = [:]
-        var recency: [String] = []
+    final class PageCache: Sendable {
+        private struct Entries {
+            var byVersion: [String: (info: PackageVersionInfo, pages: [String: String])] = [:]
+            var recency: [String] = []
+            /// Pages served for a requested `name@version` at a store generation: while the
+            /// store's generation is unchanged, no record can have changed, so not even the
+            /// record is read.
+            var fresh: [String: (generation: Int64, pages: [String: String])] = [:]
+        }
+        private let entries = Mutex(Entries())
         let capacity: Int
         init(capacity: Int = 64) { self.capacity = capacity }
 
         func pages(for info: PackageVersionInfo, render: () async throws -> [String: String]) async rethrows -> [String: String] {
             let key = "\(info.name)@\(info.version)"
-            let cached: [String: String]? = lock.withLock {
-                guard let e = entries[key], e.info == info else { return nil }
-                recency.removeAll { $0 == key }
-                recency.append(key)
-                return e.pages
+            let cached: [String: String]? = entries.withLock { e in
+                guard let known = e.byVersion[key], known.info == info else { return nil }
+                e.recency.removeAll { $0 == key }
+                e.recency.append(key)
+                return known.pages
             }
             if let cached { return cached }
             let pages = try await render()
-            lock.withLock {
-                entries[key] = (info, pages)
-                recency.removeAll { $0 == key }
-                recency.append(key)
-                while recency.count > capacity { entries[recency.removeFirst()] = nil }
+            entries.withLock { e in
+                e.byVersion[key] = (info, pages)
+                e.recency.removeAll { $0 == key }
+                e.recency.append(key)
+                while e.recency.count > capacity { e.byVersion[e.recency.removeFirst()] = nil }
             }
             return pages
         }
 
-        /// Pages served for a requested `name@version` at a store generation: while the store's
-        /// generation is unchanged, no record can have changed, so not even the record is read.
-        var fresh: [String: (generation: Int64, pages: [String: String])] = [:]
-
         func fresh(_ key: String, generation: Int64) -> [String: String]? {
-            lock.lock(); defer { lock.unlock() }
-            guard let e = fresh[key], e.generation == generation else { return nil }
-            return e.pages
+            entries.withLock { e in
+                guard let known = e.fresh[key], known.generation == generation else { return nil }
+                return known.pages
+            }
         }
 
         func remember(_ key: String, generation: Int64, pages: [String: String]) {
-            lock.lock(); defer { lock.unlock() }
-            if fresh.count >= capacity * 4 { fresh.removeAll(keepingCapacity: true) }
-            fresh[key] = (generation, pages)
+            entries.withLock { e in
+                if e.fresh.count >= capacity * 4 { e.fresh.removeAll(keepingCapacity: true) }
+                e.fresh[key] = (generation, pages)
+            }
         }
     }
+
     static func page(_ registry: LocalRegistry, _ pageCache: PageCache, _ context: BasicRequestContext, _ path: String) async throws -> Response {
         let name = try Self.name(context), version = try Self.version(context)
         let requested = "\(name)@\(version)", generation = try await registry.store.generation()

@@ -62,7 +62,7 @@ public final class WasmBackend: ChainBackend {
 
     /// Refuses growth past the limit by throwing, so that running out of memory ends the call
     /// as a failure instead of a `memory.grow` of -1 the module might not check.
-    final class Limiter: ResourceLimiter, @unchecked Sendable {
+    final class Limiter: ResourceLimiter, Sendable {
         struct Exceeded: Error, CustomStringConvertible {
             var desired: Int
             var description: String { "the module's memory would grow to \(desired) bytes, past the limit of \(WasmBackend.memoryLimitBytes) bytes (out of memory)" }

@@ -62,6 +62,8 @@ public final class WasmConformTarget: ConformTarget {
     static let hostNames: Set<String> = ["caller", "timestamp", "revert"]
 
     /// What the host functions answer during a call.
+    /// `@unchecked Sendable`: a call runs on one thread, and the host functions read what was
+    /// set before the call.
     final class Host: @unchecked Sendable {
         var caller: UInt64 = 0
         var timestamp: UInt64 = 0

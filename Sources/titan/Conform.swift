@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TitanProcess
 import TitanBackends
 import TitanConform
 import TitanIR

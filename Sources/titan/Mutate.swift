@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TitanReport
 import TitanCommandLine
 import TitanIR
@@ -132,17 +133,13 @@ extension Titan {
 }
 
 /// One line per mutant on stderr as mutants finish, so a long run shows it is moving.
-final class Progress: @unchecked Sendable {
-    let lock = NSLock()
+final class Progress: Sendable {
     let total: Int
-    var done = 0
+    private let done = Mutex(0)
     init(total: Int) { self.total = total }
     func tick(_ r: MutantResult) {
-        lock.lock()
-        done += 1
-        let line = "[\(done)/\(total)] \(r.outcome.rawValue) \(r.model) \(r.spec):\(r.line) \(r.mutationOperator)"
-            + (r.killedBy.map { " by \($0)" } ?? "") + String(format: " (%.2fs)", r.seconds)
-        lock.unlock()
-        printError(line)
+        let n = done.withLock { d -> Int in d += 1; return d }
+        printError("[\(n)/\(total)] \(r.outcome.rawValue) \(r.model) \(r.spec):\(r.line) \(r.mutationOperator)"
+            + (r.killedBy.map { " by \($0)" } ?? "") + String(format: " (%.2fs)", r.seconds))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TitanCommandLine
 import TitanIR
 import TitanMutation
@@ -374,11 +375,10 @@ extension Titan {
 }
 
 /// Results of the models finished so far, shared with the interrupt handler.
-final class FinishedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [PropertyResult] = []
-    func append(_ rs: [PropertyResult]) { lock.lock(); results += rs; lock.unlock() }
-    var all: [PropertyResult] { lock.lock(); defer { lock.unlock() }; return results }
+final class FinishedResults: Sendable {
+    private let results = Mutex<[PropertyResult]>([])
+    func append(_ rs: [PropertyResult]) { results.withLock { $0 += rs } }
+    var all: [PropertyResult] { results.withLock { $0 } }
 }
 
 extension Titan.Verify {

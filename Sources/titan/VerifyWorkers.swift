@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import TitanProcess
 import TitanIR
 import TitanProver
 import TitanReport
@@ -19,15 +21,14 @@ enum VerifyWorkers {
     static let environmentKey = "TITAN_VERIFY_WORKER"
 
     /// The workers started and not yet reaped, so that an interrupt can stop them.
-    final class Running: @unchecked Sendable {
-        let lock = NSLock()
-        var processes: [Process] = []
-    }
-    static let running = Running()
+    static let running = Mutex<[ChildProcess]>([])
 
+    /// Asks every worker still running to stop (SIGTERM): they are in titan's process group, so
+    /// an interrupt from the terminal reaches them too.
     static func terminateAll() {
-        running.lock.lock(); defer { running.lock.unlock() }
-        for p in running.processes where p.isRunning { p.terminate() }
+        running.withLock { workers in
+            for w in workers { w.send(SIGTERM) }
+        }
     }
 
     struct ModelLine: Codable {
@@ -65,9 +66,9 @@ enum VerifyWorkers {
     /// Runs the workers and joins what they report into one outcome, in model order.
     static func run(_ specs: [SpecFile], workers: [[Int]], threadsEach: Int, verification: Verification,
                     onModelDone: @escaping ([PropertyResult], Int) -> Void) -> Verification.Outcome {
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                             ?? CommandLine.arguments[0])
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let arguments = Array(CommandLine.arguments.dropFirst()) + ["--jobs", String(threadsEach)]
+        /// `@unchecked Sendable`: its properties are read and written only under `lock`.
         final class Collected: @unchecked Sendable {
             let lock = NSLock()
             var byPosition: [Int: [PropertyResult]] = [:]
@@ -76,24 +77,19 @@ enum VerifyWorkers {
         let collected = Collected()
         let group = DispatchGroup()
         for models in workers {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
             environment[environmentKey] = models.map(String.init).joined(separator: ",")
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.standardError
-            process.standardInput = FileHandle.nullDevice
-            running.lock.lock()
-            do { try process.run() } catch { running.lock.unlock(); continue }
-            running.processes.append(process)
-            running.lock.unlock()
+            let worker: ChildProcess
+            do {
+                worker = try ChildProcess([executable] + arguments, environment: environment, stdinIsNull: true, errors: .inherited, group: .inherited)
+            } catch {
+                continue  // its models are verified here, as a crashed worker's are
+            }
+            running.withLock { $0.append(worker) }
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                let handle = output.fileHandleForReading
+                let handle = FileHandle(fileDescriptor: worker.stdoutFD, closeOnDealloc: false)
                 var buffer = Data()
                 func take(_ line: Data) {
                     let decoder = JSONDecoder()
@@ -114,7 +110,9 @@ enum VerifyWorkers {
                     }
                 }
                 if !buffer.isEmpty { take(buffer) }
-                process.waitUntilExit()
+                // Out of the list before it is reaped, so that an interrupt never signals a pid reused since.
+                running.withLock { $0.removeAll { $0 === worker } }
+                worker.finish()
             }
         }
         group.wait()

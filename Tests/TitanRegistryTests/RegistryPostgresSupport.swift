@@ -1,4 +1,5 @@
 import Foundation
+import TitanProcess
 import TitanTestSupport
 import Testing
 import TitanRegistry

@@ -16,6 +16,20 @@ public enum SpawnActions {
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
 
+    private typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    /// glibc 2.29's `posix_spawn_file_actions_addchdir_np`, looked up as `closeFrom` is.
+    nonisolated(unsafe) private static let addChdir: ChangeDirectory? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: ChangeDirectory.self)
+    }()
+
+    /// Adds a change of the child's working directory; false when the C library cannot.
+    public static func changeDirectory(_ actions: inout posix_spawn_file_actions_t, _ directory: String) -> Bool {
+        guard let addChdir else { return false }
+        return directory.withCString { addChdir(&actions, $0) } == 0
+    }
+
     /// Adds, after the actions already there, the closing of every descriptor from 3 on.
     public static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
         if let closeFrom, closeFrom(&actions, 3) == 0 { return }
