@@ -223,8 +223,8 @@ public final class ChildProcess {
     /// Runs a child to its end, reading its stdout (and stderr) as it goes so no pipe fills, and
     /// kills it (with its group) after `timeout` seconds.
     public static func run(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
-                           errors: Errors = .pipe, timeout: Double) throws -> Completed {
-        let child = try ChildProcess(arguments, environment: environment, directory: directory, stdinIsNull: true, errors: errors)
+                           errors: Errors = .pipe, group: Group = .own, timeout: Double) throws -> Completed {
+        let child = try ChildProcess(arguments, environment: environment, directory: directory, stdinIsNull: true, errors: errors, group: group)
         let log = StderrLog()
         if child.stderrFD >= 0 { log.drain(child.stderrFD) }
         var stdout = [UInt8]()

@@ -97,8 +97,10 @@ public struct ExternalSolver: Sendable {
         return String(rest)
     }
 
-    /// Runs the solver, reading its output as it goes, and kills it after `wallSeconds`.
+    /// Runs the solver, reading its output as it goes, and kills it after `wallSeconds`. It stays
+    /// in titan's process group: Ctrl-C reaches it, and `titan verify`'s own interrupt handling
+    /// (which writes the report of what is finished) stays in charge.
     static func run(_ executable: String, _ arguments: [String], wallSeconds: Double) throws -> ChildProcess.Completed {
-        try ChildProcess.run([executable] + arguments, timeout: wallSeconds)
+        try ChildProcess.run([executable] + arguments, group: .inherited, timeout: wallSeconds)
     }
 }
