@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // Targets depend downward only:
 //   TitanIR <- TitanSpec
 //   TitanSpec, TitanIR (and Foundation) <- TitanLanguageServer <- titan (CLI)
@@ -20,13 +20,6 @@
 //   TitanIR, TitanSpec, TitanProver <- TitanTestSupport <- the seven test targets (one per concern; Tests/)
 // Docs/architecture.md draws the same graph, and a test holds it to this file.
 import PackageDescription
-
-/// Z3: the 5.4.1 library `scripts/setup` unpacks into `.z3/` comes first when it is there (found
-/// by its rpath at run time; `Sources/CZ3/shim.h` includes its header by a relative path); without
-/// it the linker flags name a missing directory, which the linker skips, and Debian's libz3-dev
-/// is used. Only TitanSMT imports CZ3 (internally), so only it carries these flags.
-let z3Directory = Context.packageDirectory + "/.z3"
-let z3Library: [LinkerSetting] = [.unsafeFlags(["-L" + z3Directory + "/lib", "-Xlinker", "-rpath", "-Xlinker", z3Directory + "/lib"])]
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 /// Leaf targets build in the Swift 6 language mode: data-race safety checked by the compiler.
@@ -51,7 +44,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         // The registry: its SQLite store, its HTTP service, and package manifests.
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // No traits: the registry reads no swift-configuration (not built at all then) and decodes no
+        // URL-encoded forms. With two traits on, each time SwiftPM plans the build it may pass their -D
+        // flags in the other order, and then it compiles the whole package again.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         // The registry's PostgreSQL store (`tpm serve --database postgresql://...`); it shares
         // swift-nio, swift-log, swift-metrics and swift-service-lifecycle with Hummingbird.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
@@ -72,11 +68,10 @@ let package = Package(
         .target(name: "TitanSemantics", dependencies: ["TitanIR", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
         // Concrete reading of the semantics: simulate, replay.
         .target(name: "TitanInterp", dependencies: ["TitanIR", "TitanSemantics", .product(name: "BigInt", package: "BigInt")], swiftSettings: hot),
-        // Z3 through its C API.
-        // No pkgConfig: Debian's z3.pc adds -L/usr/lib/x86_64-linux-gnu ahead of .z3/lib (both are searched anyway).
-        .systemLibrary(name: "CZ3", path: "Sources/CZ3", providers: [.apt(["libz3-dev"])]),
-        .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")],
-                swiftSettings: v6, linkerSettings: z3Library),
+        // Z3 through its C API: Z3 5.4.1 as `scripts/setup` installs it (pkg-config `titan-z3`, its
+        // library directory known to the dynamic loader), else Debian's libz3-dev. No flags of our own.
+        .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "titan-z3", providers: [.apt(["libz3-dev"])]),
+        .target(name: "TitanSMT", dependencies: ["CZ3", .product(name: "BigInt", package: "BigInt")], swiftSettings: v6),
         // Symbolic reading of the semantics: induction, BMC, rules, counterexamples.
         .target(name: "TitanProver", dependencies: [
             "TitanIR", "TitanSemantics", "TitanInterp", "TitanSMT", "TitanProcess", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),

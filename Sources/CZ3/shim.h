@@ -1,8 +1,3 @@
-// Z3's C API. The library `scripts/setup` unpacks into `.z3/` (at the package's root) comes
-// first when it is there; otherwise the system's libz3-dev. A relative include needs no
-// compiler flag, so no target carries a header path for Z3.
-#if __has_include("../../.z3/include/z3.h")
-#include "../../.z3/include/z3.h"
-#else
+// Z3's C API: Z3 5.4.1 from the include directory pkg-config's `titan-z3` names (installed by
+// `scripts/setup`), which comes before the system's; otherwise Debian's libz3-dev.
 #include <z3.h>
-#endif
