@@ -69,10 +69,8 @@ public final class ExternalProcessBackend: ChainBackend {
     public var stderrText: String { stderrLog.text }
 
     func start() throws {
-        var shell = "exec " + command
-        if let workingDirectory { shell = "cd \(ShellQuote.quote(workingDirectory)) && " + shell }
         let child: ChildProcess
-        do { child = try ChildProcess(shellCommand: shell) } catch {
+        do { child = try ChildProcess(execShellCommand: command, in: workingDirectory) } catch {
             throw BackendFailure("cannot start backend '\(command)': \(error)")
         }
         process = child

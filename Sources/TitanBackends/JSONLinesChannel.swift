@@ -47,9 +47,7 @@ public final class JSONLinesChannel {
     }
 
     private func start() throws {
-        var shell = "exec " + command
-        if let workingDirectory { shell = "cd \(ShellQuote.quote(workingDirectory)) && " + shell }
-        do { process = try ChildProcess(shellCommand: shell) } catch {
+        do { process = try ChildProcess(execShellCommand: command, in: workingDirectory) } catch {
             throw Failure(description: "cannot start '\(command)': \(error)", stderr: "")
         }
         stderrLog = StderrLog()

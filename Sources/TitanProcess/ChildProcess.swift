@@ -71,6 +71,14 @@ public final class ChildProcess {
         try self.init(["/bin/sh", "-c", shellCommand])
     }
 
+    /// A backend's command line: the shell `cd`s to `directory` (when given) and then becomes
+    /// `command` (`exec`), so the child is the command itself. A missing directory fails in the
+    /// child, with the shell's message on stderr and its exit status, like any command that fails.
+    public convenience init(execShellCommand command: String, in directory: String?) throws {
+        let exec = "exec " + command
+        try self.init(shellCommand: directory.map { "cd \(ShellQuote.quote($0)) && " + exec } ?? exec)
+    }
+
     /// `arguments[0]` (a path) with the rest as its arguments. `environment` replaces this
     /// process's environment when given; `directory` is where the child starts.
     public init(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,

@@ -156,6 +156,27 @@ struct ExternalBackendTests {
         #expect(e.stderr.contains("boom"))
     }
 
+    @Test("a backend starts in its working directory; a missing one is reported with the shell's message and status")
+    func workingDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("titan wd \(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The backend writes its directory to stderr, then fails: its stderr comes with the failure.
+        let b = ExternalProcessBackend(command: "sh -c 'pwd >&2; exit 4'", timeout: 10)
+        b.workingDirectory = dir.path
+        #expect(throws: BackendFailure.self) { _ = try b.performAll([.totalSupply]) }
+        #expect(b.stderrText.contains(dir.lastPathComponent), "\(b.stderrText)")
+        b.workingDirectory = dir.appendingPathComponent("missing").path
+        do {
+            _ = try b.performAll([.totalSupply])
+            Issue.record("a backend in a missing directory must fail")
+        } catch let e as BackendFailure {
+            #expect(e.message.contains("exited (status 2)"), "\(e)")
+            #expect(e.stderr.contains("missing"), "\(e.stderr)")
+        }
+        b.stop()
+    }
+
     @Test("a backend that answers, then hangs, is reported after the per-operation timeout and killed")
     func hang() throws {
         let start = Date()
