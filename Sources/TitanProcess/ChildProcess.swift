@@ -164,10 +164,7 @@ public final class ChildProcess {
         // The group may outlive the shell (a pipeline's other stages), so it is killed even when
         // the child itself has already been reaped.
         if group == .own || status == nil { send(SIGKILL) }
-        _ = wait()
-        if group == .own { liveGroups.remove(pid) }
-        if stdinFD >= 0 { close(stdinFD); stdinFD = -1 }
-        if stdoutFD >= 0 { close(stdoutFD); stdoutFD = -1 }
+        finish()
     }
 
     /// Waits for the child to end by itself, then closes our ends of its pipes; its wait status.
