@@ -118,9 +118,9 @@ struct RegistryServiceTests {
     func serviceTimeout(kind: StoreKind) throws {
         let s = try RegistrySandbox(kind)
         defer { s.remove() }
-        let (server, url) = try serve(s, ["--timeout", "0.001"])
+        let (server, url) = try serve(s, ["--timeout", "0.2"])
         defer { server.kill() }
-        let r = try s.tpm(["publish", try s.package("ledger", specs: ["ledger.tspec": specText("Specs/kernel/ledger.tspec")]), "--registry", url])
+        let r = try s.tpm(["publish", try s.package("hard", specs: ["hard.tspec": slowSpec]), "--registry", url])
         #expect(r.status == 1 && r.stdout.contains("UNVERIFIED") && r.stdout.contains("timeout"), "\(r.stdout)\(r.stderr)")
     }
 
