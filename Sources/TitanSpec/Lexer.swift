@@ -4,12 +4,17 @@ import TitanIR
 /// Turns a file's characters into tokens. Stops at the first malformed token.
 struct Lexer {
     private let source: SourceFile
-    private var chars: [Character] { source.characters }
+    /// The source's characters, held apart: reading them through `source` copies the whole
+    /// struct at each read in a debug build, which was a tenth of an editor's re-check.
+    private let chars: [Character]
     private var index = 0
     private var line = 1
     private var column = 1
 
-    init(source: SourceFile) { self.source = source }
+    init(source: SourceFile) {
+        self.source = source
+        self.chars = source.characters
+    }
 
     /// Every token of the file, ending with one `.endOfFile`.
     mutating func tokenize() throws -> [Token] {

@@ -4,7 +4,7 @@ import Testing
 
 /// `titan conform`: snekmate's audited ERC-20 against its model, copies of it with one planted
 /// bug of each kind (each found and shrunk), replays, and bad input (exit 2, no stack trace).
-@Suite("Conformance of implementations to their models", .watched, .serialized,
+@Suite("Conformance of implementations to their models", .watched,
        .enabled(if: venvPresent, "the project venv .venv is absent: run ./scripts/setup to install Vyper and titanoboa"))
 struct ConformTests {
     static let spec = "Specs/examples/erc20_snekmate.tspec"
