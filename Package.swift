@@ -15,7 +15,7 @@
 //   TitanInterp, TitanBackends, TOMLKit <- TitanConform <- titan (CLI)
 //   TitanLayout (Foundation and TitanUInt256 only) <- titan (CLI)
 //   TitanSpec, TitanProver, TitanVerification, TitanReport <- TitanRegistry <- tpm (CLI); TitanRegistry uses GRDB (SQLite),
-//     PostgresNIO, Hummingbird, ServiceLifecycle
+//     PostgresNIO, Hummingbird, ServiceLifecycle, and swift-nio with NIOSSL (its HTTP client)
 //   TitanProver, ArgumentParser <- TitanCommandLine (the options commands that prove share) <- titan, tpm (CLIs)
 //   TitanIR, TitanSpec, TitanProver <- TitanTestSupport <- the seven test targets (one per concern; Tests/)
 // Docs/architecture.md draws the same graph, and a test holds it to this file.
@@ -51,6 +51,10 @@ let package = Package(
         // The registry's PostgreSQL store (`tpm serve --database postgresql://...`); it shares
         // swift-nio, swift-log, swift-metrics and swift-service-lifecycle with Hummingbird.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // `tpm --registry http(s)://...`: the HTTP client, on the swift-nio and swift-nio-ssl that
+        // Hummingbird and postgres-nio already build (URLSession spins a core while it waits on Linux).
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         // `tpm serve` runs its HTTP server and its store's pool as services of one group (Hummingbird uses it too).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
@@ -131,6 +135,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),

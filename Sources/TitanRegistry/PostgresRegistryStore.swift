@@ -155,7 +155,7 @@ public final class PostgresRegistryStore: RegistryStorage {
         }
         switch e.code {
         case .connectionError:
-            return "cannot connect" + (e.underlying.map { ": \(describeUnderlying($0))" } ?? "")
+            return "cannot connect" + (e.underlying.map { ": \(ConnectionFailure.describe($0))" } ?? "")
         case .serverClosedConnection, .clientClosedConnection:
             return "the connection to PostgreSQL was closed"
         case .unsupportedAuthMechanism, .authMechanismRequiresPassword:
@@ -165,19 +165,6 @@ public final class PostgresRegistryStore: RegistryStorage {
         default:
             return "PostgreSQL: \(e.code)"
         }
-    }
-
-    static func describeUnderlying(_ error: Error) -> String {
-        if let e = error as? NIOConnectionError {
-            if let first = e.connectionErrors.first {
-                return "\(first.target.ipAddress ?? e.host):\(first.target.port ?? e.port): \(describeUnderlying(first.error))"
-            }
-            if let dns = e.dnsAAAAError ?? e.dnsAError { return "cannot resolve host: \(dns)" }
-            return "\(e.host):\(e.port): no address to connect to"
-        }
-        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
-        if error is ChannelError { return "\(error) (timed out or refused)" }
-        return "\(error)"
     }
 
     static func sqlState(_ error: Error) -> String? { (unwrap(error) as? PSQLError)?.serverInfo?[.sqlState] }
