@@ -56,11 +56,9 @@ public struct HTTPRegistryClient: RegistryClient {
 
     /// Publishes asking for the re-check's progress as it happens (`Accept: application/x-ndjson`):
     /// each progress line goes to `progress`, and the last line carries the outcome.
-    /// Publishes asking for the re-check's progress as it happens (`Accept: application/x-ndjson`):
-    /// each progress line goes to `progress`, and the last line carries the outcome.
     public func publish(_ bundle: Data, progress: (@Sendable (String) -> Void)?) async throws -> PackageVersionInfo {
         guard let progress else { return try await publish(bundle) }
-        var pending = Data()
+        var pending = Data(), whole = Data()
         var outcome: PublishEvent?
         func take(_ line: Data) {
             guard let event = try? JSONDecoder().decode(PublishEvent.self, from: line) else { return }
@@ -70,13 +68,14 @@ public struct HTTPRegistryClient: RegistryClient {
                                         headers: [("Content-Type", "application/json"), ("Accept", RegistryServer.progressContentType)],
                                         body: bundle) { piece in
             pending.append(contentsOf: piece.readableBytesView)
+            whole.append(contentsOf: piece.readableBytesView)
             while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 take(Data(pending[pending.startIndex..<nl]))
                 pending = Data(pending[pending.index(after: nl)...])
             }
         }
         // Lines are streamed only from a successful answer; a refusal is one JSON body.
-        guard (200..<300).contains(status) else { throw refusal(status: status, body: pending) }
+        guard (200..<300).contains(status) else { throw refusal(status: status, body: whole) }
         if !pending.isEmpty { take(pending) }
         guard let outcome else { throw RegistryError.unavailable("\(base.absoluteString): the publish ended without an outcome") }
         if let info = outcome.version, outcome.event == "published" { return info }
