@@ -15,6 +15,14 @@ enum HTTPExchange {
         var description: String
     }
 
+    /// The connection could not be made (refused, unresolved, timed out, TLS handshake).
+    struct ConnectFailure: Error {
+        var underlying: Error
+    }
+
+    /// One TLS context for every request: building it reads the system's trust roots.
+    static let tlsContext = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
+
     /// Sends `method` to `url` and returns the answer's status; `onBody` hears each piece of the
     /// body. Fails when no byte arrives for `idleTimeout` (a publish streams its progress, so a
     /// long re-check is not idle), or when the connection ends before the answer does.
@@ -22,33 +30,44 @@ enum HTTPExchange {
                         idleTimeout: TimeAmount, onBody: (ByteBuffer) -> Void) async throws -> Int {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false),
               let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty else {
+              let spelled = components.encodedHost ?? components.host, !spelled.isEmpty else {
             throw Failure(description: "not an http:// or https:// URL")
         }
+        // The host as sent: ASCII (an international name in its xn-- form), an IPv6 address without brackets.
+        let host = spelled.hasPrefix("[") && spelled.hasSuffix("]") ? String(spelled.dropFirst().dropLast()) : spelled
         let tls = scheme == "https"
         let port = components.port ?? (tls ? 443 : 80)
         let target = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
             + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
-        let context = tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
-        // Server names go in TLS's SNI and are checked against the certificate; an address cannot be sent there.
-        let serverName = host.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } ? nil : host
+        let hostHeader = (host.contains(":") ? "[\(host)]" : host) + (components.port.map { ":\($0)" } ?? "")
+        let context = tls ? try tlsContext.get() : nil
+        // A name goes in TLS's SNI and is checked against the certificate; an address cannot be sent there.
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        let serverName = isAddress ? nil : host
 
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(30))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let context {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(30))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let context {
+                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        }
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                        try channel.pipeline.syncOperations.addHandler(IdleFailure(after: idleTimeout))
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(IdleFailure(after: idleTimeout))
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
-            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ConnectFailure(underlying: error)
+        }
         return try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
-            head.headers.add(name: "Host", value: components.port.map { "\(host):\($0)" } ?? host)
+            head.headers.add(name: "Host", value: hostHeader)
             head.headers.add(name: "Connection", value: "close")
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             if let body { head.headers.add(name: "Content-Length", value: "\(body.count)") }

@@ -19,8 +19,13 @@ public struct HTTPRegistryClient: RegistryClient {
             return try await HTTPExchange.perform(url, method: method, headers: headers, body: body, idleTimeout: Self.idleTimeout, onBody: onBody)
         } catch let e as HTTPExchange.Failure {
             throw RegistryError.unavailable("\(base.absoluteString): \(e.description)")
+        } catch let e as HTTPExchange.ConnectFailure {
+            throw RegistryError.unavailable("\(base.absoluteString): cannot connect: \(ConnectionFailure.describe(e.underlying))")
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            throw RegistryError.unavailable("\(base.absoluteString): cannot connect: \(ConnectionFailure.describe(error))")
+            // Connected, then lost: reset by the server, a malformed answer, TLS cut short.
+            throw RegistryError.unavailable("\(base.absoluteString): the connection failed: \(ConnectionFailure.describe(error))")
         }
     }
 
