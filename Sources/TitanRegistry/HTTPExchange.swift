@@ -77,8 +77,8 @@ enum HTTPExchange {
             var status: Int?
             for try await part in inbound {
                 switch part {
-                case .head(let h) where h.status.code >= 200: status = Int(h.status.code)
-                case .head: continue  // an informational answer; the real one follows
+                // NIOHTTP1's decoder drops informational (1xx) heads: this is the answer's own.
+                case .head(let h): status = Int(h.status.code)
                 case .body(let piece): onBody(piece)
                 case .end: if let status { return status }
                 }

@@ -63,7 +63,8 @@ public struct HTTPRegistryClient: RegistryClient {
     /// each progress line goes to `progress`, and the last line carries the outcome.
     public func publish(_ bundle: Data, progress: (@Sendable (String) -> Void)?) async throws -> PackageVersionInfo {
         guard let progress else { return try await publish(bundle) }
-        var pending = Data(), whole = Data()
+        // The whole answer, and where its first line not yet read starts.
+        var answer = Data(), unread = 0
         var outcome: PublishEvent?
         func take(_ line: Data) {
             guard let event = try? JSONDecoder().decode(PublishEvent.self, from: line) else { return }
@@ -72,16 +73,15 @@ public struct HTTPRegistryClient: RegistryClient {
         let status = try await exchange(.POST, base.appendingPathComponent("v1/packages"),
                                         headers: [("Content-Type", "application/json"), ("Accept", RegistryServer.progressContentType)],
                                         body: bundle) { piece in
-            pending.append(contentsOf: piece.readableBytesView)
-            whole.append(contentsOf: piece.readableBytesView)
-            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                take(Data(pending[pending.startIndex..<nl]))
-                pending = Data(pending[pending.index(after: nl)...])
+            answer.append(contentsOf: piece.readableBytesView)
+            while let nl = answer[unread...].firstIndex(of: UInt8(ascii: "\n")) {
+                take(answer[unread..<nl])
+                unread = nl + 1
             }
         }
         // Lines are streamed only from a successful answer; a refusal is one JSON body.
-        guard (200..<300).contains(status) else { throw refusal(status: status, body: whole) }
-        if !pending.isEmpty { take(pending) }
+        guard (200..<300).contains(status) else { throw refusal(status: status, body: answer) }
+        if unread < answer.count { take(answer[unread...]) }
         guard let outcome else { throw RegistryError.unavailable("\(base.absoluteString): the publish ended without an outcome") }
         if let info = outcome.version, outcome.event == "published" { return info }
         throw RegistryError.remote(code: outcome.error ?? "internal", message: outcome.message ?? "publish failed", status: outcome.status ?? 500)
